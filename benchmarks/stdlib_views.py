@@ -1,0 +1,154 @@
+"""Skeleton and curated views over the whole CPython standard library of this machine.
+
+Checks: every view is valid Python, no signature lost or altered (compared with `ast`), median
+skeleton size against source tokens (files of >= 200 tokens, test folders excluded).
+Times: skeleton + curated (tree-sitter parse included) against `ast.parse` of the same files in the
+same run, and the file cache warm against cold.
+
+    python -m benchmarks.stdlib_views [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import statistics
+import sys
+import sysconfig
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from file_cache import ASTParser, FileCache, estimate_tokens, is_valid_python
+from file_cache.parser import decode_source
+from file_cache.verify import lost_signatures
+
+TEST_FOLDERS = {"test", "tests", "idle_test"}
+
+
+@dataclass
+class StdlibReport:
+    files: int = 0
+    invalid_skeletons: list[str] = field(default_factory=list)
+    invalid_curated: list[str] = field(default_factory=list)
+    lost_signatures: list[str] = field(default_factory=list)
+    skeleton_ratios: list[float] = field(default_factory=list)
+    curated_ratios: list[float] = field(default_factory=list)
+
+    @property
+    def median_skeleton_ratio(self) -> float:
+        return statistics.median(self.skeleton_ratios)
+
+    @property
+    def median_curated_ratio(self) -> float:
+        return statistics.median(self.curated_ratios)
+
+
+def stdlib_files(limit: int | None = None) -> list[tuple[Path, str]]:
+    """(path, text) of every stdlib `.py` file that this Python's `ast` accepts."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "site-packages" in path.parts or not path.is_file():
+            continue
+        text = decode_source(path.read_bytes())
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        found.append((path, text))
+        if limit and len(found) >= limit:
+            break
+    return found
+
+
+def check_views(files: list[tuple[Path, str]]) -> StdlibReport:
+    parser = ASTParser()
+    report = StdlibReport()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path, text in files:
+            report.files += 1
+            parsed = parser.parse(text)
+            skeleton, curated = parser.get_skeleton_view(parsed), parser.get_curated_view(parsed)
+            for view, bad in ((skeleton, report.invalid_skeletons), (curated, report.invalid_curated)):
+                if not is_valid_python(view):
+                    bad.append(str(path))
+            if is_valid_python(skeleton):
+                report.lost_signatures += [f"{path}:{name}" for name in lost_signatures(text, skeleton)]
+            source_tokens = estimate_tokens(text)
+            if source_tokens >= 200 and not TEST_FOLDERS & set(path.parts):
+                report.skeleton_ratios.append(estimate_tokens(skeleton) / source_tokens)
+                report.curated_ratios.append(estimate_tokens(curated) / source_tokens)
+    return report
+
+
+def _median_time(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--limit", type=int, default=None, help="only the first N files")
+    options.add_argument("--repeats", type=int, default=3)
+    args = options.parse_args(argv)
+
+    files = stdlib_files(args.limit)
+    report = check_views(files)
+    print(f"files: {report.files} (stdlib of Python {sys.version.split()[0]})")
+    print(f"invalid skeletons: {len(report.invalid_skeletons)}  invalid curated: {len(report.invalid_curated)}")
+    print(f"lost or altered signatures: {len(report.lost_signatures)}")
+    for line in (report.invalid_skeletons + report.invalid_curated + report.lost_signatures)[:20]:
+        print("  ", line)
+    print(f"median skeleton/source tokens: {report.median_skeleton_ratio:.1%} "
+          f"(curated {report.median_curated_ratio:.1%}) over {len(report.skeleton_ratios)} files >= 200 tokens")
+
+    texts = [text for _, text in files]
+    parser = ASTParser()
+
+    def views() -> None:
+        for text in texts:
+            parsed = parser.parse(text)
+            parser.get_skeleton_view(parsed)
+            parser.get_curated_view(parsed)
+
+    def ast_parse() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for text in texts:
+                ast.parse(text)
+
+    ast_time = _median_time(ast_parse, args.repeats)
+    view_time = _median_time(views, args.repeats)
+    lines = sum(text.count("\n") for text in texts)
+    print(f"ast.parse: {ast_time:.2f} s; skeleton+curated (tree-sitter): {view_time:.2f} s "
+          f"({lines / view_time:,.0f} lines/s); ratio views/ast.parse = {view_time / ast_time:.2f}")
+
+    paths = [path for path, _ in files]
+    root = Path(sysconfig.get_paths()["stdlib"])
+    cold_times, warm_times = [], []
+    for _ in range(args.repeats):
+        cache = FileCache(root, max_bytes=1 << 30, max_entries=100_000)
+
+        def serve(cache: FileCache = cache) -> None:
+            for path in paths:
+                cache.view(path, "skeleton")
+                cache.view(path, "curated")
+
+        cold_times.append(_median_time(serve, 1))
+        warm_times.append(_median_time(serve, 1))
+    cold, warm = statistics.median(cold_times), statistics.median(warm_times)
+    print(f"file cache cold: {cold:.2f} s; warm: {warm:.2f} s; warm/cold = {warm / cold:.3f}")
+    return 1 if report.invalid_skeletons or report.invalid_curated or report.lost_signatures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

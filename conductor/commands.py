@@ -1,0 +1,3 @@
+"""Sub-command groups of the CLI beyond `view`."""
+
+REGISTRARS: list = []

@@ -1,0 +1,511 @@
+"""tree-sitter memory views of Python source: skeleton, curated, outline, definition, slice.
+
+The views are built by slicing the original bytes between tree-sitter node boundaries, so every
+signature is the developer's own text (minus comments) at its original indentation; nothing is
+re-printed from a parse tree, which is why the output stays valid Python.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import difflib
+import io
+import itertools
+import re
+import tokenize
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+
+import tree_sitter as ts
+import tree_sitter_python as tsp
+
+LANGUAGE = ts.Language(tsp.language())
+QUERY_DIR = Path(__file__).with_name("queries")
+
+DEFINITION_TYPES = frozenset({"function_definition", "class_definition", "decorated_definition"})
+COMPOUND_TYPES = frozenset(
+    {"if_statement", "for_statement", "while_statement", "try_statement", "with_statement", "match_statement"}
+)
+CLAUSE_TYPES = frozenset({"elif_clause", "else_clause", "except_clause", "finally_clause", "case_clause"})
+IMPORT_TYPES = frozenset({"import_statement", "import_from_statement", "future_import_statement"})
+STRING_TYPES = frozenset({"string", "concatenated_string"})
+HIDDEN = "... # Hidden"
+# Assignments longer than this many lines keep their target and hide the value in the curated view.
+MAX_ASSIGNMENT_LINES = 3
+_CORE_LOGIC = re.compile(r"^@\s*(?:[\w.]+\.)?core_logic\b")
+
+
+@cache
+def load_query(name: str) -> ts.Query:
+    """The query in ``queries/<name>.scm`` (compiled once per process)."""
+    return ts.Query(LANGUAGE, (QUERY_DIR / f"{name}.scm").read_text(encoding="utf-8"))
+
+
+def captures(query_name: str, node: ts.Node) -> dict[str, list[ts.Node]]:
+    """The one wrapper around the tree-sitter captures API: capture name -> nodes, in source order."""
+    found = ts.QueryCursor(load_query(query_name)).captures(node)
+    # The binding does not promise source order within a capture name.
+    return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+
+
+def matches(query_name: str, node: ts.Node) -> list[dict[str, list[ts.Node]]]:
+    """Each match of the query as its captures (for queries that pair a node with its name)."""
+    return [found for _, found in ts.QueryCursor(load_query(query_name)).matches(node)]
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source bytes: the PEP 263 coding cookie or UTF-8, undecodable bytes replaced."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        text = data.decode("utf-8", errors="replace")
+    return text.removeprefix("\ufeff")
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR become LF, as Python's own reader does."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def is_valid_python(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One definition in a file."""
+
+    kind: str
+    """`class`, `function` or `method`."""
+    name: str
+    """Qualified name: `Class.method`, `outer.inner`."""
+    start_line: int
+    """First line (1-based), decorators included."""
+    end_line: int
+    """Last line (1-based, inclusive)."""
+    is_async: bool = False
+
+
+class SymbolNotFoundError(LookupError):
+    """A named symbol is not defined in the source; the message lists close names."""
+
+
+@dataclass(frozen=True, eq=False)
+class ParsedSource:
+    """Source text with its tree; the unit the file cache keeps per content hash."""
+
+    text: str
+    data: bytes
+    tree: ts.Tree
+
+    @cached_property
+    def comments(self) -> list[tuple[int, int]]:
+        """Byte ranges of every comment, sorted."""
+        return [(n.start_byte, n.end_byte) for n in captures("comments", self.tree.root_node).get("comment", [])]
+
+    @cached_property
+    def comment_starts(self) -> list[int]:
+        return [start for start, _ in self.comments]
+
+    @cached_property
+    def hot_positions(self) -> list[int]:
+        """Byte offsets of `# [HOT]` comments."""
+        return [s for s, e in self.comments if b"[HOT]" in self.data[s:e]]
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+class ASTParser:
+    """Builds the memory views of Python source. Public API relied on by the engine and outside checks."""
+
+    def __init__(self) -> None:
+        self._parser = ts.Parser(LANGUAGE)
+
+    def parse(self, source: str | bytes | ParsedSource) -> ParsedSource:
+        if isinstance(source, ParsedSource):
+            return source
+        text = decode_source(source) if isinstance(source, bytes) else source
+        text = normalize_newlines(text)
+        data = text.encode("utf-8", errors="surrogatepass")
+        return ParsedSource(text=text, data=data, tree=self._parser.parse(data))
+
+    def get_skeleton_view(self, source: str | bytes | ParsedSource) -> str:
+        """Every class and def reachable without entering a function body, with full signatures; bodies `...`."""
+        return self._build(source, curated=False)
+
+    def get_curated_view(self, source: str | bytes | ParsedSource) -> str:
+        """Structure, docstrings, block comments, imports; `@core_logic`/`# [HOT]` bodies in full."""
+        return self._build(source, curated=True)
+
+    def _build(self, source: str | bytes | ParsedSource, curated: bool) -> str:
+        parsed = self._view_source(self.parse(source))
+        if not parsed.tree.root_node.has_error:
+            return _ViewBuilder(parsed, curated).build()
+        # Broken source: an unclosed bracket swallows everything after it, so each top-level
+        # definition is parsed on its own and only the views that are valid Python are kept.
+        views = [_ViewBuilder(self.parse(chunk), curated).build() for chunk in split_top_level(parsed.text)]
+        text = "".join(views)
+        return text if is_valid_python(text) else ""
+
+    def _view_source(self, parsed: ParsedSource) -> ParsedSource:
+        """The tree to build views from.
+
+        tree-sitter's grammar rejects a few constructs CPython accepts (a dedent inside brackets); when
+        its tree has errors but `ast` accepts the file, the views come from a copy whose function bodies
+        (which the views hide anyway) are blanked out line for line, so the error goes with them.
+        """
+        if not parsed.tree.root_node.has_error:
+            return parsed
+        repaired = parsed.__dict__.get("_view_source")
+        if repaired is None:
+            blanked = blank_function_bodies(parsed.text)
+            repaired = self.parse(blanked) if blanked is not None else parsed
+            parsed.__dict__["_view_source"] = repaired
+        return repaired
+
+    def get_outline(self, source: str | bytes | ParsedSource) -> list[Symbol]:
+        parsed = self.parse(source)
+        symbols = []
+        for found in matches("definitions", parsed.tree.root_node):
+            node = (found.get("class") or found["function"])[0]
+            outer = node.parent if node.parent is not None and node.parent.type == "decorated_definition" else node
+            scope = _enclosing_definitions(node)
+            kind = "class" if node.type == "class_definition" else "function"
+            if kind == "function" and scope and scope[-1].type == "class_definition":
+                kind = "method"
+            qualname = ".".join([_name(n) for n in scope] + [_name(node)])
+            end_row = node.end_point.row + (0 if node.end_point.column == 0 else 1)
+            is_async = node.children[0].type == "async"
+            symbols.append(Symbol(kind, qualname, outer.start_point.row + 1, max(end_row, outer.start_point.row + 1),
+                                  is_async))
+        return symbols
+
+    def get_definition(self, source: str | bytes | ParsedSource, symbol: str) -> str:
+        """Source of one named symbol (`Class.method` works; a unique bare name too)."""
+        parsed = self.parse(source)
+        outline = self.get_outline(parsed)
+        found = [s for s in outline if s.name == symbol] or [s for s in outline if s.name.endswith("." + symbol)]
+        if len(found) != 1:
+            names = [s.name for s in outline]
+            if found:
+                raise SymbolNotFoundError(f"{symbol!r} is ambiguous: {', '.join(s.name for s in found)}")
+            close = difflib.get_close_matches(symbol, names, n=5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise SymbolNotFoundError(f"no symbol {symbol!r} in this file{hint}")
+        return self.get_slice(parsed, found[0].start_line, found[0].end_line)
+
+    def get_slice(self, source: str | bytes | ParsedSource, start_line: int, end_line: int) -> str:
+        """Lines ``start_line``..``end_line`` (1-based, inclusive, clamped to the file)."""
+        lines = self.parse(source).lines if not isinstance(source, str) else normalize_newlines(source).split("\n")
+        start, end = max(start_line, 1), min(end_line, len(lines))
+        return "\n".join(lines[start - 1 : end]) + ("\n" if end >= start else "")
+
+
+def reachable_definitions(statements: list[ast.stmt]):
+    """Every def/class `ast` node reachable without entering a function body, outermost first."""
+    for node in statements:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield node
+            if isinstance(node, ast.ClassDef):
+                yield from reachable_definitions(node.body)
+            continue
+        for field_name in ("body", "orelse", "finalbody"):
+            yield from reachable_definitions(getattr(node, field_name, None) or [])
+        for branch in [*(getattr(node, "handlers", None) or []), *(getattr(node, "cases", None) or [])]:
+            yield from reachable_definitions(branch.body)
+
+
+_TOP_LEVEL_DEFINITION = re.compile(r"(?:@|def\s|async\s+def\s|class\s)")
+
+
+def split_top_level(text: str) -> list[str]:
+    """Cut source at column-0 `def`/`class`/decorator lines: the recovery units for broken files."""
+    chunks: list[list[str]] = [[]]
+    previous = ""
+    for line in text.split("\n"):
+        if _TOP_LEVEL_DEFINITION.match(line) and not previous.startswith("@") and chunks[-1]:
+            chunks.append([])
+        chunks[-1].append(line)
+        previous = line
+    return ["\n".join(chunk) + "\n" for chunk in chunks]
+
+
+def blank_function_bodies(text: str) -> str | None:
+    """``text`` with the bodies of reachable functions emptied, line numbers kept; None if `ast` rejects it.
+
+    Docstrings, `@core_logic` functions and functions with a `# [HOT]` comment are left whole.
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    lines = text.split("\n")
+    for node in reachable_definitions(tree.body):
+        if isinstance(node, ast.ClassDef) or node.end_lineno is None:
+            continue
+        span = lines[node.lineno - 1 : node.end_lineno]
+        if any("[HOT]" in line for line in span) or any(
+            "core_logic" in ast.unparse(decorator) for decorator in node.decorator_list
+        ):
+            continue
+        first = node.body[0]
+        first_line = lines[first.lineno - 1]
+        if first_line.encode("utf-8")[: first.col_offset].strip():
+            continue  # the body shares its line with the header
+        docstring = ast.get_docstring(node, clean=False) is not None
+        start = (first.end_lineno or first.lineno) + 1 if docstring else first.lineno
+        for index in range(start, node.end_lineno + 1):
+            lines[index - 1] = ""
+        if not docstring:
+            lines[first.lineno - 1] = first_line[: len(first_line) - len(first_line.lstrip())] + "pass"
+    return "\n".join(lines)
+
+
+def _name(node: ts.Node) -> str:
+    name = node.child_by_field_name("name")
+    return name.text.decode("utf-8", errors="replace") if name is not None else "?"
+
+
+def _enclosing_definitions(node: ts.Node) -> list[ts.Node]:
+    scope = []
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("class_definition", "function_definition"):
+            scope.append(parent)
+        parent = parent.parent
+    return scope[::-1]
+
+
+def _first_block(node: ts.Node) -> ts.Node | None:
+    for child in node.children:
+        if child.type == "block":
+            return child
+    return None
+
+
+class _ViewBuilder:
+    """Walks module and class level (never into function bodies) and emits one view as lines."""
+
+    def __init__(self, parsed: ParsedSource, curated: bool) -> None:
+        self.parsed = parsed
+        self.data = parsed.data
+        self.curated = curated
+        self.lines: list[str] = []
+        self.top_level_starts: list[int] = []
+
+    def build(self) -> str:
+        self.block(self.parsed.tree.root_node, top_level=True, docstring=True)
+        text = self._join(self.lines)
+        if self.parsed.tree.root_node.has_error and not is_valid_python(text):
+            text = self._salvage()
+        return text
+
+    @staticmethod
+    def _join(lines: list[str]) -> str:
+        return "\n".join(lines) + "\n" if lines else ""
+
+    def _salvage(self) -> str:
+        """Broken input: keep each top-level item whose view is valid on its own."""
+        bounds = [*self.top_level_starts, len(self.lines)]
+        kept = [self._join(self.lines[a:b]) for a, b in itertools.pairwise(bounds)]
+        text = "".join(chunk for chunk in kept if is_valid_python(chunk))
+        return text if is_valid_python(text) else ""
+
+    # -- text helpers ------------------------------------------------------------------------------
+    def starts_line(self, node: ts.Node) -> bool:
+        line_start = self.data.rfind(b"\n", 0, node.start_byte) + 1
+        return not self.data[line_start : node.start_byte].strip()
+
+    def indent_for(self, node: ts.Node) -> str:
+        """Indentation to emit ``node`` at on a line of its own.
+
+        A statement sharing its line with its block's header (`class A: x = 1`) gets the header's indentation
+        plus four spaces; one after a `;` gets the indentation of its line.
+        """
+        line_start = self.data.rfind(b"\n", 0, node.start_byte) + 1
+        prefix = self.data[line_start : node.start_byte]
+        indent = prefix[: len(prefix) - len(prefix.lstrip())]
+        block = node.parent
+        if block is None or block.type != "block" or line_start + len(indent) >= block.start_byte:
+            return indent.decode("utf-8", errors="replace")
+        owner = block.parent
+        return (self.indent_for(owner) if owner is not None else "") + "    "
+
+    def without_comments(self, start: int, end: int) -> str:
+        """Source bytes [start, end) with comments (and the blanks before them) removed."""
+        starts, comments = self.parsed.comment_starts, self.parsed.comments
+        pieces, position = [], start
+        for index in range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)):
+            c_start, c_end = comments[index]
+            cut = c_start
+            while cut > position and self.data[cut - 1 : cut] in (b" ", b"\t"):
+                cut -= 1
+            pieces.append(self.data[position:cut])
+            position = min(c_end, end)
+        pieces.append(self.data[position:end])
+        return b"".join(pieces).decode("utf-8", errors="replace")
+
+    def emit(self, node: ts.Node, end_byte: int | None = None, suffix: str = "") -> None:
+        """The node's source from its start (at its line's indentation) to ``end_byte``, verbatim."""
+        text = self.data[node.start_byte : node.end_byte if end_byte is None else end_byte].decode(
+            "utf-8", errors="replace"
+        )
+        self.lines.extend((self.indent_for(node) + text + suffix).split("\n"))
+
+    def emit_header(self, node: ts.Node, body: ts.Node) -> int:
+        """The header of a def/class/compound statement without comments; returns its last line's index."""
+        text = self.without_comments(node.start_byte, body.start_byte).rstrip()
+        self.lines.extend((self.indent_for(node) + text).split("\n"))
+        return len(self.lines) - 1
+
+    # -- structure ---------------------------------------------------------------------------------
+    def contains_definition(self, node: ts.Node) -> bool:
+        for child in node.named_children:
+            if child.type in DEFINITION_TYPES:
+                return True
+            if (child.type == "block" or child.type in CLAUSE_TYPES or child.type in COMPOUND_TYPES) and (
+                self.contains_definition(child)
+            ):
+                return True
+        return False
+
+    def block(self, node: ts.Node, top_level: bool = False, docstring: bool = False) -> bool:
+        """Emit what the view keeps of a block; True when a statement (not only comments) was emitted."""
+        emitted = False
+        children = node.named_children
+        first_statement = next((c for c in children if c.type != "comment"), None)
+        for child in children:
+            if top_level:
+                self.top_level_starts.append(len(self.lines))
+            if docstring and child is first_statement and self.curated and _is_docstring(child):
+                self.emit(child)
+                emitted = True
+            elif self.statement(child):
+                emitted = True
+        return emitted
+
+    def statement(self, node: ts.Node) -> bool:
+        kind = node.type
+        if kind in DEFINITION_TYPES:
+            return self.definition(node)
+        if kind in COMPOUND_TYPES:
+            if self.contains_definition(node):
+                self.compound(node)
+                return True
+            return False
+        if not self.curated:
+            return False
+        if kind == "comment":
+            if self.starts_line(node):
+                self.emit(node)
+            return False
+        if kind in IMPORT_TYPES or kind == "type_alias_statement":
+            self.emit(node)
+            return True
+        if kind == "expression_statement" and node.named_children and node.named_children[0].type == "assignment":
+            self.assignment(node, node.named_children[0])
+            return True
+        return False
+
+    def assignment(self, statement: ts.Node, assignment: ts.Node) -> None:
+        value = assignment.child_by_field_name("right")
+        lines = statement.end_point.row - statement.start_point.row + 1
+        if value is None or lines <= MAX_ASSIGNMENT_LINES or statement.has_error:
+            self.emit(statement)
+        else:
+            self.emit(statement, end_byte=value.start_byte, suffix=HIDDEN)
+
+    def compound(self, node: ts.Node) -> None:
+        body = _first_block(node)
+        if body is None:
+            return
+        header = self.emit_header(node, body)
+        if node.type == "match_statement":
+            for case in body.named_children:
+                if case.type == "case_clause":
+                    self.compound(case)
+        elif not self.block(body):
+            self.lines[header] += " ..."
+        for child in node.children:
+            if child.type in CLAUSE_TYPES and child.start_byte >= body.end_byte:
+                self.compound(child)
+
+    def definition(self, node: ts.Node) -> bool:
+        inner = node.child_by_field_name("definition") if node.type == "decorated_definition" else node
+        if inner is None:
+            return False
+        body = inner.child_by_field_name("body")
+        if body is None or _header_has_error(node, body):
+            return False
+        if inner.type == "class_definition":
+            header = self.emit_header(node, body)
+            if self.curated:
+                self.comments_before_body(inner, body)
+            if not self.block(body, docstring=True):
+                self.lines[header] += " ..."
+            return True
+        if not self.curated:
+            self.lines[self.emit_header(node, body)] += " ..."
+        elif self.keeps_body(node, inner):
+            self.emit(node)
+        else:
+            doc = body.named_children[0] if body.named_children else None
+            header = self.emit_header(node, body)
+            if doc is not None and _is_docstring(doc):
+                indent = self.indent_for(doc)
+                self.lines.extend((indent + self.without_comments(doc.start_byte, doc.end_byte)).split("\n"))
+                self.lines.append(indent + HIDDEN)
+            else:
+                self.lines[header] += " " + HIDDEN
+        return True
+
+    def comments_before_body(self, definition: ts.Node, body: ts.Node) -> None:
+        """Comments between `class X:` and its first statement belong to the class node, not its block."""
+        for child in definition.children:
+            if child.type == "comment" and child.start_byte < body.start_byte and self.starts_line(child):
+                self.emit(child)
+
+    def keeps_body(self, node: ts.Node, inner: ts.Node) -> bool:
+        """`@core_logic` or a `# [HOT]` comment inside: the curated view keeps the whole function."""
+        if node.has_error:
+            return False
+        if node.type == "decorated_definition":
+            for decorator in node.named_children:
+                if decorator.type == "decorator" and _CORE_LOGIC.match(decorator.text.decode("utf-8", "replace")):
+                    return True
+        hot = self.parsed.hot_positions
+        index = bisect.bisect_left(hot, node.start_byte)
+        return index < len(hot) and hot[index] < inner.end_byte
+
+
+def _is_docstring(node: ts.Node) -> bool:
+    return (
+        node.type == "expression_statement"
+        and len(node.named_children) == 1
+        and node.named_children[0].type in STRING_TYPES
+    )
+
+
+def _header_has_error(node: ts.Node, body: ts.Node) -> bool:
+    """An error or missing token before the body: the signature cannot be trusted."""
+    for child in node.children:
+        if child.start_byte >= body.start_byte:
+            break
+        if child.type in ("function_definition", "class_definition"):
+            if _header_has_error(child, body):
+                return True
+        elif child.is_error or child.is_missing or child.has_error:
+            return True
+    return False

@@ -1,0 +1,6 @@
+def f(a,
+      b):
+    return a
+
+class C:
+    x = 1

@@ -1,0 +1,13 @@
+"""The issue's acceptance over this machine's whole standard library (timings live in benchmarks/)."""
+
+from benchmarks.stdlib_views import check_views, stdlib_files
+
+
+def test_every_stdlib_file_gets_valid_views_with_every_signature():
+    files = stdlib_files()
+    assert len(files) > 1000
+    report = check_views(files)
+    assert report.invalid_skeletons == []
+    assert report.invalid_curated == []
+    assert report.lost_signatures == []
+    assert report.median_skeleton_ratio <= 0.10
