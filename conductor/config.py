@@ -1,0 +1,226 @@
+"""`project.toml` and `credentials.toml`, validated with pydantic; environment variables and CLI flags override.
+
+project.toml (every key optional):
+
+    tracks_dir = "tracks"
+    [tier3]                      # the worker
+    provider = "anthropic"       # anthropic | gemini | scripted
+    model = "claude-sonnet-4-5"
+    [tier4]                      # the cheap summariser of failed commands (omit: deterministic compressor)
+    provider = "gemini"
+    model = "gemini-2.5-flash-lite"
+    [archetypes.default]
+    trust = "step"               # step: every write/shell call waits for you; auto: runs without asking
+    [shell]
+    timeout_seconds = 120
+    [prices."claude-sonnet-4-5"]
+    input_per_mtok = 3.0
+    output_per_mtok = 15.0
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from conductor.errors import ConductorError
+
+PROJECT_FILE = "project.toml"
+READ_ONLY_TOOLS = ("read_file", "list_directory", "search_files", "get_skeleton", "get_curated_view", "get_definition")
+
+
+class ConfigError(ConductorError):
+    """A configuration file or value that is wrong: names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TierConfig(_Strict):
+    """Which model serves a tier."""
+
+    provider: Literal["anthropic", "gemini", "scripted"] = "scripted"
+    """Short provider name."""
+    model: str = "scripted"
+    """Model name as the provider knows it."""
+    script: str | None = None
+    """Scripted provider only: the recorded conversation file (relative to the project)."""
+    max_output_tokens: int = Field(default=4096, gt=0)
+    """Upper bound on one answer."""
+
+
+class ArchetypeConfig(_Strict):
+    """A kind of worker: its trust level and its instructions."""
+
+    trust: Literal["step", "auto"] = "step"
+    """step: write_file, edit_file and run_shell wait for a human decision; auto: every call runs."""
+    auto_tools: list[str] = Field(default_factory=lambda: list(READ_ONLY_TOOLS))
+    """Tools that run without asking even in step mode (read-only ones by default)."""
+    system_prompt: str | None = None
+    """Extra instructions appended to the built-in worker prompt."""
+    curated_context: bool = False
+    """Send curated views (docstrings, marked bodies) of related files instead of skeletons."""
+
+
+class LimitsConfig(_Strict):
+    """When a worker is stopped; the ticket is blocked with the reason."""
+
+    max_steps: int = Field(default=40, gt=0)
+    """Model calls per ticket."""
+    max_tokens: int = Field(default=400_000, gt=0)
+    """Input plus output tokens per ticket."""
+    max_cost_usd: float = Field(default=5.0, gt=0)
+    """Estimated cost per ticket (models without a price do not count)."""
+
+
+class ShellConfig(_Strict):
+    """How `run_shell` runs commands."""
+
+    timeout_seconds: float = Field(default=120, gt=0)
+    """The whole process group is killed after this."""
+    max_output_bytes: int = Field(default=2_000_000, gt=0)
+    """Captured output kept per stream; the rest is dropped (and said so)."""
+    allow: list[str] = Field(default_factory=list)
+    """Commands run without asking in step mode, matched on the parsed command's words (`pytest`, `git status`).
+    A command with pipes, `;`, `&&`, redirections or substitutions never matches."""
+
+
+class ProviderSettings(_Strict):
+    """Transport settings shared by the SDK-backed providers."""
+
+    max_retries: int = Field(default=3, ge=0)
+    """Retries of 429/5xx/timeouts by the SDK itself, with its backoff."""
+    timeout_seconds: float = Field(default=120, gt=0)
+    """Per request."""
+    requests_per_minute: float = Field(default=50, gt=0)
+    """Client-side limit so a long run stays under the provider's quota."""
+    anthropic_base_url: str | None = None
+    """Only when set here; otherwise the SDK reads ANTHROPIC_BASE_URL."""
+    gemini_base_url: str | None = None
+    """Only when set here; otherwise the SDK reads GOOGLE_GEMINI_BASE_URL."""
+
+
+class Price(_Strict):
+    """USD per million tokens."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+    cache_read_per_mtok: float | None = Field(default=None, ge=0)
+    cache_write_per_mtok: float | None = Field(default=None, ge=0)
+
+
+class ProjectConfig(_Strict):
+    """Everything `project.toml` can say, with defaults."""
+
+    root: Path = Path(".")
+    """The project root (not read from the file: the folder that holds it)."""
+    tracks_dir: str = "tracks"
+    """Where tracks live, relative to the root."""
+    credentials_file: str | None = None
+    """Where API keys are read from (default: `credentials.toml` in the root, then ~/.config/conductor/)."""
+    tier3: TierConfig = Field(default_factory=TierConfig)
+    tier4: TierConfig | None = None
+    """None: failed commands are summarised by the deterministic compressor."""
+    archetypes: dict[str, ArchetypeConfig] = Field(default_factory=lambda: {"default": ArchetypeConfig()})
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    shell: ShellConfig = Field(default_factory=ShellConfig)
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    prices: dict[str, Price] = Field(default_factory=dict)
+    """Overrides and additions to the built-in price table, by model name."""
+
+    @property
+    def tracks_path(self) -> Path:
+        return (self.root / self.tracks_dir).resolve()
+
+    def archetype(self, name: str) -> ArchetypeConfig:
+        return self.archetypes.get(name) or self.archetypes.get("default") or ArchetypeConfig()
+
+
+class Credentials(BaseModel):
+    """API keys; SecretStr so they never show in repr, logs or exceptions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    anthropic_api_key: SecretStr | None = None
+    gemini_api_key: SecretStr | None = None
+
+
+ENV_OVERRIDES = {
+    "CONDUCTOR_TIER3_PROVIDER": ("tier3", "provider"),
+    "CONDUCTOR_TIER3_MODEL": ("tier3", "model"),
+    "CONDUCTOR_TIER4_PROVIDER": ("tier4", "provider"),
+    "CONDUCTOR_TIER4_MODEL": ("tier4", "model"),
+    "CONDUCTOR_SHELL_TIMEOUT": ("shell", "timeout_seconds"),
+}
+
+
+def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[str, Any] | None = None,
+                        environ: dict[str, str] | None = None) -> ProjectConfig:
+    """Read `project.toml` (if any) under ``project``, apply environment then ``overrides`` (dotted keys)."""
+    root = Path(project).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"{project}: project folder does not exist")
+    path = root / PROJECT_FILE
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: {error}") from None
+    environ = os.environ if environ is None else environ
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if environ.get(variable):
+            data.setdefault(section, {})[key] = environ[variable]
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        *sections, key = dotted.split(".")
+        node = data
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[key] = value
+    data.pop("root", None)
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"{path}: {_problems(error)}") from None
+    config.root = root
+    return config
+
+
+def load_credentials(config: ProjectConfig, environ: dict[str, str] | None = None) -> Credentials:
+    """Keys from the credentials file, else the SDKs' standard variables (the file wins when both are set)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for path in credential_paths(config):
+        if path.exists():
+            try:
+                values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as error:
+                # the message of a TOML error can quote the line, which may hold a key: say only where
+                raise ConfigError(f"{path}: not valid TOML (line {getattr(error, 'lineno', '?')})") from None
+            break
+    values.setdefault("anthropic_api_key", environ.get("ANTHROPIC_API_KEY"))
+    values.setdefault("gemini_api_key", environ.get("GEMINI_API_KEY") or environ.get("GOOGLE_API_KEY"))
+    try:
+        return Credentials.model_validate({k: v for k, v in values.items() if v})
+    except ValidationError as error:
+        fields = ", ".join(str(problem["loc"][0]) for problem in error.errors())
+        raise ConfigError(f"credentials: unexpected or invalid keys: {fields}") from None
+
+
+def credential_paths(config: ProjectConfig) -> list[Path]:
+    if config.credentials_file:
+        return [(config.root / config.credentials_file).expanduser()]
+    return [config.root / "credentials.toml", Path.home() / ".config" / "conductor" / "credentials.toml"]
+
+
+def _problems(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc']) or 'file'}: {problem['msg']}" for problem in error.errors()
+    )

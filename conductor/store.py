@@ -1,0 +1,216 @@
+"""Tracks on disk: `<tracks>/<track_id>/track.json`, an append-only `ledger.jsonl`, archived histories and
+saved command outputs. Every file write is atomic (temp file, fsync, rename)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import secrets
+import tempfile
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from conductor.errors import ConductorError
+from conductor.messages import Message
+from conductor.models import Track, utc_now
+
+TRACK_FILE = "track.json"
+LEDGER_FILE = "ledger.jsonl"
+LOCK_FILE = ".lock"
+
+
+class TrackFileError(ConductorError):
+    """A track file that cannot be read: names the file, the line or field, and what is wrong."""
+
+
+class UnknownTrackError(ConductorError):
+    """No track with that id."""
+
+
+class TrackLockedError(ConductorError):
+    """Another process holds the track (a run in progress)."""
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` so that ``path`` holds either its old or its new content, whatever happens."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def slugify(text: str, limit: int = 32) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+    return slug or "track"
+
+
+class Ledger:
+    """Append-only JSONL of events: one JSON object per line with its time, never rewritten."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, event: str, **fields: Any) -> dict[str, Any]:
+        record = {"time": utc_now().isoformat(), "event": event, **fields}
+        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+        return record
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every complete event; a last line cut short by a crash is skipped."""
+        if not self.path.exists():
+            return []
+        events = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return events
+
+
+class TrackStore:
+    """All tracks of a project, one folder each."""
+
+    def __init__(self, tracks_dir: str | os.PathLike[str]) -> None:
+        self.root = Path(tracks_dir)
+
+    def folder(self, track_id: str) -> Path:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", track_id) or track_id in (".", ".."):
+            raise UnknownTrackError(f"invalid track id {track_id!r}")
+        return self.root / track_id
+
+    def track_file(self, track_id: str) -> Path:
+        return self.folder(track_id) / TRACK_FILE
+
+    def ledger(self, track_id: str) -> Ledger:
+        return Ledger(self.folder(track_id) / LEDGER_FILE)
+
+    def ids(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.parent.name for p in self.root.glob(f"*/{TRACK_FILE}"))
+
+    def create(self, title: str, description: str = "") -> Track:
+        if not title.strip():
+            raise ConductorError("a track needs a title")
+        track_id = f"{slugify(title)}-{secrets.token_hex(3)}"
+        track = Track(id=track_id, title=title.strip(), description=description)
+        self.save(track)
+        self.ledger(track_id).append("track_created", track=track_id, title=track.title)
+        return track
+
+    def save(self, track: Track) -> None:
+        atomic_write(self.track_file(track.id), track.model_dump_json(indent=2) + "\n")
+
+    def load(self, track_id: str) -> Track:
+        path = self.track_file(track_id)
+        if not path.exists():
+            known = ", ".join(self.ids()) or "none"
+            raise UnknownTrackError(f"no track {track_id!r} in {self.root} (known: {known})")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise TrackFileError(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+        try:
+            return Track.model_validate(data)
+        except ValidationError as error:
+            problems = "; ".join(_describe(problem, data) for problem in error.errors()[:5])
+            raise TrackFileError(f"{path}: {problems}") from None
+
+    # -- side files --------------------------------------------------------------------------------
+    def archive_history(self, track_id: str, ticket_id: str, messages: list[Message]) -> Path:
+        """Keep a worker's full history after the ticket ends; returns the archive path."""
+        folder = self.folder(track_id) / "histories"
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        path = folder / f"{ticket_id}-{stamp}.json"
+        payload = [message.model_dump(mode="json") for message in messages]
+        atomic_write(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+        return path
+
+    def histories(self, track_id: str, ticket_id: str) -> list[Path]:
+        return sorted((self.folder(track_id) / "histories").glob(f"{ticket_id}-*.json"))
+
+    def load_history(self, path: Path) -> list[Message]:
+        return [Message.model_validate(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+
+    def save_output(self, track_id: str, text: str) -> str:
+        """Keep a full command output; returns its id (the model and the GUI refer to it by id)."""
+        output_id = f"out-{datetime.now().strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        atomic_write(self.folder(track_id) / "outputs" / f"{output_id}.log", text)
+        return output_id
+
+    def load_output(self, track_id: str, output_id: str) -> str:
+        if not re.fullmatch(r"out-[0-9]+-[0-9a-f]+", output_id):
+            raise ConductorError(f"invalid output id {output_id!r}")
+        path = self.folder(track_id) / "outputs" / f"{output_id}.log"
+        if not path.exists():
+            raise ConductorError(f"no saved output {output_id} in track {track_id}")
+        return path.read_text(encoding="utf-8", errors="replace")
+
+    @contextlib.contextmanager
+    def locked(self, track_id: str) -> Iterator[None]:
+        """Hold the track for this process; a second holder gets TrackLockedError, a dead one releases it."""
+        path = self.folder(track_id) / LOCK_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise TrackLockedError(f"track {track_id} is in use by {holder}") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"process {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.truncate(0)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _describe(problem: dict[str, Any], data: Any) -> str:
+    """`tickets[2] (T3).status: Input should be ...` from a pydantic error."""
+    location = problem.get("loc", ())
+    parts, node = [], data
+    for key in location:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            if isinstance(node, dict) and "id" in node:
+                parts.append(f" ({node['id']})")
+        else:
+            parts.append(("." if parts else "") + str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    field = "".join(parts) or "track"
+    return f"{field}: {problem.get('msg', 'invalid')}"

@@ -1,0 +1,93 @@
+import json
+
+import pytest
+
+from conductor.cli import main
+from conductor.commands import mermaid
+from conductor.store import TrackStore
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_plan_a_track_from_the_terminal(project, capsys):
+    code, track_id, _ = run(capsys, "track", "new", "Add login", "--description", "the page")
+    track_id = track_id.strip()
+    assert code == 0 and track_id.startswith("add-login-")
+    assert run(capsys, "ticket", "add", track_id, "--target", "a.py", "--prompt", "first")[1] == "T1\n"
+    assert run(capsys, "ticket", "add", track_id, "--target", "b.py", "--new-file", "--prompt", "second\nmore",
+               "--depends-on", "T1", "--archetype", "careful")[1] == "T2\n"
+    code, out, _ = run(capsys, "track", "show", track_id)
+    assert out == (
+        f"Add login  [{track_id}]  planned\nthe page\n"
+        "  T1     pending      first  (a.py)\n"
+        "  T2     locked       second  (b.py)  after T1\n"
+    )
+    data = json.loads(run(capsys, "track", "show", track_id, "--json")[1])
+    assert data["tickets"][1]["worker_archetype"] == "careful"
+    assert run(capsys, "track", "list")[1] == f"{track_id}  planned  0/2 done  Add login\n"
+    assert run(capsys, "ticket", "block", track_id, "T1", "--reason", "wait")[1] == "also blocked: T2\n"
+    assert run(capsys, "ticket", "retry", track_id, "T1")[1] == "T1 is pending; restored: T2\n"
+    assert run(capsys, "ticket", "edit", track_id, "T2", "--depends-on", "", "--title", "view")[0] == 0
+    track = TrackStore(project / "tracks").load(track_id)
+    assert (track.ticket("T2").status, track.ticket("T2").title, track.ticket("T1").retries) == ("pending", "view", 1)
+    events = [e["event"] for e in TrackStore(project / "tracks").ledger(track_id).read()]
+    assert events == ["track_created", "ticket_added", "ticket_added", "ticket_blocked", "ticket_retried",
+                      "ticket_edited"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["track", "show", "nope"], "conductor: no track 'nope' in "),
+        (["ticket", "add", "{t}", "--target", "missing.py", "--prompt", "x"], "conductor: missing.py: no such file"),
+        (["ticket", "add", "{t}", "--target", "../a.py", "--prompt", "x"], "conductor: ../a.py: outside the project"),
+        (["ticket", "add", "{t}", "--target", "a.py", "--prompt", "x", "--depends-on", "T7"],
+         "conductor: ticket T2: unknown dependency 'T7'"),
+        (["ticket", "edit", "{t}", "T1", "--depends-on", "T1"], "conductor: ticket T1 cannot depend on itself"),
+        (["ticket", "unblock", "{t}", "T1"], "conductor: ticket T1 is pending, not blocked"),
+        (["ticket", "block", "{t}", "T9"], "conductor: no ticket 'T9' in track"),
+        (["track", "new", "  "], "conductor: a track needs a title"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_a_nonzero_exit(project, capsys, argv, message):
+    track_id = run(capsys, "track", "new", "T")[1].strip()
+    run(capsys, "ticket", "add", track_id, "--target", "a.py", "--prompt", "x")
+    code, out, err = run(capsys, *[a.replace("{t}", track_id) for a in argv])
+    assert code == 2
+    assert err.startswith(message) and err.count("\n") == 1
+    assert out == ""
+
+
+def test_cycle_is_refused_and_nothing_is_saved(project, capsys):
+    track_id = run(capsys, "track", "new", "T")[1].strip()
+    run(capsys, "ticket", "add", track_id, "--target", "a.py", "--prompt", "x")
+    run(capsys, "ticket", "add", track_id, "--target", "a.py", "--prompt", "y", "--depends-on", "T1")
+    before = (project / "tracks" / track_id / "track.json").read_text()
+    code, _, err = run(capsys, "ticket", "edit", track_id, "T1", "--depends-on", "T2")
+    assert (code, err) == (2, "conductor: ticket T1: depending on T2 makes a cycle\n")
+    assert (project / "tracks" / track_id / "track.json").read_text() == before
+
+
+def test_mermaid_graph(project, capsys):
+    track_id = run(capsys, "track", "new", "T")[1].strip()
+    run(capsys, "ticket", "add", track_id, "--target", "a.py", "--prompt", "x", "--title", 'say "hi"')
+    run(capsys, "ticket", "add", track_id, "--target", "a.py", "--prompt", "y", "--depends-on", "T1")
+    out = run(capsys, "track", "graph", track_id)[1]
+    assert out == mermaid(TrackStore(project / "tracks").load(track_id))
+    assert out.splitlines()[:4] == [
+        "flowchart TD",
+        "    t_T1[\"T1: say 'hi'<br/>pending\"]:::pending",
+        '    t_T2["T2: y<br/>locked"]:::locked',
+        "    t_T1 --> t_T2",
+    ]
