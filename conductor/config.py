@@ -21,6 +21,7 @@ project.toml (every key optional):
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -97,6 +98,8 @@ class ProviderSettings(_Strict):
     """Retries of 429/5xx/timeouts by the SDK itself, with its backoff."""
     timeout_seconds: float = Field(default=120, gt=0)
     """Per request."""
+    retry_initial_delay_seconds: float = Field(default=1.0, ge=0)
+    """First backoff delay of the Gemini SDK's retries (the Anthropic SDK sets its own, honouring retry-after)."""
     requests_per_minute: float = Field(default=50, gt=0)
     """Client-side limit so a long run stays under the provider's quota."""
     anthropic_base_url: str | None = None
@@ -203,7 +206,8 @@ def load_credentials(config: ProjectConfig, environ: dict[str, str] | None = Non
                 values = tomllib.loads(path.read_text(encoding="utf-8"))
             except tomllib.TOMLDecodeError as error:
                 # the message of a TOML error can quote the line, which may hold a key: say only where
-                raise ConfigError(f"{path}: not valid TOML (line {getattr(error, 'lineno', '?')})") from None
+                line = re.search(r"line (\d+)", str(error))
+                raise ConfigError(f"{path}: not valid TOML (line {line.group(1) if line else '?'})") from None
             break
     values.setdefault("anthropic_api_key", environ.get("ANTHROPIC_API_KEY"))
     values.setdefault("gemini_api_key", environ.get("GEMINI_API_KEY") or environ.get("GOOGLE_API_KEY"))

@@ -1,0 +1,114 @@
+"""Tokens and estimated cost of every model call, per ticket, per tier and per track."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+from conductor.config import Price
+from conductor.messages import Usage
+
+
+def _price(input_usd: float, output_usd: float, cache_read: float | None = None,
+           cache_write: float | None = None) -> Price:
+    return Price(input_per_mtok=input_usd, output_per_mtok=output_usd, cache_read_per_mtok=cache_read,
+                 cache_write_per_mtok=cache_write)
+
+
+# USD per million tokens, public list prices; project.toml [prices] overrides or adds.
+DEFAULT_PRICES: dict[str, Price] = {
+    "claude-opus-4-1": _price(15, 75, 1.5, 18.75),
+    "claude-opus-4": _price(15, 75, 1.5, 18.75),
+    "claude-sonnet-4-5": _price(3, 15, 0.3, 3.75),
+    "claude-sonnet-4": _price(3, 15, 0.3, 3.75),
+    "claude-haiku-4-5": _price(1, 5, 0.1, 1.25),
+    "claude-3-5-haiku": _price(0.8, 4, 0.08, 1),
+    "gemini-2.5-pro": _price(1.25, 10, 0.31),
+    "gemini-2.5-flash": _price(0.3, 2.5, 0.075),
+    "gemini-2.5-flash-lite": _price(0.1, 0.4, 0.025),
+    "gemini-2.0-flash": _price(0.1, 0.4, 0.025),
+    "scripted": _price(0, 0),
+}
+
+
+def find_price(model: str, prices: dict[str, Price]) -> Price | None:
+    """Exact name, else the longest known prefix (`claude-sonnet-4-5-20250929` -> `claude-sonnet-4-5`)."""
+    if model in prices:
+        return prices[model]
+    matches = [name for name in prices if model.startswith((f"{name}-", f"{name}@"))]
+    return prices[max(matches, key=len)] if matches else None
+
+
+def cost_of(usage: Usage, price: Price | None) -> float | None:
+    """Estimated USD; None when the model has no price (shown as unknown, never as 0)."""
+    if price is None:
+        return None
+    cache_read = price.cache_read_per_mtok if price.cache_read_per_mtok is not None else price.input_per_mtok
+    cache_write = price.cache_write_per_mtok if price.cache_write_per_mtok is not None else price.input_per_mtok
+    return (usage.input_tokens * price.input_per_mtok + usage.output_tokens * price.output_per_mtok
+            + usage.cache_read_tokens * cache_read + usage.cache_write_tokens * cache_write) / 1_000_000
+
+
+@dataclass
+class UsageTotals:
+    """Running sums for one ticket, tier or track."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced_calls: int = 0
+    """Calls whose model has no price: the cost is then a lower bound."""
+
+    def add(self, usage: Usage, cost: float | None) -> None:
+        self.calls += 1
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        self.cache_read_tokens += usage.cache_read_tokens
+        self.cache_write_tokens += usage.cache_write_tokens
+        if cost is None:
+            self.unpriced_calls += 1
+        else:
+            self.cost_usd += cost
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    def cost_text(self) -> str:
+        if self.calls and self.unpriced_calls == self.calls:
+            return "unknown"
+        suffix = " + unknown" if self.unpriced_calls else ""
+        return f"${self.cost_usd:.4f}{suffix}"
+
+
+@dataclass
+class Accountant:
+    """Adds up every call; thread-safe; each call is also written to the ledger by the caller's hook."""
+
+    prices: dict[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    track: UsageTotals = field(default_factory=UsageTotals)
+    tiers: dict[str, UsageTotals] = field(default_factory=dict)
+    tickets: dict[str, UsageTotals] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, tier: str, ticket_id: str | None, model: str, usage: Usage) -> float | None:
+        cost = cost_of(usage, find_price(model, self.prices))
+        with self._lock:
+            self.track.add(usage, cost)
+            self.tiers.setdefault(tier, UsageTotals()).add(usage, cost)
+            if ticket_id is not None:
+                self.tickets.setdefault(ticket_id, UsageTotals()).add(usage, cost)
+        return cost
+
+    def snapshot(self) -> dict[str, object]:
+        """Copies for the GUI (no shared mutable state across threads)."""
+        with self._lock:
+            return {"track": replace(self.track), "tiers": {k: replace(v) for k, v in self.tiers.items()},
+                    "tickets": {k: replace(v) for k, v in self.tickets.items()}}
+
+
+def with_overrides(overrides: dict[str, Price]) -> dict[str, Price]:
+    return {**DEFAULT_PRICES, **overrides}

@@ -1,0 +1,41 @@
+"""The seams of the engine, in one place: the model, the tool executor and the approval gate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from conductor.messages import AssistantTurn, Message, ToolSpec
+
+if TYPE_CHECKING:
+    from conductor.gate import Decision, PendingCall
+    from conductor.messages import ToolCall
+    from conductor.tools import ToolOutcome
+
+
+@runtime_checkable
+class Model(Protocol):
+    """A chat model with tool calling. Adapters raise `conductor.providers.ProviderError` on failure."""
+
+    provider: str
+    """Short provider name (`anthropic`, `gemini`, `scripted`)."""
+    model: str
+
+    def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
+                 max_output_tokens: int) -> AssistantTurn: ...
+
+
+class ToolExecutor(Protocol):
+    """Runs one approved tool call and reports what happened; never raises for a bad call."""
+
+    def specs(self) -> list[ToolSpec]: ...
+
+    def preview(self, call: ToolCall) -> str | None:
+        """A unified diff of what the call would change (file tools), else None."""
+
+    def execute(self, call: ToolCall) -> ToolOutcome: ...
+
+
+class ApprovalGate(Protocol):
+    """Decides a pending tool call: approve, approve with edited arguments, or reject with a reason."""
+
+    def decide(self, pending: PendingCall) -> Decision: ...

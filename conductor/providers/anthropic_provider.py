@@ -1,0 +1,107 @@
+"""Anthropic Messages API through the official `anthropic` SDK (tool_use / tool_result blocks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anthropic
+
+from conductor.config import Credentials, ProviderSettings
+from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage
+from conductor.providers.base import (
+    MissingKeyError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimiter,
+    register_secret,
+)
+
+STOP_REASONS = {"end_turn": "end_turn", "tool_use": "tool_use", "max_tokens": "max_tokens",
+                "stop_sequence": "end_turn", "pause_turn": "end_turn", "refusal": "refusal"}
+
+
+class AnthropicModel:
+    provider = "anthropic"
+
+    def __init__(self, model: str, credentials: Credentials, settings: ProviderSettings,
+                 limiter: RateLimiter | None = None, credentials_hint: str = "credentials.toml") -> None:
+        if credentials.anthropic_api_key is None:
+            raise MissingKeyError(self.provider, "no API key: set ANTHROPIC_API_KEY or anthropic_api_key in "
+                                  f"{credentials_hint}")
+        key = credentials.anthropic_api_key.get_secret_value()
+        register_secret(key)
+        options: dict[str, Any] = {"api_key": key, "max_retries": settings.max_retries,
+                                   "timeout": settings.timeout_seconds}
+        if settings.anthropic_base_url:
+            options["base_url"] = settings.anthropic_base_url  # otherwise the SDK reads ANTHROPIC_BASE_URL
+        self.model = model
+        self._client = anthropic.Anthropic(**options)
+        self._limiter = limiter or RateLimiter(settings.requests_per_minute)
+
+    def __repr__(self) -> str:
+        return f"AnthropicModel(model={self.model!r})"
+
+    def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
+                 max_output_tokens: int) -> AssistantTurn:
+        self._limiter.acquire()
+        try:
+            response = self._client.messages.create(
+                model=self.model,
+                max_tokens=max_output_tokens,
+                system=system,
+                messages=[to_anthropic(message) for message in messages],
+                tools=[{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools],
+            )
+        except anthropic.APITimeoutError as error:
+            raise ProviderTimeoutError(self.provider, f"no answer in time: {error}") from None
+        except anthropic.APIStatusError as error:
+            raise ProviderError(self.provider, _status_message(error), status=error.status_code,
+                                retryable=error.status_code in (408, 429) or error.status_code >= 500) from None
+        except anthropic.APIError as error:
+            raise ProviderError(self.provider, f"{type(error).__name__}: {error}") from None
+        except json.JSONDecodeError as error:
+            raise ProviderError(self.provider, f"malformed response: {error}") from None
+        return from_anthropic(response)
+
+
+def to_anthropic(message: Message) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = []
+    if message.role == "user":
+        blocks += [{"type": "tool_result", "tool_use_id": r.tool_call_id, "content": r.content, "is_error": r.is_error}
+                   for r in message.tool_results]
+        if message.text:
+            blocks.append({"type": "text", "text": message.text})
+    else:
+        if message.text:
+            blocks.append({"type": "text", "text": message.text})
+        blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in message.tool_calls]
+    if not blocks:
+        blocks.append({"type": "text", "text": "(empty)"})
+    return {"role": message.role, "content": blocks}
+
+
+def from_anthropic(response: Any) -> AssistantTurn:
+    texts, calls = [], []
+    for block in response.content:
+        if block.type == "text":
+            texts.append(block.text)
+        elif block.type == "tool_use":
+            arguments = block.input if isinstance(block.input, dict) else {"value": block.input}
+            calls.append(ToolCall(id=block.id, name=block.name, arguments=arguments))
+    usage = response.usage
+    return AssistantTurn(
+        text="\n".join(texts),
+        tool_calls=calls,
+        stop_reason=STOP_REASONS.get(response.stop_reason or "end_turn", response.stop_reason or "end_turn"),
+        usage=Usage(input_tokens=usage.input_tokens or 0, output_tokens=usage.output_tokens or 0,
+                    cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+                    cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0),
+        model=response.model or "",
+    )
+
+
+def _status_message(error: anthropic.APIStatusError) -> str:
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error", {}) if isinstance(body.get("error"), dict) else {}
+    return detail.get("message") or error.message

@@ -1,0 +1,174 @@
+"""A provider that replays a recorded conversation: the offline demo and every engine test run on it.
+
+A script is a JSON file:
+
+    {"tier3": {"T1": [turn, ...], "T2": [...]},   # the worker's answers, per ticket, in order
+     "tier4": [turn, ...]}                        # the summariser's answers, in order
+
+and a turn is `{"text": "...", "tool_calls": [{"name": "write_file", "arguments": {...}}],
+"usage": {"input_tokens": 10, "output_tokens": 5}, "expect": {...}}` (all optional). Without `usage`, tokens
+are estimated from the request, so accounting and budgets behave as with a real model.
+
+Every request is checked: roles alternate from a user turn, each tool call of the previous answer has exactly
+one result, the history still holds the answers this provider gave, the scripted tools are offered, and the
+turn's `expect` holds. A mismatch is a ScriptError, which names the ticket and the turn.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage
+from conductor.providers.base import ProviderError
+from file_cache import estimate_tokens
+
+
+class ScriptError(ProviderError):
+    """The script and the requests disagree, or the script file is wrong."""
+
+
+class ScriptedCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Expectation(BaseModel):
+    """Checks on the request a turn answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    results_contain: list[str] = Field(default_factory=list)
+    """Substrings the tool results (or text) of the last user message must contain."""
+    results_not_contain: list[str] = Field(default_factory=list)
+    """Substrings they must not contain."""
+    max_result_chars: int | None = None
+    """Upper bound on the characters of the last user message's tool results."""
+    system_contains: list[str] = Field(default_factory=list)
+    """Substrings of the system prompt."""
+
+
+class ScriptedTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = ""
+    tool_calls: list[ScriptedCall] = Field(default_factory=list)
+    usage: Usage | None = None
+    expect: Expectation | None = None
+
+
+class Script(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tier3: dict[str, list[ScriptedTurn]] = Field(default_factory=dict)
+    tier4: list[ScriptedTurn] = Field(default_factory=list)
+
+
+def load_script(path: str | Path) -> Script:
+    path = Path(path)
+    try:
+        return Script.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ScriptError("scripted", f"{path}: no such script file") from None
+    except json.JSONDecodeError as error:
+        raise ScriptError("scripted", f"{path}: line {error.lineno}: {error.msg}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise ScriptError("scripted", f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+class ScriptedModel:
+    provider = "scripted"
+
+    def __init__(self, script: Script | str | Path, tier: str = "tier3", ticket_id: str | None = None,
+                 model: str = "scripted") -> None:
+        self.script = script if isinstance(script, Script) else load_script(script)
+        self.model = model
+        self.label = f"ticket {ticket_id}" if tier == "tier3" else "tier 4"
+        if tier == "tier3":
+            if ticket_id not in self.script.tier3:
+                raise ScriptError("scripted", f"the script has no turns for ticket {ticket_id}")
+            self.turns = self.script.tier3[ticket_id]
+        else:
+            self.turns = self.script.tier4
+        self.position = 0
+        self.ticket_id = ticket_id or "tier4"
+        self.given: list[Message] = []
+        """What this provider answered so far (checked against the history it is sent back)."""
+        self.requests: list[dict[str, Any]] = []
+
+    def __repr__(self) -> str:
+        return f"ScriptedModel({self.label}, turn {self.position}/{len(self.turns)})"
+
+    def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
+                 max_output_tokens: int) -> AssistantTurn:
+        self.requests.append({"system": system, "messages": list(messages), "tools": [t.name for t in tools]})
+        if self.position >= len(self.turns):
+            raise ScriptError("scripted", f"{self.label}: the script has no turn {self.position + 1}")
+        turn = self.turns[self.position]
+        self._check_request(turn, system, messages, tools)
+        calls = [ToolCall(id=f"call_{self.ticket_id}_{self.position + 1}_{i}", name=c.name, arguments=c.arguments)
+                 for i, c in enumerate(turn.tool_calls, 1)]
+        self.position += 1
+        usage = turn.usage or Usage(
+            input_tokens=estimate_tokens(system) + sum(_message_tokens(m) for m in messages)
+            + sum(estimate_tokens(t.description + json.dumps(t.parameters)) for t in tools),
+            output_tokens=estimate_tokens(turn.text) + sum(estimate_tokens(json.dumps(c.arguments)) for c in calls),
+        )
+        answer = AssistantTurn(text=turn.text, tool_calls=calls, stop_reason="tool_use" if calls else "end_turn",
+                               usage=usage, model=self.model)
+        self.given.append(answer.as_message())
+        return answer
+
+    def _fail(self, problem: str) -> None:
+        raise ScriptError("scripted", f"{self.label}, turn {self.position + 1}: {problem}")
+
+    def _check_request(self, turn: ScriptedTurn, system: str, messages: list[Message], tools: list[ToolSpec]) -> None:
+        if not messages or messages[0].role != "user" or messages[-1].role != "user":
+            self._fail("the conversation must start and end with a user message")
+        for previous, current in itertools.pairwise(messages):
+            if previous.role == current.role:
+                self._fail(f"two {current.role} messages in a row")
+            if previous.role == "assistant":
+                asked = [(c.id, c.name) for c in previous.tool_calls]
+                answered = [(r.tool_call_id, r.name) for r in current.tool_results]
+                if sorted(asked) != sorted(answered):
+                    self._fail(f"tool calls {asked} were answered by results {answered}")
+        if messages[0].tool_results:
+            self._fail("tool results before any tool call")
+        history = [m for m in messages if m.role == "assistant"]
+        if history != self.given:
+            self._fail("the history does not hold the answers this provider gave")
+        offered = {t.name for t in tools}
+        for call in turn.tool_calls:
+            if call.name not in offered and not call.name.startswith("unknown"):
+                self._fail(f"scripted call {call.name!r} is not among the offered tools {sorted(offered)}")
+        expect = turn.expect
+        if expect is None:
+            return
+        last = messages[-1]
+        seen = "\n".join([last.text, *(r.content for r in last.tool_results)])
+        for text in expect.results_contain:
+            if text not in seen:
+                self._fail(f"expected {text!r} in the last message, got {seen[:500]!r}")
+        for text in expect.results_not_contain:
+            if text in seen:
+                self._fail(f"did not expect {text!r} in the last message")
+        size = sum(len(r.content) for r in last.tool_results)
+        if expect.max_result_chars is not None and size > expect.max_result_chars:
+            self._fail(f"tool results are {size} characters, more than {expect.max_result_chars}")
+        for text in expect.system_contains:
+            if text not in system:
+                self._fail(f"expected {text!r} in the system prompt")
+
+
+def _message_tokens(message: Message) -> int:
+    parts = [message.text, *(r.content for r in message.tool_results),
+             *(c.name + json.dumps(c.arguments) for c in message.tool_calls)]
+    return sum(estimate_tokens(part) for part in parts)

@@ -1,0 +1,52 @@
+import pytest
+
+from conductor.config import ConfigError, load_credentials, load_project_config
+
+
+def test_defaults_without_a_project_file(tmp_path):
+    config = load_project_config(tmp_path)
+    assert (config.root, config.tier3.provider, config.tier4) == (tmp_path.resolve(), "scripted", None)
+    assert config.archetype("anything").trust == "step"
+    assert config.tracks_path == tmp_path.resolve() / "tracks"
+
+
+def test_file_then_environment_then_flags(tmp_path):
+    (tmp_path / "project.toml").write_text(
+        '[tier3]\nprovider = "anthropic"\nmodel = "claude-a"\n[archetypes.fast]\ntrust = "auto"\n'
+        "[shell]\ntimeout_seconds = 30\n")
+    config = load_project_config(tmp_path, environ={"CONDUCTOR_TIER3_MODEL": "claude-b"})
+    assert (config.tier3.provider, config.tier3.model, config.shell.timeout_seconds) == ("anthropic", "claude-b", 30)
+    assert config.archetype("fast").trust == "auto"
+    config = load_project_config(tmp_path, {"tier3.model": "claude-c", "tier4.provider": "gemini"}, environ={})
+    assert (config.tier3.model, config.tier4.provider) == ("claude-c", "gemini")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[tier3]\nprovider = "openai"\n', "tier3.provider: Input should be 'anthropic', 'gemini' or 'scripted'"),
+        ("[shell]\ntimeout_seconds = -1\n", "shell.timeout_seconds: Input should be greater than 0"),
+        ("[tier3\n", "project.toml: Expected ']'"),
+        ("typo_key = 1\n", "typo_key: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_configuration_names_file_and_field(tmp_path, text, message):
+    (tmp_path / "project.toml").write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_project_config(tmp_path, environ={})
+    assert message in str(error.value)
+    assert str(tmp_path / "project.toml") in str(error.value)
+
+
+def test_credentials_file_wins_over_environment_and_errors_never_quote_keys(tmp_path):
+    config = load_project_config(tmp_path, environ={})
+    env = {"ANTHROPIC_API_KEY": "env-anthropic-key", "GOOGLE_API_KEY": "env-google-key"}
+    credentials = load_credentials(config, environ=env)
+    assert credentials.anthropic_api_key.get_secret_value() == "env-anthropic-key"
+    assert credentials.gemini_api_key.get_secret_value() == "env-google-key"
+    (tmp_path / "credentials.toml").write_text('anthropic_api_key = "file-key-123456"\n')
+    assert load_credentials(config, environ=env).anthropic_api_key.get_secret_value() == "file-key-123456"
+    (tmp_path / "credentials.toml").write_text('anthropic_api_key = "file-key-123456\n')
+    with pytest.raises(ConfigError) as error:
+        load_credentials(config, environ=env)
+    assert "file-key" not in str(error.value) and "not valid TOML (line 1)" in str(error.value)
