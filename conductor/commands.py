@@ -12,6 +12,7 @@ from pathlib import Path
 from conductor.config import ProjectConfig, load_project_config
 from conductor.errors import ConductorError
 from conductor.models import Ticket, TicketStatus, Track
+from conductor.run_cli import register_run, register_undo
 from conductor.store import TrackStore
 from file_cache import PathOutsideRootError, resolve_inside
 
@@ -250,6 +251,7 @@ def register_tracks(commands: argparse._SubParsersAction) -> None:
         _add_project(sub)
     for sub in (add, edit):
         _add_project(sub)
+    register_undo(ticket)
 
 
-REGISTRARS: list = [register_tracks]
+REGISTRARS: list = [register_tracks, register_run]

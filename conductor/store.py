@@ -21,10 +21,12 @@ from pydantic import ValidationError
 from conductor.errors import ConductorError
 from conductor.messages import Message
 from conductor.models import Track, utc_now
+from file_cache import resolve_inside
 
 TRACK_FILE = "track.json"
 LEDGER_FILE = "ledger.jsonl"
 LOCK_FILE = ".lock"
+CHANGES_FILE = "changes.jsonl"
 
 
 class TrackFileError(ConductorError):
@@ -176,6 +178,55 @@ class TrackStore:
             raise ConductorError(f"no saved output {output_id} in track {track_id}")
         return path.read_text(encoding="utf-8", errors="replace")
 
+    # -- worker state and file changes ---------------------------------------------------------------
+    def worker_state_path(self, track_id: str, ticket_id: str) -> Path:
+        return self.folder(track_id) / "workers" / f"{ticket_id}.json"
+
+    def record_change(self, track_id: str, ticket_id: str, path: str, before: str | None, after: str) -> None:
+        """Keep a file write (before and after) so the ticket's changes can be undone."""
+        Ledger(self.folder(track_id) / CHANGES_FILE).append("write", ticket=ticket_id, path=path, before=before,
+                                                           after=after)
+
+    def changes(self, track_id: str, ticket_id: str) -> list[dict[str, Any]]:
+        """The ticket's writes since its last undo, oldest first."""
+        found: list[dict[str, Any]] = []
+        for record in Ledger(self.folder(track_id) / CHANGES_FILE).read():
+            if record.get("ticket") != ticket_id:
+                continue
+            if record["event"] == "undo":
+                found = []
+            else:
+                found.append(record)
+        return found
+
+    def undo_ticket(self, track_id: str, ticket_id: str, root: Path, force: bool = False) -> list[str]:
+        """Put back every file the ticket wrote, newest write first; returns the paths restored.
+
+        Refuses (naming the files) when a file changed since the ticket wrote it, unless ``force``.
+        """
+        records = self.changes(track_id, ticket_id)
+        if not records:
+            raise ConductorError(f"ticket {ticket_id} has no file changes to undo")
+        latest: dict[str, dict[str, Any]] = {}
+        for record in records:
+            latest[record["path"]] = record
+        changed = [path for path, record in latest.items()
+                   if _read_or_none(resolve_inside(root, path)) != record["after"]]
+        if changed and not force:
+            raise ConductorError(f"changed since ticket {ticket_id} wrote them: {', '.join(changed)} "
+                                 "(use --force to overwrite)")
+        first_before: dict[str, str | None] = {}
+        for record in records:
+            first_before.setdefault(record["path"], record["before"])
+        for path, before in first_before.items():
+            target = resolve_inside(root, path)
+            if before is None:
+                target.unlink(missing_ok=True)
+            else:
+                atomic_write(target, before)
+        Ledger(self.folder(track_id) / CHANGES_FILE).append("undo", ticket=ticket_id, paths=list(first_before))
+        return list(first_before)
+
     @contextlib.contextmanager
     def locked(self, track_id: str) -> Iterator[None]:
         """Hold the track for this process; a second holder gets TrackLockedError, a dead one releases it."""
@@ -197,6 +248,13 @@ class TrackStore:
             finally:
                 handle.truncate(0)
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_or_none(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
 
 
 def _describe(problem: dict[str, Any], data: Any) -> str:

@@ -76,11 +76,12 @@ class FileCache:
 
     def read_bytes(self, path: str | os.PathLike[str]) -> bytes:
         resolved = self.resolve(path)
+        name = self.relative(resolved)
         if not resolved.is_file():
-            raise ViewError(f"{path}: no such file")
+            raise ViewError(f"{name}: no such file")
         data = resolved.read_bytes()
         if b"\0" in data[:8192]:
-            raise ViewError(f"{path}: binary file")
+            raise ViewError(f"{name}: binary file")
         return data
 
     def parsed(self, path: str | os.PathLike[str]) -> ParsedSource:

@@ -192,6 +192,26 @@ class ASTParser:
                                   is_async))
         return symbols
 
+    def get_imports(self, source: str | bytes | ParsedSource) -> list[tuple[int, str]]:
+        """(relative level, dotted name) of every module the source may import, in source order.
+
+        `from .m import q` yields (1, "m") and (1, "m.q"), since `q` may be a submodule; callers keep the
+        candidates that exist as files.
+        """
+        parsed = self.parse(source)
+        found: list[tuple[int, str]] = []
+        for match in matches("imports", parsed.tree.root_node):
+            if "module" in match:
+                found.extend((0, node.text.decode("utf-8", "replace")) for node in match["module"])
+                continue
+            relative = match["relative"][0].text.decode("utf-8", "replace")
+            level, base = len(relative) - len(relative.lstrip(".")), relative.lstrip(".")
+            found.append((level, base))
+            for node in match.get("relative_name", []):
+                name = node.text.decode("utf-8", "replace")
+                found.append((level, f"{base}.{name}" if base else name))
+        return list(dict.fromkeys(found))
+
     def get_definition(self, source: str | bytes | ParsedSource, symbol: str) -> str:
         """Source of one named symbol (`Class.method` works; a unique bare name too)."""
         parsed = self.parse(source)

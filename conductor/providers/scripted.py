@@ -111,6 +111,7 @@ class ScriptedModel:
         self.requests.append({"system": system, "messages": list(messages), "tools": [t.name for t in tools]})
         if self.position >= len(self.turns):
             raise ScriptError("scripted", f"{self.label}: the script has no turn {self.position + 1}")
+        self._adopt_history(messages)
         turn = self.turns[self.position]
         self._check_request(turn, system, messages, tools)
         calls = [ToolCall(id=f"call_{self.ticket_id}_{self.position + 1}_{i}", name=c.name, arguments=c.arguments)
@@ -125,6 +126,22 @@ class ScriptedModel:
                                usage=usage, model=self.model)
         self.given.append(answer.as_message())
         return answer
+
+    def _adopt_history(self, messages: list[Message]) -> None:
+        """A worker resumed after a restart sends a history this instance never answered: when its answers are
+        the script's first turns, carry on from there."""
+        answered = [m for m in messages if m.role == "assistant"]
+        if self.given or not answered:
+            return
+        for index, message in enumerate(answered):
+            if index >= len(self.turns):
+                self._fail("the resumed history is longer than the script")
+            turn = self.turns[index]
+            expected = [(c.name, c.arguments) for c in turn.tool_calls]
+            if message.text != turn.text or [(c.name, c.arguments) for c in message.tool_calls] != expected:
+                self._fail(f"the resumed history differs from the script at turn {index + 1}")
+        self.given = list(answered)
+        self.position = len(answered)
 
     def _fail(self, problem: str) -> None:
         raise ScriptError("scripted", f"{self.label}, turn {self.position + 1}: {problem}")

@@ -18,5 +18,5 @@ def test_bad_input_is_one_line_on_stderr(tmp_path):
     result = subprocess.run([sys.executable, "-m", "conductor.cli", "view", "curated", str(tmp_path / "none.py")],
                             capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr == f"conductor: {tmp_path / 'none.py'}: no such file\n"
+    assert result.stderr == "conductor: none.py: no such file\n"
     assert result.stdout == ""

@@ -1,0 +1,109 @@
+"""What a Tier 3 worker sees first: its instructions, the ticket, the raw target file and skeletons of the
+project files the target imports or the ticket names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from conductor.config import ProjectConfig
+from conductor.models import Ticket, Track
+from file_cache import ASTParser, FileCache, ViewError
+
+WORKER_SYSTEM = """\
+You are a Tier 3 worker in Conductor, changing a developer's repository one ticket at a time.
+- Your ticket names one target file; its raw text is in the first message. Related files are shown as \
+skeletons (signatures only): call get_definition or read_file when you need a body.
+- Change files only with write_file or edit_file, never through shell tricks (sed, echo >, python -c). \
+Every change and command may be reviewed by the developer before it runs; a rejected call did not run: \
+read the reason and adapt. If the developer edited your call, it ran as edited: do not repeat the original.
+- Run the project's tests with run_shell after a change. A failed command comes back as a short hint; \
+the full output is saved, so do not ask for it again.
+- When the ticket is done, answer without any tool call: a short summary of what you changed and how you \
+checked it. That ends the ticket."""
+
+MAX_RELATED_FILES = 12
+MAX_RELATED_TOKENS = 8000
+_PATH_IN_TEXT = re.compile(r"[\w./-]+\.py\b")
+
+
+@dataclass(frozen=True)
+class WorkerBrief:
+    system: str
+    first_message: str
+    related: list[str]
+    """Project files shown as skeletons (or curated views), in order."""
+
+
+def build_brief(ticket: Ticket, track: Track, config: ProjectConfig, cache: FileCache) -> WorkerBrief:
+    archetype = config.archetype(ticket.worker_archetype)
+    system = WORKER_SYSTEM + (f"\n\n{archetype.system_prompt}" if archetype.system_prompt else "")
+    target = ticket.target_file
+    try:
+        raw = cache.view(target, "raw").text
+        target_block = f"```\n{raw}\n```" if raw else "(the file is empty)"
+    except ViewError:
+        target_block = "(the file does not exist yet: create it with write_file)"
+    kind = "curated" if archetype.curated_context else "skeleton"
+    sections, related, budget = [], [], MAX_RELATED_TOKENS
+    for path in related_files(ticket, track, config.root, cache):
+        try:
+            view = cache.view(path, kind)
+        except ViewError:
+            continue
+        if not view.text.strip() or view.tokens > budget:
+            continue
+        budget -= view.tokens
+        related.append(path)
+        sections.append(f"### {path} ({kind})\n```python\n{view.text}```")
+    parts = [f"# Ticket {ticket.id}: {ticket.title}", ticket.prompt.strip(), f"## Target file: {target}",
+             target_block]
+    if sections:
+        parts += ["## Related files", *sections]
+    done = [t for t in (track.ticket(d) for d in ticket.dependencies) if t.summary]
+    if done:
+        parts += ["## Finished before this ticket", *(f"- {t.id} ({t.target_file}): {t.summary}" for t in done)]
+    return WorkerBrief(system, "\n\n".join(parts) + "\n", related)
+
+
+def related_files(ticket: Ticket, track: Track, root: Path, cache: FileCache) -> list[str]:
+    """Project files the target imports, files the prompt names, and the targets of its dependencies."""
+    candidates: list[str] = []
+    target = ticket.target_file
+    if target.endswith(".py"):
+        try:
+            parsed = cache.parsed(target)
+            candidates += _resolve_imports(ASTParser().get_imports(parsed), target, root)
+        except ViewError:
+            pass
+    candidates += [m for m in _PATH_IN_TEXT.findall(ticket.prompt)]
+    candidates += [track.ticket(d).target_file for d in ticket.dependencies]
+    found = []
+    for candidate in dict.fromkeys(candidates):
+        try:
+            path = cache.resolve(candidate)
+        except ViewError:
+            continue
+        relative = cache.relative(path)
+        if path.is_file() and relative != target and relative not in found:
+            found.append(relative)
+        if len(found) >= MAX_RELATED_FILES:
+            break
+    return found
+
+
+def _resolve_imports(imports: list[tuple[int, str]], target: str, root: Path) -> list[str]:
+    package = Path(target).parent
+    found = []
+    for level, dotted in imports:
+        base = package
+        for _ in range(level - 1):
+            base = base.parent
+        parts = dotted.split(".") if dotted else []
+        module = (base if level else Path()).joinpath(*parts)
+        for candidate in (module.with_suffix(".py") if parts else None, module / "__init__.py"):
+            if candidate is not None and (root / candidate).is_file():
+                found.append(candidate.as_posix())
+                break
+    return found

@@ -1,0 +1,140 @@
+"""The Tier 3 worker loop: run() -> step() -> query() -> execute(), ended by small exceptions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from conductor.config import LimitsConfig
+from conductor.gate import Decision
+from conductor.messages import AssistantTurn, Message, ToolCall, ToolResult
+from conductor.protocols import Model, ToolExecutor
+from conductor.tools import ToolArgumentError, ToolOutcome, parse_arguments
+
+
+class Finished(Exception):
+    """The model ended its turn without a tool call; its text is the ticket's summary."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
+
+
+class LimitReached(Exception):
+    """A step, token or cost limit stopped the worker; the message says which."""
+
+
+class StepStopped(Exception):
+    """The engine was asked to stop between two steps."""
+
+
+class WorkerState(BaseModel):
+    """Everything needed to resume a worker after a pause or a crash (saved after every step)."""
+
+    ticket_id: str
+    system: str
+    messages: list[Message] = Field(default_factory=list)
+    steps: int = 0
+    """Model calls so far."""
+    tokens: int = 0
+    cost_usd: float = 0.0
+    pending_calls: list[ToolCall] = Field(default_factory=list)
+    """Calls of the latest answer not yet executed (the first one may await approval)."""
+    results: list[ToolResult] = Field(default_factory=list)
+    """Results of the latest answer's calls executed so far."""
+
+
+@dataclass
+class WorkerHooks:
+    """What the engine does around the loop: approvals, accounting, recording, persistence."""
+
+    decide: Callable[[ToolCall], Decision]
+    """May block for a human; raises EngineStopped when the run stops meanwhile."""
+    on_turn: Callable[[AssistantTurn], float | None]
+    """Records a model answer; returns its cost (None when the model has no price)."""
+    on_outcome: Callable[[ToolCall, ToolOutcome], str]
+    """Records what a tool did; returns the text the model gets."""
+    save: Callable[[WorkerState], None]
+    should_stop: Callable[[], bool]
+
+
+class Worker:
+    def __init__(self, state: WorkerState, model: Model, tools: ToolExecutor, hooks: WorkerHooks,
+                 limits: LimitsConfig, max_output_tokens: int) -> None:
+        self.state = state
+        self.model = model
+        self.tools = tools
+        self.hooks = hooks
+        self.limits = limits
+        self.max_output_tokens = max_output_tokens
+
+    def run(self) -> str:
+        """Loop until the model finishes; returns the summary. LimitReached, StepStopped, provider errors and
+        EngineStopped end the loop early."""
+        try:
+            if self.state.pending_calls or self.state.results:
+                self.execute()  # resume a turn cut short by a pause or a crash
+            while True:
+                self.step()
+        except Finished as finished:
+            return finished.summary
+
+    def step(self) -> None:
+        if self.hooks.should_stop():
+            raise StepStopped("stopped between steps")
+        self.query()
+        self.execute()
+
+    def query(self) -> AssistantTurn:
+        self._check_limits()
+        turn = self.model.complete(self.state.system, self.state.messages, self.tools.specs(), self.max_output_tokens)
+        self.state.steps += 1
+        self.state.tokens += turn.usage.input_tokens + turn.usage.output_tokens
+        self.state.cost_usd += self.hooks.on_turn(turn) or 0.0
+        self.state.messages.append(turn.as_message())
+        self.state.pending_calls = list(turn.tool_calls)
+        self.state.results = []
+        self.hooks.save(self.state)
+        if not turn.tool_calls:
+            raise Finished(turn.text.strip() or "(the worker finished without a summary)")
+        return turn
+
+    def execute(self) -> None:
+        while self.state.pending_calls:
+            call = self.state.pending_calls[0]
+            self.state.results.append(self.execute_one(call))
+            self.state.pending_calls.pop(0)
+            self.hooks.save(self.state)
+        self.state.messages.append(Message(role="user", tool_results=self.state.results))
+        self.state.results = []
+        self.hooks.save(self.state)
+
+    def execute_one(self, call: ToolCall) -> ToolResult:
+        try:
+            parse_arguments(call.name, call.arguments)
+        except ToolArgumentError as error:
+            return ToolResult(tool_call_id=call.id, name=call.name, content=f"error: {error}", is_error=True)
+        decision = self.hooks.decide(call)
+        if decision.action == "reject":
+            reason = decision.reason or "no reason given"
+            return ToolResult(tool_call_id=call.id, name=call.name, is_error=True,
+                              content=f"The developer rejected this call; it was not run. Reason: {reason}")
+        note = ""
+        if decision.action == "edit" and decision.arguments is not None and decision.arguments != call.arguments:
+            call = call.model_copy(update={"arguments": decision.arguments})
+            note = ("Note: the developer edited your call before it ran; it ran with these arguments instead: "
+                    f"{json.dumps(decision.arguments, ensure_ascii=False)}. Do not repeat the original call.\n")
+        outcome = self.tools.execute(call)
+        content = self.hooks.on_outcome(call, outcome)
+        return ToolResult(tool_call_id=call.id, name=call.name, content=note + content, is_error=outcome.is_error)
+
+    def _check_limits(self) -> None:
+        if self.state.steps >= self.limits.max_steps:
+            raise LimitReached(f"step limit reached ({self.limits.max_steps} model calls)")
+        if self.state.tokens >= self.limits.max_tokens:
+            raise LimitReached(f"token limit reached ({self.state.tokens} of {self.limits.max_tokens})")
+        if self.state.cost_usd >= self.limits.max_cost_usd:
+            raise LimitReached(f"cost limit reached (${self.state.cost_usd:.4f} of ${self.limits.max_cost_usd})")

@@ -1,0 +1,88 @@
+"""Builders for engine tests: real temporary repositories, scripted models, a thread answering the gate."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from conductor.config import load_project_config
+from conductor.engine import ConductorEngine, EventQueue, RunResult
+from conductor.gate import Decision, PendingCall, QueueGate
+from conductor.models import Ticket, Track
+from conductor.store import TrackStore
+
+APPROVE = Decision(action="approve")
+
+
+def make_project(root: Path, files: dict[str, str], tier3: dict[str, list[dict[str, Any]]],
+                 tickets: list[Ticket], tier4: list[dict[str, Any]] | None = None, extra_toml: str = "") -> str:
+    """Write a repository, a script and a track; returns the track id."""
+    root.mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    (root / "script.json").write_text(json.dumps({"tier3": tier3, "tier4": tier4 or []}))
+    tier4_toml = '[tier4]\nprovider = "scripted"\nscript = "script.json"\n' if tier4 else ""
+    (root / "project.toml").write_text(
+        f'[tier3]\nprovider = "scripted"\nscript = "script.json"\n{tier4_toml}[shell]\ntimeout_seconds = 30\n'
+        f"{extra_toml}")
+    track = Track(id="track", title="test track")
+    for ticket in tickets:
+        track.add_ticket(ticket)
+    TrackStore(root / "tracks").save(track)
+    return track.id
+
+
+def ticket(ticket_id: str, target: str, *deps: str, prompt: str = "do it") -> Ticket:
+    return Ticket(id=ticket_id, title=f"ticket {ticket_id}", target_file=target, prompt=prompt,
+                  dependencies=list(deps))
+
+
+def engine_for(root: Path, track_id: str, gate=None, auto: bool = False, **overrides: Any) -> ConductorEngine:
+    config = load_project_config(root, overrides, environ={})
+    return ConductorEngine(config, track_id, gate if gate is not None else QueueGate(), events=EventQueue(),
+                           auto=auto)
+
+
+class Approver:
+    """Answers every pending call from another thread, like a person at the GUI would."""
+
+    def __init__(self, gate: QueueGate, answer: Callable[[PendingCall], Decision] | None = None) -> None:
+        self.gate = gate
+        self.answer = answer or (lambda pending: APPROVE)
+        self.seen: list[PendingCall] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        answered = 0
+        while not self._done.is_set():
+            pending, asks = self.gate.pending, self.gate.asks
+            if pending is not None and asks > answered:
+                answered = asks
+                self.seen.append(pending)
+                self.gate.submit(pending.id, self.answer(pending))
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def run_with(engine: ConductorEngine, answer: Callable[[PendingCall], Decision] | None = None
+             ) -> tuple[RunResult, list[PendingCall]]:
+    approver = Approver(engine.gate, answer)
+    try:
+        return engine.run(), approver.seen
+    finally:
+        approver.stop()
+
+
+def history_results(store: TrackStore, track_id: str, ticket_id: str) -> list[Any]:
+    [path] = store.histories(track_id, ticket_id)[-1:]
+    return [r for m in store.load_history(path) for r in m.tool_results]

@@ -1,0 +1,52 @@
+import subprocess
+import sys
+
+from conductor.cli import main
+from conductor.demo import DEMO_TRACK, prepare_demo
+
+
+def conductor(*argv, stdin: str = "", cwd=None):
+    return subprocess.run([sys.executable, "-m", "conductor.cli", *argv], input=stdin, capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_headless_demo_in_auto_mode():
+    result = conductor("run", "--demo", "--auto")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("demo project copied to ")
+    assert "> T1 Add median() to calc/stats.py" in lines
+    assert any(line.startswith("  $ python3 -m unittest tests.test_stats -> exit 1; hint (tier4): test_median_even")
+               for line in lines)
+    assert "track add-median: completed" in lines
+    assert lines[-1].startswith("model calls: 10, tokens: ")
+
+
+def test_step_mode_answered_at_the_terminal(tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    answers = "a\n" * 2 + "r\nuse a cleaner fix\n"
+    result = conductor("run", DEMO_TRACK, "--project", str(project), stdin=answers)
+    # the third call was rejected, then stdin ended: the next call is rejected for lack of an answer
+    assert "  reject: use a cleaner fix" in result.stdout
+    assert "[a]pprove, [e]dit, [r]eject?" in result.stdout
+    assert "@@ -6,3 +6,11 @@" in result.stdout  # the diff was shown before the first approval
+    assert result.returncode == 1  # the scripted worker does not cope with rejections: T1 blocks
+
+
+def test_undo_and_errors(tmp_path, capsys, monkeypatch):
+    project = prepare_demo(tmp_path / "demo")
+    original = (project / "calc" / "stats.py").read_text()
+    assert main(["run", DEMO_TRACK, "--project", str(project), "--auto"]) == 0
+    capsys.readouterr()
+    assert main(["ticket", "undo", DEMO_TRACK, "T1", "--project", str(project)]) == 0
+    assert capsys.readouterr().out == "restored calc/stats.py\n"
+    assert (project / "calc" / "stats.py").read_text() == original
+    (project / "calc" / "report.py").write_text("# edited by hand\n")
+    assert main(["ticket", "undo", DEMO_TRACK, "T2", "--project", str(project)]) == 2
+    assert capsys.readouterr().err == ("conductor: changed since ticket T2 wrote them: calc/report.py "
+                                       "(use --force to overwrite)\n")
+    assert main(["run", "nope", "--project", str(project)]) == 2
+    assert capsys.readouterr().err.startswith("conductor: no track 'nope'")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err == "conductor: name the track to run (or pass --demo)\n"

@@ -1,0 +1,70 @@
+import os
+import time
+
+import pytest
+
+from conductor.shell import allowed_without_asking, clean_environment, run_command
+
+
+def test_success_and_failure_with_both_streams(tmp_path):
+    result = run_command("echo out; echo err >&2; exit 3", tmp_path, timeout=10)
+    assert (result.exit_code, result.stdout, result.stderr, result.timed_out) == (3, "out\n", "err\n", False)
+    assert result.output == "out\nerr\n"
+    assert run_command("pwd", tmp_path, timeout=10).stdout.strip() == str(tmp_path)
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path):
+    marker = tmp_path / "child.pid"
+    result = run_command(f"sleep 60 & echo $! > {marker}; sleep 60", tmp_path, timeout=0.5)
+    assert (result.timed_out, result.exit_code) == (True, 124)
+    child = int(marker.read_text())
+    for _ in range(100):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the background child survived the timeout")
+
+
+def test_output_is_capped_keeping_head_and_tail(tmp_path):
+    result = run_command("seq 1 200000", tmp_path, timeout=30, max_output_bytes=2000)
+    assert result.truncated
+    assert result.stdout.startswith("1\n2\n3\n")
+    assert result.stdout.endswith("199999\n200000\n")
+    assert "bytes dropped" in result.stdout
+    assert len(result.stdout) < 2100
+
+
+def test_commands_never_see_api_keys(tmp_path):
+    environ = {"PATH": os.environ["PATH"], "ANTHROPIC_API_KEY": "k1", "GEMINI_API_KEY": "k2", "GOOGLE_API_KEY": "k3",
+               "GITHUB_TOKEN": "k4", "MY_SECRET": "k5", "AWS_SECRET_ACCESS_KEY": "k6", "HOME": "/root", "LANG": "C"}
+    assert set(clean_environment(environ)) == {"PATH", "HOME", "LANG"}
+    result = run_command("env", tmp_path, timeout=10, environ=environ)
+    assert "k1" not in result.stdout and "ANTHROPIC" not in result.stdout
+    assert "LANG=C" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "allowed"),
+    [
+        ("pytest", True),
+        ("pytest -q tests/test_a.py", True),
+        ("git status", True),
+        ("git push", False),
+        ("pytest; rm -rf /", False),
+        ("pytest && curl evil", False),
+        ("pytest | sh", False),
+        ("pytest $(rm -rf /)", False),
+        ("pytest `id`", False),
+        ("pytest > out.txt", False),
+        ("env pytest", False),
+        ("sh -c pytest", False),
+        ("pytest 'unclosed", False),
+        ("pytest\nrm -rf /", False),
+        ("pytestx", False),
+    ],
+)
+def test_allow_rules_match_parsed_commands_only(command, allowed):
+    assert allowed_without_asking(command, ["pytest", "git status"]) is allowed

@@ -1,0 +1,1 @@
+"""A tiny statistics package: the demo repository Conductor works on."""
