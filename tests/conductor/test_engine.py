@@ -96,7 +96,8 @@ def test_dependent_sees_the_skeleton_of_its_dependency_in_its_context(demo):
 def step_script(tmp_path):
     files = {"app.py": "VALUE = 1\n"}
     tier3 = {"T1": [
-        {"text": "write", "tool_calls": [{"name": "write_file", "arguments": {"path": "app.py", "content": "VALUE = 2\n"}}]},
+        {"text": "write",
+         "tool_calls": [{"name": "write_file", "arguments": {"path": "app.py", "content": "VALUE = 2\n"}}]},
         {"text": "run", "tool_calls": [{"name": "run_shell", "arguments": {"command": "echo original > ran.txt"}}],
          "expect": {"results_contain": ["updated app.py"]}},
         {"text": "again", "tool_calls": [{"name": "write_file", "arguments": {"path": "app.py", "content": "BAD\n"}}],

@@ -71,7 +71,8 @@ def test_traceback_frames_outside_the_project_are_skipped(tmp_path):
 def test_report_with_the_cheap_model_and_its_fallback(tmp_path):
     root = project(tmp_path)
     long_hint = " ".join(["word"] * 80)
-    script = Script.model_validate({"tier4": [{"text": long_hint, "usage": {"input_tokens": 900, "output_tokens": 80}}]})
+    usage = {"input_tokens": 900, "output_tokens": 80}
+    script = Script.model_validate({"tier4": [{"text": long_hint, "usage": usage}]})
     seen = []
     summariser = Tier4Summariser(root, FileCache(root), ScriptedModel(script, tier="tier4"), on_usage=seen.append)
     report = summariser.report(failed(PYTEST_OUTPUT * 40), "out-1-abc")
