@@ -64,8 +64,9 @@ class ArchetypeConfig(_Strict):
     """Tools that run without asking even in step mode (read-only ones by default)."""
     system_prompt: str | None = None
     """Extra instructions appended to the built-in worker prompt."""
-    curated_context: bool = False
-    """Send curated views (docstrings, marked bodies) of related files instead of skeletons."""
+    context_view: Literal["skeleton", "curated", "raw"] = "skeleton"
+    """How related files are shown in the first message: skeletons (signatures), curated views (plus
+    docstrings and marked bodies) or raw text (costly; for comparison)."""
 
 
 class LimitsConfig(_Strict):

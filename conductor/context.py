@@ -45,8 +45,9 @@ def build_brief(ticket: Ticket, track: Track, config: ProjectConfig, cache: File
         target_block = f"```\n{raw}\n```" if raw else "(the file is empty)"
     except ViewError:
         target_block = "(the file does not exist yet: create it with write_file)"
-    kind = "curated" if archetype.curated_context else "skeleton"
-    sections, related, budget = [], [], MAX_RELATED_TOKENS
+    kind = archetype.context_view
+    sections, related = [], []
+    budget = MAX_RELATED_TOKENS if kind != "raw" else 10**9
     for path in related_files(ticket, track, config.root, cache):
         try:
             view = cache.view(path, kind)

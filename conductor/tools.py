@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,12 @@ TOOLS: dict[str, ToolDefinition] = {t.name: t for t in [
 ]}
 
 
+@cache
+def tool_specs() -> list[ToolSpec]:
+    """The specs sent with every request (built once: schema generation is not free)."""
+    return [tool.spec() for tool in TOOLS.values()]
+
+
 class ToolArgumentError(ValueError):
     """Arguments that do not fit the tool's schema; the message is meant for the model or the human."""
 
@@ -161,7 +168,7 @@ class ProjectTools:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def specs(self) -> list[ToolSpec]:
-        return [tool.spec() for tool in TOOLS.values()]
+        return tool_specs()
 
     # -- previews ------------------------------------------------------------------------------------
     def preview(self, call: ToolCall) -> str | None:

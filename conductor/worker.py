@@ -12,7 +12,7 @@ from conductor.config import LimitsConfig
 from conductor.gate import Decision
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolResult
 from conductor.protocols import Model, ToolExecutor
-from conductor.tools import ToolArgumentError, ToolOutcome, parse_arguments
+from conductor.tools import MUTATING_TOOLS, ToolArgumentError, ToolOutcome, parse_arguments
 
 
 class Finished(Exception):
@@ -107,7 +107,8 @@ class Worker:
             call = self.state.pending_calls[0]
             self.state.results.append(self.execute_one(call))
             self.state.pending_calls.pop(0)
-            self.hooks.save(self.state)
+            if call.name in MUTATING_TOOLS:  # a read is harmless to repeat after a crash; a write is not
+                self.hooks.save(self.state)
         self.state.messages.append(Message(role="user", tool_results=self.state.results))
         self.state.results = []
         self.hooks.save(self.state)
