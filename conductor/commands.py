@@ -107,7 +107,7 @@ def _track_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_target(config: ProjectConfig, target: str, allow_new: bool) -> str:
+def check_target(config: ProjectConfig, target: str, allow_new: bool) -> str:
     try:
         resolved = resolve_inside(config.root, target)
     except PathOutsideRootError as error:
@@ -121,7 +121,7 @@ def _check_target(config: ProjectConfig, target: str, allow_new: bool) -> str:
 
 def _ticket_add(args: argparse.Namespace) -> int:
     config, store = project_store(args)
-    target = _check_target(config, args.target, args.new_file)
+    target = check_target(config, args.target, args.new_file)
     if not args.prompt.strip():
         raise ConductorError("a ticket needs a prompt")
     with editing(store, args.track) as track:
@@ -147,7 +147,7 @@ def _ticket_edit(args: argparse.Namespace) -> int:
         if args.archetype is not None:
             changes["worker_archetype"] = args.archetype
         if args.target is not None:
-            changes["target_file"] = _check_target(config, args.target, args.new_file)
+            changes["target_file"] = check_target(config, args.target, args.new_file)
         if changes and ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED):
             raise ConductorError(f"ticket {ticket.id} is {ticket.status}; stop the run before editing it")
         for name, value in changes.items():

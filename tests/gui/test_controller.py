@@ -1,0 +1,143 @@
+"""View-state and controller, driven without a window: the same calls the buttons make."""
+
+import time
+
+import pytest
+
+from conductor.demo import DEMO_TRACK, prepare_demo
+from conductor.engine import EngineEvent
+from gui.controller import Controller
+from gui.state import ViewState
+
+
+@pytest.fixture
+def controller(tmp_path):
+    return Controller(prepare_demo(tmp_path / "demo"))
+
+
+def poll_until(controller, condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        controller.poll()
+        if condition():
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"timed out; state: {controller.state.engine} {controller.state.message}")
+
+
+def test_opens_on_the_projects_track_with_a_ticket_tree(controller):
+    state = controller.state
+    assert [t["id"] for t in state.tracks] == [DEMO_TRACK]
+    rows = state.ticket_rows()
+    assert [(r.id, r.status, r.depth) for r in rows] == [("T1", "pending", 0), ("T2", "locked", 1)]
+    assert rows[1].label == "  T2 [locked] Add describe() to calc/report.py  <- T1"
+    assert rows[0].color == (90, 150, 255)
+    assert "calc/stats.py" in state.files.files and not any(p.startswith("tracks/") for p in state.files.files)
+
+
+def test_the_whole_demo_flow_through_the_controller(controller):
+    state = controller.state
+    assert controller.run()
+    poll_until(controller, lambda: state.approval.pending is not None)
+    pending = state.approval.pending
+    assert (pending.call.name, state.engine) == ("edit_file", "waiting")
+    assert state.approval.diff.startswith("--- a/calc/stats.py\n+++ b/calc/stats.py\n")
+    assert state.track.ticket("T1").status == "step_paused"
+
+    controller.set_edit_text('{"path": "calc/stats.py", "old_text": ')
+    assert state.approval.error.startswith("invalid JSON at line 1")
+    assert state.approval.diff is None
+    controller.edit_and_approve()  # refused: nothing is sent, the call stays pending
+    time.sleep(0.05)
+    controller.poll()
+    assert state.approval.pending.id == pending.id
+
+    controller.set_edit_text(pending.arguments_json())
+    assert (state.approval.error, state.approval.edited) == (None, False)
+    controller.approve()
+    poll_until(controller, lambda: state.approval.pending is not None and state.approval.pending.id != pending.id)
+    assert state.approval.pending.call.name == "run_shell"
+    controller.set_mode("auto")  # approves the waiting call and every later one
+    poll_until(controller, lambda: state.engine == "finished")
+    assert [t.status for t in state.track.tickets] == ["completed", "completed"]
+    assert [h.source for h in state.hints] == ["tier4"]
+    assert state.hints[0].hint.startswith("test_median_even fails")
+    assert "Traceback" in controller.load_output(state.hints[0].output_id)
+    assert state.usage["tiers"]["tier3"]["calls"] == 9 and state.usage["track"]["input_tokens"] > 10_000
+    kinds = [entry.kind for entry in state.streams["T1"]]
+    assert kinds[:4] == ["info", "assistant", "tool_call", "decision"]
+    assert "shell" in kinds and kinds[-1] == "info"
+    assert controller.history("T1")
+
+
+def test_reject_with_a_reason_reaches_the_engine(controller):
+    state = controller.state
+    controller.run()
+    poll_until(controller, lambda: state.approval.pending is not None)
+    first = state.approval.pending.id
+    controller.reject("not like this")
+    poll_until(controller, lambda: state.approval.pending is not None and state.approval.pending.id != first)
+    controller.pause()
+    poll_until(controller, lambda: not controller.running)
+    decisions = [e for e in controller.store.ledger(DEMO_TRACK).read() if e["event"] == "decision"]
+    assert (decisions[0]["action"], decisions[0]["reason"]) == ("reject", "not like this")
+    assert "median" not in (controller.root / "calc" / "stats.py").read_text()
+
+
+def test_pause_while_waiting_keeps_the_call(controller):
+    state = controller.state
+    controller.run()
+    poll_until(controller, lambda: state.approval.pending is not None)
+    first = state.approval.pending.id
+    controller.pause()
+    poll_until(controller, lambda: not controller.running)
+    assert state.engine == "finished" and state.message == "run finished: track active (stopped)"
+    assert state.track.ticket("T1").status == "step_paused"
+    controller.run()
+    poll_until(controller, lambda: state.approval.pending is not None)
+    assert state.approval.pending.id == first
+
+
+def test_ticket_editing_and_refusals(controller):
+    state = controller.state
+    assert controller.add_ticket("docs", "README.md", "Write a README", "T2", new_file=True) == "T3"
+    assert [(r.id, r.depth) for r in state.ticket_rows()][-1] == ("T3", 2)
+    assert controller.add_ticket("x", "../escape.py", "p") is None
+    assert state.message.startswith("error: ../escape.py: outside the project root")
+    assert controller.edit_ticket("T3", "docs", "README.md", "Write it", "T3", "default") is None
+    assert state.message == "error: ticket T3 cannot depend on itself"
+    controller.block_ticket("T1", "waiting for design")
+    assert [r.status for r in state.ticket_rows()] == ["blocked", "blocked", "blocked"]
+    controller.retry_ticket("T1")
+    assert [r.status for r in state.ticket_rows()] == ["pending", "locked", "locked"]
+    assert state.track.ticket("T1").retries == 1
+    new = controller.new_track("Second track")
+    assert state.track.id == new and len(state.tracks) == 2
+
+
+def test_file_views_with_token_counts(controller):
+    controller.select_file("calc/stats.py")
+    files = controller.state.files
+    assert files.text == "def mean(values: list[float]) -> float: ...\n"
+    assert files.tokens["skeleton"] < files.tokens["curated"] < files.tokens["raw"]
+    controller.set_view_kind("raw")
+    assert files.text.startswith('"""Small statistics helpers')
+    controller.select_file("tests/__init__.py")
+    controller.select_file("project.toml")
+    assert files.error == "project.toml: the raw view needs a Python file; use the raw view" or files.text
+
+
+def test_settings_are_validated(controller):
+    assert not controller.apply_settings({"shell.timeout_seconds": -5})
+    assert controller.state.message.startswith("error: ")
+    assert controller.apply_settings({"tier3.model": "other", "archetypes.default.trust": "auto"})
+    assert controller.config.archetype("default").trust == "auto"
+
+
+def test_view_state_ignores_unknown_events_and_caps_streams(tmp_path):
+    state = ViewState(tmp_path)
+    state.apply(EngineEvent("something_new", "t"))
+    for index in range(2100):
+        state.apply(EngineEvent("ticket_completed", "t", "T1", {"summary": str(index)}))
+    assert len(state.streams["T1"]) == 2000
+    assert state.streams["T1"][-1].text == "completed: 2099"
