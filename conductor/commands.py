@@ -254,4 +254,10 @@ def register_tracks(commands: argparse._SubParsersAction) -> None:
     register_undo(ticket)
 
 
-REGISTRARS: list = [register_tracks, register_run]
+def register_gui(commands: argparse._SubParsersAction) -> None:
+    from gui.app import register_gui as register  # the GUI package is imported only for `conductor gui`
+
+    register(commands)
+
+
+REGISTRARS: list = [register_tracks, register_run, register_gui]

@@ -1,0 +1,82 @@
+"""Ticket detail: prompt, target, dependencies, the live worker stream, the summary, archived histories."""
+
+from __future__ import annotations
+
+import dearpygui.dearpygui as dpg
+
+from gui.controller import Controller
+from gui.state import StreamEntry, ViewState
+from gui.views.tags import Tags
+
+STREAM_COLORS = {"assistant": (230, 230, 230), "tool_call": (120, 180, 255), "tool_result": (170, 170, 170),
+                 "shell": (200, 170, 255), "decision": (250, 200, 80), "info": (110, 210, 120)}
+ERROR_COLOR = (235, 100, 100)
+
+
+class DetailView:
+    def __init__(self, tags: Tags, controller: Controller) -> None:
+        self.tags = tags
+        self.controller = controller
+        self._shown_ticket: str | None = None
+        self._shown_entries = 0
+        self._width = 600
+
+    def build(self, pos: tuple[int, int], size: tuple[int, int]) -> None:
+        t = self.tags
+        self._width = size[0]
+        with dpg.window(label="Ticket detail", tag=t.detail_window, pos=pos, width=size[0], height=size[1],
+                        no_close=True):
+            dpg.add_text("", tag=t.detail_header, wrap=size[0] - 20)
+            dpg.add_text("", tag=t.detail_prompt, wrap=size[0] - 20, color=(200, 200, 200))
+            dpg.add_text("", tag=t.detail_summary, wrap=size[0] - 20, color=(110, 210, 120))
+            with dpg.group(horizontal=True):
+                dpg.add_text("history:")
+                dpg.add_combo([], tag=t.history_combo, width=-1, callback=lambda _s, v: self._show_history(v))
+            dpg.add_child_window(tag=t.stream_child, border=True, autosize_x=True, height=-1)
+
+    def refresh(self, state: ViewState) -> None:
+        t = self.tags
+        ticket = state.selected()
+        if ticket is None:
+            dpg.set_value(t.detail_header, "no ticket selected")
+            return
+        deps = ", ".join(ticket.dependencies) or "none"
+        why = f"  blocked: {ticket.block_reason or ', '.join(ticket.blocked_by)}" if ticket.status == "blocked" else ""
+        dpg.set_value(t.detail_header, f"{ticket.id}  {ticket.title}\nstatus: {ticket.status}   target: "
+                                       f"{ticket.target_file}   after: {deps}   archetype: {ticket.worker_archetype}"
+                                       f"   retries: {ticket.retries}{why}")
+        dpg.set_value(t.detail_prompt, ticket.prompt)
+        dpg.set_value(t.detail_summary, f"summary: {ticket.summary}" if ticket.summary else "")
+        entries = state.streams.get(ticket.id, [])
+        if ticket.id != self._shown_ticket or len(entries) < self._shown_entries:
+            dpg.delete_item(t.stream_child, children_only=True)
+            self._shown_ticket, self._shown_entries = ticket.id, 0
+            dpg.configure_item(t.history_combo, items=[p.name for p in self.controller.history(ticket.id)])
+        for entry in entries[self._shown_entries:]:
+            self._add_entry(entry)
+        if len(entries) > self._shown_entries:
+            dpg.set_y_scroll(t.stream_child, dpg.get_y_scroll_max(t.stream_child) + 10_000)
+        self._shown_entries = len(entries)
+
+    def _add_entry(self, entry: StreamEntry) -> None:
+        color = ERROR_COLOR if entry.is_error else STREAM_COLORS.get(entry.kind, (230, 230, 230))
+        dpg.add_text(f"[{entry.kind}] {entry.text}", parent=self.tags.stream_child, color=color,
+                     wrap=self._width - 40)
+
+    def _show_history(self, name: str) -> None:
+        ticket = self.controller.state.selected()
+        if ticket is None:
+            return
+        paths = [p for p in self.controller.history(ticket.id) if p.name == name]
+        if not paths:
+            return
+        dpg.delete_item(self.tags.stream_child, children_only=True)
+        self._shown_entries = 10**9  # the next live entry rebuilds the stream
+        for message in self.controller.store.load_history(paths[0]):
+            if message.text:
+                self._add_entry(StreamEntry("assistant" if message.role == "assistant" else "info",
+                                            message.text[:3000]))
+            for call in message.tool_calls:
+                self._add_entry(StreamEntry("tool_call", f"{call.name} {call.arguments}"[:3000]))
+            for result in message.tool_results:
+                self._add_entry(StreamEntry("tool_result", result.content[:3000], result.is_error))

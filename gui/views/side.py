@@ -1,0 +1,102 @@
+"""Tier 4 hints (with the saved raw output one click away), usage per tier/ticket/track, and settings."""
+
+from __future__ import annotations
+
+import dearpygui.dearpygui as dpg
+
+from gui.controller import Controller
+from gui.state import ViewState
+from gui.views.common import fill_lines, line_table
+from gui.views.tags import Tags
+
+PROVIDERS = ["anthropic", "gemini", "scripted"]
+
+
+class SideView:
+    def __init__(self, tags: Tags, controller: Controller) -> None:
+        self.tags = tags
+        self.controller = controller
+        self._hints_shown = 0
+
+    def build(self, pos: tuple[int, int], size: tuple[int, int]) -> None:
+        t = self.tags
+        with dpg.window(label="Hints, usage, settings", tag=t.side_window, pos=pos, width=size[0], height=size[1],
+                        no_close=True), dpg.tab_bar():
+            with dpg.tab(label="Tier 4 hints"):
+                with dpg.table(tag=t.hints_table, header_row=True, scrollY=True, height=-1,
+                               policy=dpg.mvTable_SizingStretchProp, borders_innerH=True):
+                    for label, weight in (("ticket", 0.08), ("command", 0.25), ("exit", 0.06), ("hint", 0.45),
+                                          ("output", 0.16)):
+                        dpg.add_table_column(label=label, init_width_or_weight=weight)
+            with dpg.tab(label="Usage"):
+                with dpg.table(tag=t.usage_table, header_row=True, policy=dpg.mvTable_SizingStretchProp):
+                    for label in ("scope", "calls", "input", "output", "cache read", "cost"):
+                        dpg.add_table_column(label=label)
+            with dpg.tab(label="Settings"):
+                self._build_settings()
+        with dpg.window(label="Command output", tag=t.output_window, show=False, width=900, height=600,
+                        pos=(120, 80)):
+            line_table(t.output_table)
+
+    def _build_settings(self) -> None:
+        t, config = self.tags, self.controller.config
+        dpg.add_text("Tier 3 worker")
+        dpg.add_combo(PROVIDERS, tag=t.settings_tier3_provider, default_value=config.tier3.provider, width=200)
+        dpg.add_input_text(tag=t.settings_tier3_model, default_value=config.tier3.model, width=-1)
+        dpg.add_text("Tier 4 summariser (none: deterministic compressor)")
+        dpg.add_combo(["none", *PROVIDERS], tag=t.settings_tier4_provider, width=200,
+                      default_value=config.tier4.provider if config.tier4 else "none")
+        dpg.add_input_text(tag=t.settings_tier4_model, default_value=config.tier4.model if config.tier4 else "",
+                           width=-1)
+        dpg.add_text("Default archetype trust")
+        dpg.add_radio_button(["step", "auto"], tag=t.settings_trust, horizontal=True,
+                             default_value=config.archetype("default").trust)
+        dpg.add_input_float(label="shell timeout (s)", tag=t.settings_timeout, width=200,
+                            default_value=config.shell.timeout_seconds)
+        dpg.add_button(label="Apply to this session", callback=self._apply)
+
+    def _apply(self) -> None:
+        t = self.tags
+        values = {"tier3.provider": dpg.get_value(t.settings_tier3_provider),
+                  "tier3.model": dpg.get_value(t.settings_tier3_model),
+                  "archetypes.default.trust": dpg.get_value(t.settings_trust),
+                  "shell.timeout_seconds": dpg.get_value(t.settings_timeout)}
+        if dpg.get_value(t.settings_tier4_provider) != "none":
+            values["tier4.provider"] = dpg.get_value(t.settings_tier4_provider)
+            values["tier4.model"] = dpg.get_value(t.settings_tier4_model)
+        self.controller.apply_settings(values)
+
+    def refresh_hints(self, state: ViewState) -> None:
+        for hint in state.hints[self._hints_shown:]:
+            with dpg.table_row(parent=self.tags.hints_table):
+                dpg.add_text(hint.ticket_id or "")
+                dpg.add_text(hint.command, wrap=150)
+                dpg.add_text(str(hint.exit_code))
+                dpg.add_text(f"{hint.hint} ({hint.source})", wrap=250)
+                if hint.output_id:
+                    dpg.add_button(label="raw output", user_data=hint.output_id,
+                                   callback=lambda _s, _v, output_id: self.show_output(output_id))
+                else:
+                    dpg.add_text("-")
+        self._hints_shown = len(state.hints)
+
+    def show_output(self, output_id: str) -> None:
+        fill_lines(self.tags.output_table, self.controller.load_output(output_id).splitlines())
+        dpg.configure_item(self.tags.output_window, show=True, label=f"Command output {output_id}")
+        dpg.focus_item(self.tags.output_window)
+
+    def refresh_usage(self, state: ViewState) -> None:
+        dpg.delete_item(self.tags.usage_table, children_only=True, slot=1)
+        usage = state.usage
+        rows = [("track", usage.get("track"))]
+        rows += [(f"tier {name[-1]}", totals) for name, totals in sorted(usage.get("tiers", {}).items())]
+        rows += [(f"ticket {name}", totals) for name, totals in sorted(usage.get("tickets", {}).items())]
+        for scope, totals in rows:
+            if not totals:
+                continue
+            cost = "unknown" if totals["unpriced_calls"] == totals["calls"] else f"${totals['cost_usd']:.4f}" + (
+                " + unknown" if totals["unpriced_calls"] else "")
+            with dpg.table_row(parent=self.tags.usage_table):
+                for value in (scope, totals["calls"], totals["input_tokens"], totals["output_tokens"],
+                              totals["cache_read_tokens"], cost):
+                    dpg.add_text(str(value))

@@ -1,0 +1,94 @@
+"""The real DearPyGui window under Xvfb, in a subprocess; real clicks with xdotool."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conductor.demo import DEMO_TRACK, prepare_demo
+from conductor.store import TrackStore
+from tests.gui.xvfb import click, key, wait_for_status, xvfb_display
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture
+def display():
+    with xvfb_display() as env:
+        yield env
+
+
+def start_gui(env, project: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "conductor.cli", "gui", "--project", str(project), "--run", "--no-layout",
+         "--status-file", str(tmp_path / "status.json"), "--screenshot-dir", str(tmp_path / "shots"), *extra],
+        env={**env, "XDG_CONFIG_HOME": str(tmp_path / "config")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+
+
+def test_approve_with_real_clicks_until_the_demo_completes(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    status_file = tmp_path / "status.json"
+    gui = start_gui(display, project, tmp_path, "--exit-when-finished")
+    try:
+        answered: list[str] = []
+        while True:
+            status = wait_for_status(status_file, lambda s: s["engine"] == "finished" or (
+                s["pending"] is not None and s["pending"]["id"] not in answered), gui)
+            if status["engine"] == "finished":
+                break
+            answered.append(status["pending"]["id"])
+            if len(answered) == 1:
+                assert "median" not in (project / "calc" / "stats.py").read_text()
+            if len(answered) == 3:
+                key(display, "ctrl+Return")  # the keyboard shortcut approves too
+            else:
+                click(display, *status["buttons"]["approve"])
+            if len(answered) == 1:
+                wait_for_status(status_file, lambda s: s["pending"] is None or s["pending"]["id"] != answered[0], gui)
+                assert "def median" in (project / "calc" / "stats.py").read_text()
+        assert gui.wait(timeout=120) == 0
+    finally:
+        if gui.poll() is None:
+            gui.kill()
+        output = gui.communicate()[0]
+    assert len(answered) == 7, output
+    assert status["tickets"] == {"T1": "completed", "T2": "completed"}
+    decisions = [e for e in TrackStore(project / "tracks").ledger(DEMO_TRACK).read() if e["event"] == "decision"
+                 and e["action"] == "approve" and e["by"] == "gui"]
+    assert len(decisions) == 7
+    shots = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
+    assert shots == ["1-pending-approval.png", "2-after-approve.png", "3-finished.png"]
+    for shot in (tmp_path / "shots").glob("*.png"):
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for shot in (tmp_path / "shots").glob("*.png"):
+        shutil.copy(shot, ARTIFACTS / shot.name)
+
+
+def test_reject_with_a_real_click(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    status_file = tmp_path / "status.json"
+    gui = start_gui(display, project, tmp_path)
+    try:
+        status = wait_for_status(status_file, lambda s: s["pending"] is not None, gui)
+        first = status["pending"]["id"]
+        click(display, *status["buttons"]["reject"])
+        wait_for_status(status_file, lambda s: s["pending"] is not None and s["pending"]["id"] != first, gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert "median" not in (project / "calc" / "stats.py").read_text()
+    decisions = [e for e in TrackStore(project / "tracks").ledger(DEMO_TRACK).read() if e["event"] == "decision"]
+    assert (decisions[0]["action"], decisions[0]["by"], decisions[0]["reason"]) == ("reject", "gui",
+                                                                                    "rejected in the GUI")
+
+
+def test_without_a_display_the_gui_says_so(tmp_path):
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-m", "conductor.cli", "gui", "--project", str(tmp_path)], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (2, "conductor: no display: run under a desktop session or "
+                                                     "`xvfb-run -a conductor gui ...`\n")

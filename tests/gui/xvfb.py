@@ -1,0 +1,58 @@
+"""A private Xvfb display for real-window tests and benchmarks, and xdotool clicks on it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def xvfb_display(width: int = 1600, height: int = 1000) -> Iterator[dict[str, str]]:
+    """Start Xvfb on a free display number; yields an environment with DISPLAY set."""
+    if shutil.which("Xvfb") is None:
+        raise RuntimeError("Xvfb is not installed (scripts/test installs the xvfb package)")
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24",
+                               "-nolisten", "tcp"], pass_fds=(write,), stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    env = {**os.environ, "DISPLAY": f":{number}"}
+    try:
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wait_for_status(path: Path, condition, process: subprocess.Popen, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the GUI exited with {process.returncode}; last status {last}")
+        try:
+            last = json.loads(path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            last = None
+        if last is not None and condition(last):
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting; last status {last}")
+
+
+def click(env: dict[str, str], x: int, y: int) -> None:
+    # no --sync: it waits for the pointer to move, which never happens when it is already there
+    subprocess.run(["xdotool", "mousemove", str(x), str(y)], env=env, check=True, timeout=30)
+    time.sleep(0.1)  # let the window render a frame with the pointer over the button
+    subprocess.run(["xdotool", "click", "1"], env=env, check=True, timeout=30)
+
+
+def key(env: dict[str, str], keys: str) -> None:
+    subprocess.run(["xdotool", "key", keys], env=env, check=True, timeout=30)
