@@ -39,6 +39,8 @@ class Automation:
     """Per-frame render times in milliseconds, one per line."""
     vsync: bool = True
     run_on_start: bool = False
+    scroll_view: bool = False
+    """Scroll the file view a little every frame (the frame-time benchmark)."""
 
 
 class ConductorWindow:
@@ -54,15 +56,31 @@ class ConductorWindow:
         self._frame = 0
         self._ctrl_frame = -10
 
-    def build(self) -> None:
-        left, middle = 430, 620
+    def default_layout(self) -> dict[str, list[int]]:
+        """Five tiled windows: [x, y, width, height] per window tag."""
+        left, middle, top, bottom = 430, 620, 560, HEIGHT - 40
         right = WIDTH - left - middle
-        top = 560
-        self.tracks.build((0, 0), (left, HEIGHT - 40))
-        self.detail.build((left, 0), (middle, top))
-        self.approval.build((left + middle, 0), (right, top))
-        self.files.build((left, top), (middle, HEIGHT - 40 - top))
-        self.side.build((left + middle, top), (right, HEIGHT - 40 - top))
+        t = self.tags
+        return {t.tracks_window: [0, 0, left, bottom], t.detail_window: [left, 0, middle, top],
+                t.approval_window: [left + middle, 0, right, top],
+                t.files_window: [left, top, middle, bottom - top],
+                t.side_window: [left + middle, top, right, bottom - top]}
+
+    def build(self, layout: dict[str, list[int]] | None = None) -> None:
+        places = self.default_layout()
+        for tag, box in (layout or {}).items():
+            if tag in places and len(box) == 4 and all(isinstance(v, int) and 0 <= v <= 10_000 for v in box):
+                places[tag] = box
+        t = self.tags
+        for view, tag in ((self.tracks, t.tracks_window), (self.detail, t.detail_window),
+                          (self.approval, t.approval_window), (self.files, t.files_window),
+                          (self.side, t.side_window)):
+            x, y, width, height = places[tag]
+            view.build((x, y), (width, height))
+
+    def current_layout(self) -> dict[str, list[int]]:
+        return {tag: [*map(int, dpg.get_item_pos(tag)), dpg.get_item_width(tag), dpg.get_item_height(tag)]
+                for tag in self.default_layout()}
 
     def poll_shortcuts(self) -> None:
         """Ctrl+Enter / Ctrl+R, read each frame. Dear ImGui trickles fast key events over several frames, so
@@ -114,13 +132,9 @@ def run_app(controller: Controller, automation: Automation = Automation(), layou
     """Open the window and loop until it is closed; returns the exit code."""
     dpg.create_context()
     reset_themes()
-    options = {"manual_callback_management": True}
-    if layout_file is not None:
-        layout_file.parent.mkdir(parents=True, exist_ok=True)
-        options |= {"init_file": str(layout_file), "load_init_file": layout_file.exists()}
-    dpg.configure_app(**options)
+    dpg.configure_app(manual_callback_management=True)
     window = ConductorWindow(controller)
-    window.build()
+    window.build(load_layout(layout_file))
     dpg.create_viewport(title=f"Conductor - {controller.root.name}", width=WIDTH, height=HEIGHT,
                         vsync=automation.vsync)
     dpg.setup_dearpygui()
@@ -142,11 +156,22 @@ def run_app(controller: Controller, automation: Automation = Automation(), layou
     finally:
         recorder.close()
         if layout_file is not None:
-            dpg.save_init_file(str(layout_file))
+            atomic_write(layout_file, json.dumps(window.current_layout(), indent=1))
         controller.pause()
         controller.wait_idle(10)
         dpg.destroy_context()
     return 0
+
+
+def load_layout(path: Path | None) -> dict[str, list[int]] | None:
+    """The window boxes saved by the last run, or None (missing or unreadable: the default tiling is used)."""
+    if path is None or not path.exists():
+        return None
+    try:
+        layout = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return layout if isinstance(layout, dict) else None
 
 
 class _Recorder:
@@ -166,6 +191,10 @@ class _Recorder:
         auto, state = self.automation, self.window.controller.state
         if auto.frame_log is not None:
             self.times.append(seconds * 1000)
+        if auto.scroll_view:
+            table = self.window.tags.view_table
+            position = dpg.get_y_scroll(table) + 37
+            dpg.set_y_scroll(table, 0 if position > dpg.get_y_scroll_max(table) else position)
         if auto.screenshot_dir is not None:
             if state.approval.pending is not None:
                 self._schedule("1-pending-approval")

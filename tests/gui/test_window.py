@@ -1,5 +1,6 @@
 """The real DearPyGui window under Xvfb, in a subprocess; real clicks with xdotool."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -92,3 +93,21 @@ def test_without_a_display_the_gui_says_so(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr) == (2, "conductor: no display: run under a desktop session or "
                                                      "`xvfb-run -a conductor gui ...`\n")
+
+
+def test_the_window_layout_is_remembered_between_runs(display, tmp_path):
+    layout = tmp_path / "config" / "conductor" / "layout.json"
+    layout.parent.mkdir(parents=True)
+    moved = {"approval_window": [700, 100, 600, 500], "files_window": [0, 0, 400, 300], "bogus": [1, 2, 3, 4],
+             "side_window": "garbage"}
+    layout.write_text(json.dumps(moved))
+    project = prepare_demo(tmp_path / "demo")
+    result = subprocess.run([sys.executable, "-m", "conductor.cli", "gui", "--project", str(project),
+                             "--max-frames", "15", "--no-vsync"],
+                            env={**display, "XDG_CONFIG_HOME": str(tmp_path / "config")}, timeout=120)
+    assert result.returncode == 0
+    saved = json.loads(layout.read_text())
+    assert saved["approval_window"] == [700, 100, 600, 500]
+    assert saved["files_window"] == [0, 0, 400, 300]
+    assert saved["side_window"] == [1050, 560, 550, 400]  # the unreadable entry fell back to the default
+    assert "bogus" not in saved

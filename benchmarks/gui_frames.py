@@ -1,0 +1,74 @@
+"""Frame times of the real window under Xvfb: a 1,000-ticket track and a 10,000-line file in raw view, scrolled
+every frame, against the same window on an empty project in the same run (a ratio).
+
+    python -m benchmarks.gui_frames [--frames 600]
+
+Needs Xvfb (the test script installs it). Frames are timed around render_dearpygui_frame with vsync off; the
+first 30 frames (building the widgets) are reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from conductor.models import Ticket, Track
+from conductor.store import TrackStore
+from tests.gui.xvfb import xvfb_display
+
+WARMUP = 30
+
+
+def heavy_project(root: Path) -> None:
+    lines = []
+    for index in range(2000):
+        lines += [f"def function_{index}(value: int) -> int:", f'    """Return value plus {index}."""',
+                  f"    return value + {index}", "", ""]
+    (root / "big.py").write_text("\n".join(lines) + "\n")
+    track = Track(id="big", title="a thousand tickets")
+    for index in range(1, 1001):
+        dependencies = [f"T{index // 2}"] if index > 1 else []
+        track.add_ticket(Ticket(id=f"T{index}", title=f"ticket number {index}", target_file="big.py",
+                                prompt="do the thing", dependencies=dependencies))
+    TrackStore(root / "tracks").save(track)
+
+
+def frame_times(project: Path, frames: int, env: dict[str, str], *extra: str) -> list[float]:
+    log = project / "frames.log"
+    subprocess.run([sys.executable, "-m", "conductor.cli", "gui", "--project", str(project), "--no-layout",
+                    "--no-vsync", "--max-frames", str(frames), "--frame-log", str(log), *extra],
+                   env=env, check=True, timeout=600, stdout=subprocess.DEVNULL)
+    return [float(line) for line in log.read_text().split()]
+
+
+def describe(times: list[float]) -> str:
+    steady = times[WARMUP:]
+    return (f"median {statistics.median(steady):6.2f} ms, worst {max(steady):6.2f} ms, "
+            f"p99 {sorted(steady)[int(len(steady) * 0.99)]:6.2f} ms; build frames worst {max(times[:WARMUP]):7.1f} ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--frames", type=int, default=600)
+    args = options.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder, xvfb_display() as env:
+        empty, heavy = Path(folder) / "empty", Path(folder) / "heavy"
+        empty.mkdir()
+        heavy.mkdir()
+        heavy_project(heavy)
+        baseline = frame_times(empty, args.frames, env)
+        loaded = frame_times(heavy, args.frames, env, "--open", "big.py", "--view", "raw", "--scroll-view")
+    print(f"empty project:                          {describe(baseline)}")
+    print(f"1,000 tickets + 10,000-line raw view:   {describe(loaded)}")
+    ratio = statistics.median(loaded[WARMUP:]) / statistics.median(baseline[WARMUP:])
+    print(f"median frame ratio loaded/empty = {ratio:.2f}; target median < 16.7 ms: "
+          f"{'met' if statistics.median(loaded[WARMUP:]) < 16.7 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
