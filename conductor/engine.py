@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
@@ -14,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from conductor.accounting import Accountant, with_overrides
-from conductor.config import Credentials, ProjectConfig
+from conductor.config import Credentials, ProjectConfig, TierConfig
 from conductor.context import build_brief
 from conductor.errors import ConductorError
 from conductor.gate import ApprovalPolicy, Decision, EngineStopped, PendingCall
@@ -119,10 +118,8 @@ class ConductorEngine:
         with self.store.locked(self.track_id):
             self.track = track = self.store.load(self.track_id)
             saved = {t.id for t in track.tickets if self.store.worker_state_path(self.track_id, t.id).exists()}
-            for ticket in track.tickets:
-                if ticket.status == TicketStatus.IN_PROGRESS and ticket.id not in saved:
-                    ticket.transition(TicketStatus.PENDING)
-                    self.record("ticket_reset", ticket.id, reason="left in progress by a process that died")
+            for ticket_id in track.recover(keep=saved):
+                self.record("ticket_reset", ticket_id, reason="left in progress by a process that died")
             self.store.save(track)
             self.record("run_started", auto=self.policy.force_auto)
             self.publish("run_started", track=track.model_dump(mode="json"))
@@ -182,7 +179,7 @@ class ConductorEngine:
         return self._finish_completed(track, ticket, state, summary)
 
     def _finish_completed(self, track: Track, ticket: Ticket, state: WorkerState, summary: str) -> str:
-        archive = self.store.archive_history(self.track_id, ticket.id, state.messages)
+        archive = self.store.archive_history(self.track_id, ticket.id, state.flush())
         unlocked = track.mark_complete(ticket.id, summary)
         self._save_track()
         self.store.worker_state_path(self.track_id, ticket.id).unlink(missing_ok=True)
@@ -193,7 +190,7 @@ class ConductorEngine:
         return "completed"
 
     def _finish_blocked(self, track: Track, ticket: Ticket, state: WorkerState, reason: str) -> str:
-        archive = self.store.archive_history(self.track_id, ticket.id, state.messages)
+        archive = self.store.archive_history(self.track_id, ticket.id, state.flush())
         cascaded = track.block(ticket.id, reason)
         self._save_track()
         self.store.worker_state_path(self.track_id, ticket.id).unlink(missing_ok=True)
@@ -211,7 +208,12 @@ class ConductorEngine:
         brief = build_brief(ticket, track, self.config, self.cache)
         self.publish("context_built", ticket.id, related=brief.related,
                      tokens=estimate_tokens(brief.system + brief.first_message))
-        return WorkerState(ticket_id=ticket.id, system=brief.system,
+        tier = self._tier3(ticket)
+        archetype = self.config.archetype(ticket.worker_archetype)
+        return WorkerState(ticket_id=ticket.id, provider=tier.provider, model=tier.model, system=brief.system,
+                           config={"archetype": ticket.worker_archetype, "trust": archetype.trust,
+                                   "context_view": archetype.context_view,
+                                   "limits": self.config.limits.model_dump()},
                            messages=[Message(role="user", text=brief.first_message)])
 
     def _load_state(self, ticket: Ticket) -> WorkerState | None:
@@ -339,11 +341,13 @@ class ConductorEngine:
             self._limiters[provider] = RateLimiter(self.config.providers.requests_per_minute)
         return self._limiters[provider]
 
+    def _tier3(self, ticket: Ticket) -> TierConfig:
+        """The project's Tier 3 settings with the ticket's own provider/model, when it has them."""
+        overrides = {k: v for k, v in (("provider", ticket.provider), ("model", ticket.model)) if v}
+        return self.config.tier3.model_copy(update=overrides) if overrides else self.config.tier3
+
     def _tier3_model(self, ticket: Ticket) -> Model:
-        tier = self.config.tier3
-        if ticket.provider or ticket.model:
-            tier = tier.model_copy(update={k: v for k, v in (("provider", ticket.provider), ("model", ticket.model))
-                                           if v})
+        tier = self._tier3(ticket)
         return self.model_factory(tier, self.config, tier_name="tier3", ticket_id=ticket.id,
                                   credentials=self.credentials, limiter=self._limiter(tier.provider))
 
@@ -383,13 +387,3 @@ def _usage_snapshot(accountant: Accountant) -> dict[str, Any]:
     return {"track": _usage_json(snapshot["track"]),
             "tiers": {k: _usage_json(v) for k, v in snapshot["tiers"].items()},
             "tickets": {k: _usage_json(v) for k, v in snapshot["tickets"].items()}}
-
-
-def load_pending(store: TrackStore, track_id: str) -> PendingCall | None:
-    path = store.folder(track_id) / "pending.json"
-    if not path.exists():
-        return None
-    try:
-        return PendingCall.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (ValidationError, ValueError):
-        return None

@@ -343,12 +343,13 @@ class Track(BaseModel):
         self.ticket(ticket_id).retries += 1
         return restored
 
-    def recover(self) -> list[str]:
-        """After a crash: tickets left `in_progress` go back to `pending` (their worker history died with the
-        process); `step_paused` tickets stay paused, since their pending call is persisted. Returns reset ids."""
+    def recover(self, keep: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """After a crash: tickets left `in_progress` go back to `pending`, except those in ``keep`` (the engine
+        saved their worker and resumes them); `step_paused` tickets stay paused, their pending call being
+        persisted. Returns the ids reset."""
         reset = []
         for ticket in self.tickets:
-            if ticket.status == TicketStatus.IN_PROGRESS:
+            if ticket.status == TicketStatus.IN_PROGRESS and ticket.id not in keep:
                 ticket.transition(TicketStatus.PENDING)
                 reset.append(ticket.id)
         return reset

@@ -6,11 +6,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from conductor.config import LimitsConfig
 from conductor.gate import Decision
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolResult
+from conductor.models import WorkerContext
 from conductor.protocols import Model, ToolExecutor
 from conductor.tools import MUTATING_TOOLS, ToolArgumentError, ToolOutcome, parse_arguments
 
@@ -31,12 +32,12 @@ class StepStopped(Exception):
     """The engine was asked to stop between two steps."""
 
 
-class WorkerState(BaseModel):
-    """Everything needed to resume a worker after a pause or a crash (saved after every step)."""
+class WorkerState(WorkerContext):
+    """The worker's context plus everything needed to resume it after a pause or a crash (saved after each
+    model answer and each write)."""
 
-    ticket_id: str
     system: str
-    messages: list[Message] = Field(default_factory=list)
+    """The system prompt the worker started with."""
     steps: int = 0
     """Model calls so far."""
     tokens: int = 0

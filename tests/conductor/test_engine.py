@@ -273,6 +273,9 @@ def test_a_process_killed_while_a_call_awaits_approval_resumes_with_that_call_pe
             break
         time.sleep(0.01)
     before = json.loads(pending_file.read_text())
+    worker = json.loads(store.worker_state_path(DEMO_TRACK, "T1").read_text())
+    assert (worker["ticket_id"], worker["provider"], worker["config"]["trust"]) == ("T1", "scripted", "step")
+    assert worker["pending_calls"][0]["id"] == before["call"]["id"]
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert store.load(DEMO_TRACK).ticket("T1").status == TicketStatus.STEP_PAUSED

@@ -157,6 +157,8 @@ def test_recover_resets_in_progress_but_keeps_paused():
     assert track.recover() == ["T1"]
     assert track.ticket("T1").status == S.PENDING
     track.ticket("T1").transition(S.IN_PROGRESS)
+    assert track.recover(keep={"T1"}) == []
+    assert track.ticket("T1").status == S.IN_PROGRESS
     track.ticket("T1").transition(S.STEP_PAUSED)
     assert track.recover() == []
 
