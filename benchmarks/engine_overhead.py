@@ -73,7 +73,7 @@ def measure(calls: int) -> tuple[float, float]:
         assert engine.run().completed == ["T1"]
         engine_per_call = (time.perf_counter() - start - sum(t.seconds for t in timed)) / calls
 
-        tools = ProjectTools(root=root, cache=FileCache(root), run_command=lambda c: run_command(c, root, 10))
+        tools = ProjectTools(cache=FileCache(root), run_command=lambda c: run_command(c, root, 10))
         start = time.perf_counter()
         for call in bare_calls:
             tools.execute(call)

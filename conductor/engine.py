@@ -85,8 +85,7 @@ class ConductorEngine:
         self.accountant = Accountant(prices=with_overrides(config.prices))
         self.model_factory = model_factory
         self.credentials = credentials
-        self.tools = ProjectTools(
-            root=config.root, cache=self.cache,
+        self.tools = ProjectTools(cache=self.cache,
             run_command=lambda command: run_command(command, config.root, config.shell.timeout_seconds,
                                                     config.shell.max_output_bytes),
             protected=[config.tracks_path, config.root / ".git"],

@@ -158,8 +158,8 @@ class ToolOutcome:
 class ProjectTools:
     """Tool executor over one project root; satisfies the ToolExecutor protocol."""
 
-    root: Path
     cache: FileCache
+    """Serves the views and confines every path to its root."""
     run_command: Callable[[str], ShellResult]
     protected: list[Path] = field(default_factory=list)
     """Folders the worker may not write into (the tracks folder, .git)."""
@@ -181,12 +181,15 @@ class ProjectTools:
         after = self._new_text(args, before)
         return unified_diff(self.cache.relative(path), before, after)
 
-    def _new_text(self, args: _Arguments, before: str | None) -> str:
+    def _new_text(self, args: WriteFileArgs | EditFileArgs, before: str | None) -> str:
         if isinstance(args, WriteFileArgs):
             return args.content
-        assert isinstance(args, EditFileArgs)
         if before is None:
             raise ViewError(f"{args.path}: no such file (use write_file to create it)")
+        if "\r\n" in before and "\r\n" not in args.old_text and before.count(args.old_text) == 0:
+            # the model reads lines without their CR: match and write in the file's own line endings
+            args = args.model_copy(update={"old_text": args.old_text.replace("\n", "\r\n"),
+                                           "new_text": args.new_text.replace("\n", "\r\n")})
         count = before.count(args.old_text)
         if count == 0:
             close = difflib.get_close_matches(args.old_text.strip().splitlines()[0] if args.old_text.strip() else "",

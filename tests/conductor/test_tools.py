@@ -11,7 +11,7 @@ def tools(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "mod.py").write_text("def f(x):\n    return x\n\n\nclass C:\n    def m(self):\n        pass\n")
     (tmp_path / "notes.txt").write_text("".join(f"line {i}\n" for i in range(1, 3001)))
-    return ProjectTools(root=tmp_path, cache=FileCache(tmp_path),
+    return ProjectTools(cache=FileCache(tmp_path),
                         run_command=lambda command: run_command(command, tmp_path, 10))
 
 
@@ -71,3 +71,10 @@ def test_edited_json_is_parsed_and_validated():
         parse_edited_json("run_shell", '["pytest"]')
     with pytest.raises(ToolArgumentError, match="command: String should have at least 1 character"):
         parse_edited_json("run_shell", '{"command": ""}')
+
+
+def test_edits_keep_crlf_line_endings(tools, tmp_path):
+    (tmp_path / "win.py").write_bytes(b"a = 1\r\nb = 2\r\n")
+    outcome = tools.execute(call("edit_file", path="win.py", old_text="a = 1\nb = 2", new_text="a = 1\nb = 3"))
+    assert not outcome.is_error, outcome.content
+    assert (tmp_path / "win.py").read_bytes() == b"a = 1\r\nb = 3\r\n"
