@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from conductor.accounting import Accountant, with_overrides
-from conductor.config import Credentials, ProjectConfig, TierConfig
+from conductor.config import Credentials, ProjectConfig, TierConfig, credential_paths
 from conductor.context import build_brief
 from conductor.errors import ConductorError
 from conductor.gate import ApprovalPolicy, Decision, EngineStopped, PendingCall
@@ -85,11 +85,12 @@ class ConductorEngine:
         self.accountant = Accountant(prices=with_overrides(config.prices))
         self.model_factory = model_factory
         self.credentials = credentials
-        self.tools = ProjectTools(cache=self.cache,
+        self.tools = ProjectTools(
+            cache=self.cache,
             run_command=lambda command: run_command(command, config.root, config.shell.timeout_seconds,
                                                     config.shell.max_output_bytes),
             protected=[config.tracks_path, config.root / ".git"],
-            secrets=[config.root / "credentials.toml", config.root / ".env"],
+            secrets=[*(path.resolve() for path in credential_paths(config)), config.root / ".env"],
         )
         self.ledger = self.store.ledger(track_id)
         self._stop = threading.Event()
