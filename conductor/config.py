@@ -103,6 +103,9 @@ class ProviderSettings(_Strict):
     """First backoff delay of the Gemini SDK's retries (the Anthropic SDK sets its own, honouring retry-after)."""
     requests_per_minute: float = Field(default=50, gt=0)
     """Client-side limit so a long run stays under the provider's quota."""
+    prompt_caching: bool = True
+    """Anthropic: mark the system prompt and the latest message as cache breakpoints, so each step re-reads the
+    conversation so far at the cache price instead of the full input price (Gemini caches implicitly)."""
     anthropic_base_url: str | None = None
     """Only when set here; otherwise the SDK reads ANTHROPIC_BASE_URL."""
     gemini_base_url: str | None = None

@@ -36,6 +36,7 @@ class AnthropicModel:
         if settings.anthropic_base_url:
             options["base_url"] = settings.anthropic_base_url  # otherwise the SDK reads ANTHROPIC_BASE_URL
         self.model = model
+        self.prompt_caching = settings.prompt_caching
         self._client = anthropic.Anthropic(**options)
         self._limiter = limiter or RateLimiter(settings.requests_per_minute)
 
@@ -44,13 +45,20 @@ class AnthropicModel:
 
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
                  max_output_tokens: int) -> AssistantTurn:
+        wire = [to_anthropic(message) for message in messages]
+        system_blocks: list[dict[str, Any]] = [{"type": "text", "text": system}]
+        if self.prompt_caching:
+            # two breakpoints: tools + system (stable for the whole ticket), and the conversation so far
+            system_blocks[0]["cache_control"] = {"type": "ephemeral"}
+            if wire:
+                wire[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
         self._limiter.acquire()
         try:
             response = self._client.messages.create(
                 model=self.model,
                 max_tokens=max_output_tokens,
-                system=system,
-                messages=[to_anthropic(message) for message in messages],
+                system=system_blocks,
+                messages=wire,
                 tools=[{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools],
             )
         except anthropic.APITimeoutError as error:

@@ -31,8 +31,10 @@ def test_text_reply_and_what_the_server_received(fake_api):
     assert "anthropic-version" in request.headers
     assert request.body["model"] == "claude-test"
     assert request.body["max_tokens"] == 512
-    assert request.body["system"] == "You are careful."
-    assert request.body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]
+    assert request.body["system"] == [{"type": "text", "text": "You are careful.",
+                                       "cache_control": {"type": "ephemeral"}}]
+    assert request.body["messages"] == [{"role": "user", "content": [
+        {"type": "text", "text": "Hi", "cache_control": {"type": "ephemeral"}}]}]
     assert request.body["tools"] == [{"name": "read_file", "description": "Read a file.",
                                       "input_schema": READ_FILE.parameters}]
 
@@ -55,7 +57,17 @@ def test_tool_call_round_trip(fake_api):
         {"type": "text", "text": "Let me look."},
         {"type": "tool_use", "id": "toolu_1", "name": "read_file", "input": {"path": "a.py"}}]}
     assert sent[2] == {"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "def f(): ...", "is_error": False}]}
+        {"type": "tool_result", "tool_use_id": "toolu_1", "content": "def f(): ...", "is_error": False,
+         "cache_control": {"type": "ephemeral"}}]}
+    assert "cache_control" not in sent[0]["content"][0]  # one moving breakpoint: the latest message only
+
+
+def test_prompt_caching_can_be_turned_off(fake_api):
+    fake_api.reply(anthropic_text("ok"))
+    model(fake_api, prompt_caching=False).complete("sys", [Message(role="user", text="Hi")], [], 10)
+    body = fake_api.received[0].body
+    assert body["system"] == [{"type": "text", "text": "sys"}]
+    assert body["messages"][0]["content"] == [{"type": "text", "text": "Hi"}]
 
 
 def test_429_with_retry_after_is_retried_by_the_sdk(fake_api):
