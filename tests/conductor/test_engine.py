@@ -309,3 +309,21 @@ def test_stop_while_waiting_keeps_the_call_pending_for_the_next_run(demo):
     result, asked = run_with(again)
     assert asked[0].id == first.id
     assert result.completed == ["T1", "T2"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ("[limits]\nmax_tokens = 100\n", "token limit reached (110 of 100)"),
+        ('[limits]\nmax_cost_usd = 0.5\n[prices.pricey]\ninput_per_mtok = 10000\noutput_per_mtok = 0\n',
+         "cost limit reached ($0.8000 of $0.5)"),
+    ],
+)
+def test_token_and_cost_limits(tmp_path, extra, reason):
+    turn = {"tool_calls": [{"name": "read_file", "arguments": {"path": "a.py"}}],
+            "usage": {"input_tokens": 80, "output_tokens": 30}}
+    track_id = make_project(tmp_path, {"a.py": "x = 1\n"}, {"T1": [turn, turn, turn]}, [ticket("T1", "a.py")],
+                            extra_toml=extra)
+    engine = engine_for(tmp_path, track_id, gate=AutoGate(), **{"tier3.model": "pricey"})
+    assert engine.run().blocked == ["T1"]
+    assert engine.store.load(track_id).ticket("T1").block_reason == reason
