@@ -11,13 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+
 from conductor.commands import check_target, editing
-from conductor.config import ConfigError, ProjectConfig, load_project_config
+from conductor.config import PROJECT_FILE, ConfigError, ProjectConfig, load_project_config
 from conductor.engine import ConductorEngine, EngineEvent, EventQueue
 from conductor.errors import ConductorError
 from conductor.gate import Decision, QueueGate
 from conductor.models import Ticket, Track
-from conductor.store import TrackStore
+from conductor.store import TrackStore, atomic_write
 from conductor.tools import ToolArgumentError, parse_edited_json
 from file_cache import FileCache, ViewError, directory_map
 from gui.state import ViewState
@@ -324,6 +326,31 @@ class Controller:
         self.state.touch("settings")
         self.state.notify("settings applied to this session")
         return True
+
+    def save_settings(self, values: dict[str, Any]) -> bool:
+        """Apply, then write the values into project.toml (comments and other keys kept)."""
+        values = {k: v for k, v in values.items() if v not in (None, "")}
+        if not self.apply_settings(values):
+            return False
+        write_project_settings(self.root / PROJECT_FILE, values)
+        for key in values:
+            self.overrides.pop(key, None)  # the file holds them now
+        self.state.notify(f"settings saved to {PROJECT_FILE}")
+        return True
+
+
+def write_project_settings(path: Path, values: dict[str, Any]) -> None:
+    """Set dotted keys (`tier3.model`) in project.toml, keeping the rest of the file and its comments."""
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    for dotted, value in values.items():
+        *sections, key = dotted.split(".")
+        table = document
+        for section in sections:
+            if section not in table:
+                table[section] = tomlkit.table()
+            table = table[section]
+        table[key] = value
+    atomic_write(path, tomlkit.dumps(document))
 
 
 def _ids(dependencies: list[str] | str) -> list[str]:

@@ -53,9 +53,13 @@ class SideView:
                              default_value=config.archetype("default").trust)
         dpg.add_input_float(label="shell timeout (s)", tag=t.settings_timeout, width=200,
                             default_value=config.shell.timeout_seconds)
-        dpg.add_button(label="Apply to this session", callback=self._apply)
+        with dpg.group(horizontal=True):
+            dpg.add_button(label="Apply to this session", callback=lambda: self.controller.apply_settings(
+                self._values()))
+            dpg.add_button(label="Save to project.toml", callback=lambda: self.controller.save_settings(
+                self._values()))
 
-    def _apply(self) -> None:
+    def _values(self) -> dict:
         t = self.tags
         values = {"tier3.provider": dpg.get_value(t.settings_tier3_provider),
                   "tier3.model": dpg.get_value(t.settings_tier3_model),
@@ -64,7 +68,7 @@ class SideView:
         if dpg.get_value(t.settings_tier4_provider) != "none":
             values["tier4.provider"] = dpg.get_value(t.settings_tier4_provider)
             values["tier4.model"] = dpg.get_value(t.settings_tier4_model)
-        self.controller.apply_settings(values)
+        return values
 
     def refresh_hints(self, state: ViewState) -> None:
         for hint in state.hints[self._hints_shown:]:

@@ -141,3 +141,19 @@ def test_view_state_ignores_unknown_events_and_caps_streams(tmp_path):
         state.apply(EngineEvent("ticket_completed", "t", "T1", {"summary": str(index)}))
     assert len(state.streams["T1"]) == 2000
     assert state.streams["T1"][-1].text == "completed: 2099"
+
+
+def test_settings_saved_to_project_toml_keep_its_comments(controller):
+    path = controller.root / "project.toml"
+    assert controller.save_settings({"tier3.model": "other-model", "shell.timeout_seconds": 30.0,
+                                     "archetypes.default.trust": "auto"})
+    text = path.read_text()
+    assert "# The demo project: every model answer comes from script.json" in text
+    assert 'trust = "auto"   # writes and shell commands wait for your decision' in text
+    from conductor.config import load_project_config
+
+    config = load_project_config(controller.root, environ={})
+    assert (config.tier3.model, config.shell.timeout_seconds, config.tier3.script) == ("other-model", 30.0,
+                                                                                      "script.json")
+    assert not controller.save_settings({"shell.timeout_seconds": -1})
+    assert path.read_text() == text
