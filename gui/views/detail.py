@@ -18,6 +18,7 @@ class DetailView:
         self.tags = tags
         self.controller = controller
         self._shown_ticket: str | None = None
+        self._shown_status: str | None = None
         self._shown_entries = 0
         self._width = 600
 
@@ -48,10 +49,13 @@ class DetailView:
         dpg.set_value(t.detail_prompt, ticket.prompt)
         dpg.set_value(t.detail_summary, f"summary: {ticket.summary}" if ticket.summary else "")
         entries = state.streams.get(ticket.id, [])
+        if (ticket.id, ticket.status) != (self._shown_ticket, self._shown_status):
+            # a ticket that just ended has a new archive: list the histories again
+            dpg.configure_item(t.history_combo, items=[p.name for p in self.controller.history(ticket.id)])
+            self._shown_status = ticket.status
         if ticket.id != self._shown_ticket or len(entries) < self._shown_entries:
             dpg.delete_item(t.stream_child, children_only=True)
             self._shown_ticket, self._shown_entries = ticket.id, 0
-            dpg.configure_item(t.history_combo, items=[p.name for p in self.controller.history(ticket.id)])
         for entry in entries[self._shown_entries:]:
             self._add_entry(entry)
         if len(entries) > self._shown_entries:

@@ -87,6 +87,9 @@ def test_run_and_approve_through_the_buttons_callbacks(window):
     assert stream[:3] == ["[info] worker started", "[assistant] I'll add median() next to mean() in calc/stats.py.",
                           stream[2]] and stream[2].startswith("[tool_call] edit_file")
     assert "[decision] approve" in stream
+    window.controller.set_mode("auto")
+    settle(window, lambda: window.controller.state.engine == "finished")
+    assert len(dpg.get_item_configuration(TAGS.history_combo)["items"]) == 1  # T2's archive, listed when it ended
 
 
 def test_file_view_toggle_shows_token_counts(window):
