@@ -25,9 +25,8 @@ def project_store(args: argparse.Namespace) -> tuple[ProjectConfig, TrackStore]:
 @contextlib.contextmanager
 def editing(store: TrackStore, track_id: str) -> Iterator[Track]:
     """Load a track under its lock, hand it out for changes, save it when the block ends without error."""
-    store.track_file(track_id)  # validates the id before a lock file is made
-    if not store.track_file(track_id).exists():
-        store.load(track_id)  # raises the clear unknown-track error
+    if not store.track_file(track_id).exists():  # (track_file also refuses a malformed id)
+        store.load(track_id)  # raises the clear unknown-track error before any lock file is made
     with store.locked(track_id):
         track = store.load(track_id)
         yield track

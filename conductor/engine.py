@@ -24,7 +24,14 @@ from conductor.providers import ProviderError, RateLimiter, create_model
 from conductor.shell import run_command
 from conductor.store import TrackStore, atomic_write
 from conductor.tier4 import Tier4Summariser
-from conductor.tools import MUTATING_TOOLS, ProjectTools, ToolArgumentError, ToolOutcome, parse_arguments
+from conductor.tools import (
+    MUTATING_TOOLS,
+    ProjectTools,
+    ToolArgumentError,
+    ToolOutcome,
+    parse_arguments,
+    parse_edited_json,
+)
 from conductor.worker import LimitReached, StepStopped, Worker, WorkerHooks, WorkerState
 from file_cache import FileCache, ViewError, estimate_tokens
 
@@ -297,8 +304,6 @@ class ConductorEngine:
 
     def preview_edit(self, pending: PendingCall, text: str) -> PendingCall:
         """The pending call with edited JSON arguments and its recomputed diff; raises ToolArgumentError."""
-        from conductor.tools import parse_edited_json
-
         arguments = parse_edited_json(pending.call.name, text)
         edited = pending.call.model_copy(update={"arguments": arguments})
         fresh = self.make_pending(pending.ticket_id, edited)
@@ -379,7 +384,7 @@ def _usage_json(totals: Any) -> dict[str, Any] | None:
         return None
     return {"calls": totals.calls, "input_tokens": totals.input_tokens, "output_tokens": totals.output_tokens,
             "cache_read_tokens": totals.cache_read_tokens, "cost_usd": round(totals.cost_usd, 6),
-            "unpriced_calls": totals.unpriced_calls}
+            "unpriced_calls": totals.unpriced_calls, "cost_text": totals.cost_text()}
 
 
 def _usage_snapshot(accountant: Accountant) -> dict[str, Any]:

@@ -98,9 +98,7 @@ class SideView:
         for scope, totals in rows:
             if not totals:
                 continue
-            cost = "unknown" if totals["unpriced_calls"] == totals["calls"] else f"${totals['cost_usd']:.4f}" + (
-                " + unknown" if totals["unpriced_calls"] else "")
             with dpg.table_row(parent=self.tags.usage_table):
                 for value in (scope, totals["calls"], totals["input_tokens"], totals["output_tokens"],
-                              totals["cache_read_tokens"], cost):
+                              totals["cache_read_tokens"], totals["cost_text"]):
                     dpg.add_text(str(value))

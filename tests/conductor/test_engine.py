@@ -185,7 +185,7 @@ def test_path_escapes_are_refused(tmp_path):
 
 
 def test_bad_model_output_comes_back_as_errors_and_the_loop_goes_on(tmp_path):
-    tier3 = {"T1": [{"tool_calls": [{"name": "unknown_tool", "arguments": {}},
+    tier3 = {"T1": [{"tool_calls": [{"name": "unknown_tool", "arguments": {}, "unoffered": True},
                                     {"name": "read_file", "arguments": {"nope": 1}},
                                     {"name": "read_file", "arguments": {"path": "missing.py"}},
                                     {"name": "edit_file", "arguments": {"path": "a.py", "old_text": "zzz",

@@ -64,6 +64,7 @@ def test_the_whole_demo_flow_through_the_controller(controller):
     assert state.hints[0].hint.startswith("test_median_even fails")
     assert "Traceback" in controller.load_output(state.hints[0].output_id)
     assert state.usage["tiers"]["tier3"]["calls"] == 9 and state.usage["track"]["input_tokens"] > 10_000
+    assert state.usage["track"]["cost_text"] == "$0.0000"  # the scripted model is priced at 0, not unknown
     kinds = [entry.kind for entry in state.streams["T1"]]
     assert kinds[:4] == ["info", "assistant", "tool_call", "decision"]
     assert "shell" in kinds and kinds[-1] == "info"

@@ -71,9 +71,12 @@ def test_missing_results_changed_history_and_failed_expectations_are_refused(scr
         model.complete("s", wrong, TOOLS, 10)
 
 
-def test_calls_to_tools_that_are_not_offered_are_refused(script):
+def test_calls_to_tools_that_are_not_offered_are_refused_unless_marked(script, tmp_path):
     with pytest.raises(ScriptError, match="not among the offered tools"):
         ScriptedModel(script, ticket_id="T1").complete("s", [Message(role="user", text="go")], [], 10)
+    marked = _write(tmp_path, {"tier3": {"T1": [{"tool_calls": [{"name": "nope", "unoffered": True}]}]}})
+    turn = ScriptedModel(marked, ticket_id="T1").complete("s", [Message(role="user", text="go")], [], 10)
+    assert [c.name for c in turn.tool_calls] == ["nope"]
 
 
 def test_script_file_errors_are_clear(tmp_path):
