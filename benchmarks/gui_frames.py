@@ -39,9 +39,9 @@ def heavy_project(root: Path) -> None:
 
 def frame_times(project: Path, frames: int, env: dict[str, str], *extra: str) -> list[float]:
     log = project / "frames.log"
-    subprocess.run([sys.executable, "-m", "conductor.cli", "gui", "--project", str(project), "--no-layout",
+    subprocess.run([sys.executable, "-m", "tests.gui.driver", "--project", str(project),
                     "--no-vsync", "--max-frames", str(frames), "--frame-log", str(log), *extra],
-                   env=env, check=True, timeout=600, stdout=subprocess.DEVNULL)
+                   env=env, check=True, timeout=600, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
     return [float(line) for line in log.read_text().split()]
 
 

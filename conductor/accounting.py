@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from conductor.config import Price
 from conductor.messages import Usage
@@ -83,6 +85,37 @@ class UsageTotals:
         suffix = " + unknown" if self.unpriced_calls else ""
         return f"${self.cost_usd:.4f}{suffix}"
 
+    def data(self) -> UsageTotalsData:
+        return UsageTotalsData(calls=self.calls, input_tokens=self.input_tokens, output_tokens=self.output_tokens,
+                               cache_read_tokens=self.cache_read_tokens, cost_usd=round(self.cost_usd, 6),
+                               unpriced_calls=self.unpriced_calls, cost_text=self.cost_text())
+
+
+class UsageTotalsData(BaseModel):
+    """Usage summed over calls, as the ledger records it and front-ends show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float = 0.0
+    unpriced_calls: int = 0
+    """Calls whose model has no price: the cost is then a lower bound."""
+    cost_text: str = "$0.0000"
+    """`$0.1234`, `$0.1234 + unknown` or `unknown` (never 0 for a model without a price)."""
+
+
+class UsageReport(BaseModel):
+    """Totals for the track, per tier and per ticket: an immutable copy, safe to hand to another thread."""
+
+    model_config = ConfigDict(frozen=True)
+
+    track: UsageTotalsData = Field(default_factory=UsageTotalsData)
+    tiers: dict[str, UsageTotalsData] = Field(default_factory=dict)
+    tickets: dict[str, UsageTotalsData] = Field(default_factory=dict)
+
 
 @dataclass
 class Accountant:
@@ -103,11 +136,11 @@ class Accountant:
                 self.tickets.setdefault(ticket_id, UsageTotals()).add(usage, cost)
         return cost
 
-    def snapshot(self) -> dict[str, object]:
-        """Copies for the GUI (no shared mutable state across threads)."""
+    def snapshot(self) -> UsageReport:
+        """An immutable copy for front-ends (no shared mutable state across threads)."""
         with self._lock:
-            return {"track": replace(self.track), "tiers": {k: replace(v) for k, v in self.tiers.items()},
-                    "tickets": {k: replace(v) for k, v in self.tickets.items()}}
+            return UsageReport(track=self.track.data(), tiers={k: v.data() for k, v in self.tiers.items()},
+                               tickets={k: v.data() for k, v in self.tickets.items()})
 
 
 def with_overrides(overrides: dict[str, Price]) -> dict[str, Price]:

@@ -1,77 +1,83 @@
-"""The `conductor` command line: views, tracks, tickets, headless runs and the GUI."""
+"""The `conductor` command line: views, tracks, tickets, headless runs; front-ends add their own commands.
+
+Front-ends (the window, next an MCP server) register commands through the `conductor.commands` entry-point
+group: `name = "package.module:register"`, where `register(subparsers)` adds the sub-command. Only the entry
+point of the command being run is imported, so `conductor track list` never imports the window.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import textwrap
-from pathlib import Path
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
+from typing import NoReturn
 
 from conductor.errors import ConductorError
-from file_cache import ASTParser, FileCache, ViewError, estimate_tokens
+from conductor.run_cli import register_run
+from conductor.ticket_cli import register_tickets, register_tracks
+from conductor.view_cli import register_view
+from file_cache import ViewError
 from file_cache.parser import SymbolNotFoundError
 
-
-def _view(args: argparse.Namespace) -> int:
-    path = Path(args.path)
-    root = Path(args.project) if args.project else path.resolve().parent
-    cache = FileCache(root)
-    target = path if path.is_absolute() else Path.cwd() / path
-    if args.symbol is None:
-        view = cache.view(target, args.kind)
-        text, tokens = view.text, view.tokens
-    else:
-        definition = cache.definition(target, args.symbol).text
-        parser = ASTParser()
-        if args.kind == "raw":
-            text = definition
-        elif args.kind == "outline":
-            text = cache.view(target, "outline").text
-            text = "".join(line + "\n" for line in text.splitlines() if args.symbol in line)
-        else:
-            source = textwrap.dedent(definition)
-            text = parser.get_skeleton_view(source) if args.kind == "skeleton" else parser.get_curated_view(source)
-        tokens = estimate_tokens(text)
-    sys.stdout.write(text)
-    if text and not text.endswith("\n"):
-        sys.stdout.write("\n")
-    print(f"# {tokens} tokens (estimate)")
-    return 0
+COMMAND_GROUP = "conductor.commands"
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+CORE: list[Registrar] = [register_view, register_tracks, register_tickets, register_run]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="conductor", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line plus where to get help, like every other error (exit 2)."""
 
-    view = commands.add_parser("view", help="print a memory view of a file and its token count")
-    view.add_argument("kind", choices=["skeleton", "curated", "outline", "raw"])
-    view.add_argument("path")
-    view.add_argument("--symbol", help="only this symbol (`Class.method` works)")
-    view.add_argument("--project", help="project root the path must stay inside (default: the file's folder)")
-    view.set_defaults(handler=_view)
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
-    for register in _command_modules():
+
+def front_end_commands() -> dict[str, EntryPoint]:
+    return {entry.name: entry for entry in entry_points(group=COMMAND_GROUP)}
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = _Parser(prog="conductor", description=__doc__.splitlines()[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for register in CORE:
         register(commands)
+    chosen = next((word for word in argv if not word.startswith("-")), None)
+    for name, entry in front_end_commands().items():
+        if name == chosen:
+            register_front_end: Registrar = entry.load()
+            register_front_end(commands)
+        else:  # listed in --help without importing the front-end
+            commands.add_parser(name, help=f"(from {entry.value.split(':')[0]})", add_help=False)
     return parser
 
 
-def _command_modules():
-    """Each command group registers its own sub-commands (kept next to the code they drive)."""
-    from conductor import commands
-
-    return commands.REGISTRARS
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        return args.handler(args)
+        args = build_parser(argv).parse_args(argv)
+    except SystemExit as done:  # --help, or a usage error already printed as one line
+        return done.code if isinstance(done.code, int) else 2
+    try:
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except (ConductorError, ViewError, SymbolNotFoundError) as error:
-        print(f"conductor: {error}", file=sys.stderr)
+        print(f"conductor: {_one_line(str(error))}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # the reader went away (`| head`): say nothing more, and keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:  # disk full, read-only folder, permissions
+        print(f"conductor: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("conductor: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text else text
 
 
 if __name__ == "__main__":

@@ -23,15 +23,28 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from conductor.errors import ConductorError
 
 PROJECT_FILE = "project.toml"
+ProviderName = Literal["anthropic", "gemini", "scripted"]
+PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
+"""The one list of provider names; `conductor.providers` maps each to its module."""
+DEFAULT_MODELS: dict[str, str] = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash",
+                                  "scripted": "scripted"}
+"""The model a provider uses when none is named."""
 READ_ONLY_TOOLS = ("read_file", "list_directory", "search_files", "get_skeleton", "get_curated_view", "get_definition")
+"""Tools that change nothing (the others: write_file, edit_file, run_shell); `conductor.tools` checks the two
+lists cover its tools exactly."""
+SECRET_FILES = ["credentials.toml", ".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*",
+                "id_ed25519*", "*.p12", "*.pfx", "*.jks", "*.keystore", ".netrc", ".pgpass", ".npmrc", ".pypirc",
+                "secrets.toml", "secrets.yaml", "secrets.yml", "secrets.json"]
+SCRUBBED_VARIABLES = ["*_KEY", "*KEY*", "*TOKEN*", "*SECRET*", "*PASSW*", "*PWD", "*CREDENTIAL*", "SSH_AUTH_SOCK"]
 
 
 class ConfigError(ConductorError):
@@ -45,10 +58,10 @@ class _Strict(BaseModel):
 class TierConfig(_Strict):
     """Which model serves a tier."""
 
-    provider: Literal["anthropic", "gemini", "scripted"] = "scripted"
-    """Short provider name."""
-    model: str = "scripted"
-    """Model name as the provider knows it."""
+    provider: ProviderName | None = None
+    """Short provider name; none chosen means no run can start (no silent default)."""
+    model: str | None = None
+    """Model name as the provider knows it; defaults to the provider's (`DEFAULT_MODELS`)."""
     script: str | None = None
     """Scripted provider only: the recorded conversation file (relative to the project)."""
     max_output_tokens: int = Field(default=4096, gt=0)
@@ -88,8 +101,24 @@ class ShellConfig(_Strict):
     max_output_bytes: int = Field(default=2_000_000, gt=0)
     """Captured output kept per stream; the rest is dropped (and said so)."""
     allow: list[str] = Field(default_factory=list)
-    """Commands run without asking in step mode, matched on the parsed command's words (`pytest`, `git status`).
-    A command with pipes, `;`, `&&`, redirections or substitutions never matches."""
+    """Allow-rules: commands run without asking in step mode. A rule matches the parsed command's words exactly
+    (`git status`); `pytest [PATH]...` also admits project paths as extra arguments, `... [ARG]...` any word that
+    is not an option. See `conductor.allow_rules`."""
+    scrub_env: list[str] = Field(default_factory=lambda: list(SCRUBBED_VARIABLES))
+    """Globs (case-insensitive) of environment variable names never passed to a command. Any variable whose value
+    is a URL with credentials (`postgres://user:pass@host/db`) is dropped too, whatever its name."""
+    keep_env: list[str] = Field(default_factory=lambda: ["PWD", "OLDPWD"])
+    """Variables passed even when a scrub glob matches their name."""
+
+
+class GuardConfig(_Strict):
+    """What the worker's tools may open (see `conductor.guards`)."""
+
+    secret_files: list[str] = Field(default_factory=lambda: list(SECRET_FILES))
+    """File-name globs (case-insensitive where the file system is) never read, searched, targeted or written."""
+    max_file_bytes: int = Field(default=20_000_000, gt=0)
+    """Files above this are not loaded whole: read_file streams a line range, search_files skips them,
+    edit_file and write_file refuse them."""
 
 
 class ProviderSettings(_Strict):
@@ -137,6 +166,7 @@ class ProjectConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     shell: ShellConfig = Field(default_factory=ShellConfig)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    guard: GuardConfig = Field(default_factory=GuardConfig)
     prices: dict[str, Price] = Field(default_factory=dict)
     """Overrides and additions to the built-in price table, by model name."""
 
@@ -167,8 +197,13 @@ ENV_OVERRIDES = {
 
 
 def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[str, Any] | None = None,
-                        environ: dict[str, str] | None = None) -> ProjectConfig:
-    """Read `project.toml` (if any) under ``project``, apply environment then ``overrides`` (dotted keys)."""
+                        environ: Mapping[str, str] | None = None) -> ProjectConfig:
+    """Read `project.toml` (if any) under ``project``, apply environment then ``overrides`` (dotted keys).
+
+    A layer that changes a tier's provider without naming its model drops the model of the layers below (a model
+    name is never carried over to another provider); a tier with a provider and no model gets the provider's
+    default model. An error names where the bad value came from: the file and field, or the variable.
+    """
     root = Path(project).resolve()
     if not root.is_dir():
         raise ConfigError(f"{project}: project folder does not exist")
@@ -176,31 +211,55 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
     data: dict[str, Any] = {}
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: {error}") from None
+        except (OSError, RecursionError) as error:
+            raise ConfigError(f"{path}: cannot be read ({type(error).__name__})") from None
     environ = os.environ if environ is None else environ
-    for variable, (section, key) in ENV_OVERRIDES.items():
-        if environ.get(variable):
-            data.setdefault(section, {})[key] = environ[variable]
-    for dotted, value in (overrides or {}).items():
-        if value is None:
-            continue
+    sources: dict[tuple[str, ...], str] = {}
+    env_layer = {f"{section}.{key}": environ[name] for name, (section, key) in ENV_OVERRIDES.items()
+                 if environ.get(name)}
+    _apply_layer(data, env_layer, sources, {f"{s}.{k}": name for name, (s, k) in ENV_OVERRIDES.items()})
+    _apply_layer(data, {k: v for k, v in (overrides or {}).items() if v is not None}, sources, {})
+    data.pop("root", None)
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe_error(error, path, sources)) from None
+    for tier in (config.tier3, config.tier4):
+        if tier is not None and tier.provider is not None and not tier.model:
+            tier.model = DEFAULT_MODELS[tier.provider]
+    config.root = root
+    return config
+
+
+def _apply_layer(data: dict[str, Any], layer: dict[str, Any], sources: dict[tuple[str, ...], str],
+                 names: dict[str, str]) -> None:
+    for dotted, value in layer.items():
         *sections, key = dotted.split(".")
         node = data
         for section in sections:
             node = node.setdefault(section, {})
         node[key] = value
-    data.pop("root", None)
-    try:
-        config = ProjectConfig.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(f"{path}: {_problems(error)}") from None
-    config.root = root
-    return config
+        sources[tuple(dotted.split("."))] = names.get(dotted, f"the option for {dotted}")
+        if key == "provider" and f"{'.'.join(sections)}.model" not in layer:
+            node.pop("model", None)
 
 
-def load_credentials(config: ProjectConfig, environ: dict[str, str] | None = None) -> Credentials:
+def _describe_error(error: ValidationError, path: Path, sources: dict[tuple[str, ...], str]) -> str:
+    described = []
+    for problem in error.errors():
+        location = tuple(str(part) for part in problem["loc"])
+        source = sources.get(location)
+        where = f"{source}: " if source else f"{path}: {'.'.join(location) or 'file'}: "
+        described.append(where + problem["msg"])
+    return "; ".join(described)
+
+
+def load_credentials(config: ProjectConfig, environ: Mapping[str, str] | None = None) -> Credentials:
     """Keys from the credentials file, else the SDKs' standard variables (the file wins when both are set)."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
@@ -226,9 +285,3 @@ def credential_paths(config: ProjectConfig) -> list[Path]:
     if config.credentials_file:
         return [(config.root / config.credentials_file).expanduser()]
     return [config.root / "credentials.toml", Path.home() / ".config" / "conductor" / "credentials.toml"]
-
-
-def _problems(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(part) for part in problem['loc']) or 'file'}: {problem['msg']}" for problem in error.errors()
-    )

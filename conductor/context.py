@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conductor.config import ProjectConfig
+from conductor.guards import PathGuard, PathRefusedError
 from conductor.models import Ticket, Track
 from file_cache import ASTParser, FileCache, ViewError
 
@@ -36,19 +37,25 @@ class WorkerBrief:
     """Project files shown as skeletons (or curated views), in order."""
 
 
-def build_brief(ticket: Ticket, track: Track, config: ProjectConfig, cache: FileCache) -> WorkerBrief:
+def build_brief(ticket: Ticket, track: Track, config: ProjectConfig, cache: FileCache, guard: PathGuard
+                ) -> WorkerBrief:
+    """The system prompt and first message; nothing the guard refuses (secrets, `.git/`) is put in them."""
     archetype = config.archetype(ticket.worker_archetype)
     system = WORKER_SYSTEM + (f"\n\n{archetype.system_prompt}" if archetype.system_prompt else "")
     target = ticket.target_file
     try:
-        raw = cache.view(target, "raw").text
+        raw = cache.view(guard.writable(target), "raw").text
         target_block = f"```\n{raw}\n```" if raw else "(the file is empty)"
+    except PathRefusedError as error:
+        target_block = f"(the target cannot be opened: {error})"
     except ViewError:
         target_block = "(the file does not exist yet: create it with write_file)"
     kind = archetype.context_view
     sections, related = [], []
     budget = MAX_RELATED_TOKENS if kind != "raw" else 10**9
     for path in related_files(ticket, track, config.root, cache):
+        if not guard.allows(config.root / path):
+            continue
         try:
             view = cache.view(path, kind)
         except ViewError:

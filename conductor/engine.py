@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
-import queue
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from conductor.accounting import Accountant, with_overrides
-from conductor.config import Credentials, ProjectConfig, TierConfig, credential_paths
+from conductor.config import DEFAULT_MODELS, Credentials, ProjectConfig, TierConfig
 from conductor.context import build_brief
 from conductor.errors import ConductorError
+from conductor.events import (
+    ApprovalRequested,
+    ContextBuilt,
+    DecisionMade,
+    EditRefused,
+    Event,
+    EventLog,
+    FileChanged,
+    ModelCalled,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    ShellRan,
+    Subscriber,
+    TicketBlocked,
+    TicketCompleted,
+    TicketReset,
+    TicketStarted,
+    Tier4Unavailable,
+    ToolFinished,
+    TrackSaved,
+    UsageUpdated,
+    WorkerStateUnreadable,
+)
 from conductor.gate import ApprovalPolicy, Decision, EngineStopped, PendingCall
+from conductor.guards import PathGuard
 from conductor.messages import AssistantTurn, Message, ToolCall
 from conductor.models import Ticket, TicketStatus, Track
 from conductor.protocols import ApprovalGate, Model
-from conductor.providers import ProviderError, RateLimiter, create_model
+from conductor.providers import ProviderError, RateLimiter, check_tier, create_model
 from conductor.shell import run_command
 from conductor.store import TrackStore, atomic_write
 from conductor.tier4 import Tier4Summariser
@@ -32,38 +54,34 @@ from conductor.tools import (
     parse_arguments,
     parse_edited_json,
 )
-from conductor.worker import LimitReached, StepStopped, Worker, WorkerHooks, WorkerState
+from conductor.worker import GaveUp, LimitReached, StepStopped, Worker, WorkerHooks, WorkerState
 from file_cache import FileCache, ViewError, estimate_tokens
 
 
+# -- how one ticket's run ended ------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class EngineEvent:
-    """What the engine tells front-ends; `data` is plain JSON-able values."""
-
-    kind: str
-    track_id: str
-    ticket_id: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    time: float = field(default_factory=time.time)
+class Completed:
+    summary: str
 
 
-class EventQueue:
-    """The one thread-safe hand-off from the engine thread to a front-end, drained once per frame."""
+@dataclass(frozen=True)
+class Blocked:
+    reason: str
 
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[EngineEvent] = queue.SimpleQueue()
 
-    def publish(self, event: EngineEvent) -> None:
-        self._queue.put(event)
+@dataclass(frozen=True)
+class Paused:
+    """The run stopped: a call still awaits a decision, or the provider is in trouble; the ticket resumes."""
 
-    def drain(self, limit: int = 10_000) -> list[EngineEvent]:
-        events = []
-        while len(events) < limit:
-            try:
-                events.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return events
+    reason: str
+
+
+@dataclass(frozen=True)
+class Stopped:
+    reason: str
+
+
+TicketOutcome = Completed | Blocked | Paused | Stopped
 
 
 @dataclass
@@ -72,34 +90,34 @@ class RunResult:
     blocked: list[str] = field(default_factory=list)
     stopped: bool = False
     paused_on: str | None = None
-    """The ticket whose call still awaits a decision when the run stopped."""
+    """The ticket whose call still awaits a decision (or whose provider failed) when the run stopped."""
+    problem: str | None = None
+    """Why the run stopped early (provider trouble), for the front-end to say."""
 
 
 ModelFactory = Callable[..., Model]
 
 
 class ConductorEngine:
-    def __init__(self, config: ProjectConfig, track_id: str, gate: ApprovalGate, *, events: EventQueue | None = None,
-                 auto: bool = False, store: TrackStore | None = None, model_factory: ModelFactory = create_model,
+    def __init__(self, config: ProjectConfig, track_id: str, gate: ApprovalGate, *,
+                 subscribers: Iterable[Subscriber] = (), auto: bool = False,
+                 store: TrackStore | None = None, model_factory: ModelFactory = create_model,
                  credentials: Credentials | None = None) -> None:
         self.config = config
         self.track_id = track_id
         self.gate = gate
-        self.events = events or EventQueue()
         self.store = store or TrackStore(config.tracks_path)
+        self.events = EventLog(self.store.ledger(track_id).append_record, subscribers)
         self.cache = FileCache(config.root)
+        self.guard = PathGuard.for_project(config)
         self.policy = ApprovalPolicy(config, force_auto=auto)
         self.accountant = Accountant(prices=with_overrides(config.prices))
         self.model_factory = model_factory
         self.credentials = credentials
         self.tools = ProjectTools(
-            cache=self.cache,
+            cache=self.cache, guard=self.guard, max_file_bytes=config.guard.max_file_bytes,
             run_command=lambda command: run_command(command, config.root, config.shell.timeout_seconds,
-                                                    config.shell.max_output_bytes),
-            protected=[config.tracks_path, config.root / ".git"],
-            secrets=[*(path.resolve() for path in credential_paths(config)), config.root / ".env"],
-        )
-        self.ledger = self.store.ledger(track_id)
+                                                    config.shell.max_output_bytes, shell=config.shell))
         self._stop = threading.Event()
         self._limiters: dict[str, RateLimiter] = {}
         self._tier4: Tier4Summariser | None = None
@@ -110,114 +128,127 @@ class ConductorEngine:
     def stop(self) -> None:
         """Stop after the current step; a call awaiting approval stays pending (and persisted)."""
         self._stop.set()
-        if hasattr(self.gate, "stop"):
-            self.gate.stop()
+        self.gate.stop()
 
-    def publish(self, kind: str, ticket_id: str | None = None, **data: Any) -> None:
-        self.events.publish(EngineEvent(kind, self.track_id, ticket_id, data))
+    def emit(self, event: Event) -> None:
+        self.events.emit(event)
 
-    def record(self, event: str, ticket_id: str | None = None, **fields: Any) -> None:
-        self.ledger.append(event, track=self.track_id, ticket=ticket_id, **fields)
+    def preflight(self) -> None:
+        """What can be checked without spending tokens (provider and model chosen, key present), before any
+        ticket changes status; raises ConductorError."""
+        track = self.store.load(self.track_id)
+        waiting = [t for t in track.tickets if t.status not in (TicketStatus.COMPLETED, TicketStatus.BLOCKED)]
+        for tier in {self._tier3(ticket).model_dump_json(): self._tier3(ticket) for ticket in waiting}.values():
+            check_tier(tier, self.config, "tier3", self.credentials)
+        if self.config.tier4 is not None:
+            check_tier(self.config.tier4, self.config, "tier4", self.credentials)
 
     # -- the run -------------------------------------------------------------------------------------
     def run(self) -> RunResult:
+        self.preflight()
         result = RunResult()
         with self.store.locked(self.track_id):
             self.track = track = self.store.load(self.track_id)
-            saved = {t.id for t in track.tickets if self.store.worker_state_path(self.track_id, t.id).exists()}
-            for ticket_id in track.recover(keep=saved):
-                self.record("ticket_reset", ticket_id, reason="left in progress by a process that died")
+            for ticket_id in track.recover(keep=self._saved_workers(track)):
+                self.emit(TicketReset(track=track.id, ticket=ticket_id,
+                                      reason="left in progress by a process that died"))
             self.store.save(track)
-            self.record("run_started", auto=self.policy.force_auto)
-            self.publish("run_started", track=track.model_dump(mode="json"))
+            self.emit(RunStarted(track=track.id, auto=self.policy.force_auto, snapshot=track.model_dump(mode="json")))
             while not self._stop.is_set():
                 ticket = self._next_ticket(track)
                 if ticket is None:
                     break
-                outcome = self.run_ticket(track, ticket)
-                if outcome == "completed":
-                    result.completed.append(ticket.id)
-                elif outcome == "blocked":
-                    result.blocked.append(ticket.id)
-                elif outcome == "paused":
-                    result.paused_on = ticket.id
-                    break
-                else:
-                    break
-            result.stopped = self._stop.is_set()
-            self.record("run_finished", completed=result.completed, blocked=result.blocked, stopped=result.stopped,
-                        track_status=track.status, usage=_usage_json(self.accountant.track))
-            self.publish("run_finished", completed=result.completed, blocked=result.blocked, stopped=result.stopped,
-                         track_status=str(track.status))
+                match self.run_ticket(track, ticket):
+                    case Completed():
+                        result.completed.append(ticket.id)
+                    case Blocked():
+                        result.blocked.append(ticket.id)
+                    case Paused(reason):
+                        result.paused_on, result.problem = ticket.id, reason
+                        break
+                    case Stopped():
+                        break
+            result.stopped = self._stop.is_set() or result.paused_on is not None
+            self.emit(RunFinished(track=track.id, completed=result.completed, blocked=result.blocked,
+                                  stopped=result.stopped, track_status=track.status,
+                                  usage=self.accountant.track.data()))
         return result
 
+    def _saved_workers(self, track: Track) -> set[str]:
+        return {t.id for t in track.tickets if self.store.worker_state_path(self.track_id, t.id).exists()}
+
     def _next_ticket(self, track: Track) -> Ticket | None:
-        """A ticket with a saved worker (paused or interrupted) first, then the first executable one."""
+        """A paused or interrupted ticket first, then a pending one with a saved worker, then the first one ready."""
         for ticket in track.tickets:
             if ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED):
                 return ticket
         executable = track.get_executable_tickets()
-        return executable[0] if executable else None
+        saved = self._saved_workers(track)
+        return next((t for t in executable if t.id in saved), executable[0] if executable else None)
 
-    def run_ticket(self, track: Track, ticket: Ticket) -> str:
-        """Run one worker to its end; returns completed, blocked, paused or stopped."""
+    def run_ticket(self, track: Track, ticket: Ticket) -> TicketOutcome:
+        """Run one worker to its end."""
         self.active_ticket_id = ticket.id
         state = self._load_state(ticket) or self._fresh_state(track, ticket)
-        resumed = bool(state.messages[1:])
         ticket.transition(TicketStatus.IN_PROGRESS)
         self._save_track()
-        self.record("ticket_started", ticket.id, resumed=resumed, archetype=ticket.worker_archetype)
-        self.publish("ticket_started", ticket.id, resumed=resumed, title=ticket.title, status=str(ticket.status))
+        self.emit(TicketStarted(track=track.id, ticket=ticket.id, title=ticket.title, resumed=bool(state.messages[1:]),
+                                archetype=ticket.worker_archetype))
+        worker = Worker(state, self._tier3_model(ticket), self.tools, self._hooks(ticket), self.config.limits,
+                        self.config.tier3.max_output_tokens)
         try:
-            model = self._tier3_model(ticket)
-            worker = Worker(state, model, self.tools, self._hooks(ticket), self.config.limits,
-                            self.config.tier3.max_output_tokens)
             summary = worker.run()
         except EngineStopped:
-            self._save_track()
-            self.publish("run_paused", ticket.id, reason="stopped while a call awaited approval")
-            return "paused"
+            return self._pause(ticket, "stopped while a call awaited approval")
         except StepStopped:
-            self._save_track()
-            self.publish("run_paused", ticket.id, reason="stopped between steps; the ticket resumes on the next run")
-            return "stopped"
-        except (LimitReached, ProviderError) as error:
-            return self._finish_blocked(track, ticket, state, str(error))
-        return self._finish_completed(track, ticket, state, summary)
+            return self._pause(ticket, "stopped between steps; the ticket resumes on the next run", Stopped)
+        except ProviderError as error:
+            if error.ticket_level:
+                return self._finish(track, ticket, state, Blocked(str(error)))
+            # provider trouble is not the ticket's fault: keep the worker and let the next run resume it
+            ticket.transition(TicketStatus.PENDING)
+            return self._pause(ticket, f"provider error, the ticket resumes on the next run: {error}")
+        except (LimitReached, GaveUp) as error:
+            return self._finish(track, ticket, state, Blocked(str(error)))
+        return self._finish(track, ticket, state, Completed(summary))
 
-    def _finish_completed(self, track: Track, ticket: Ticket, state: WorkerState, summary: str) -> str:
+    def _pause(self, ticket: Ticket, reason: str, kind: type[Paused | Stopped] = Paused) -> TicketOutcome:
+        self._save_track()
+        self.emit(RunPaused(track=self.track_id, ticket=ticket.id, reason=reason))
+        return kind(reason)
+
+    def _finish(self, track: Track, ticket: Ticket, state: WorkerState, outcome: Completed | Blocked
+                ) -> TicketOutcome:
+        """Archive and flush the worker's history (context amnesia), then complete or block the ticket."""
         archive = self.store.archive_history(self.track_id, ticket.id, state.flush())
-        unlocked = track.mark_complete(ticket.id, summary)
+        if isinstance(outcome, Completed):
+            unlocked = track.mark_complete(ticket.id, outcome.summary)
+            event: Event = TicketCompleted(
+                track=track.id, ticket=ticket.id, summary=outcome.summary, unlocked=unlocked, history=archive.name,
+                steps=state.steps, usage=self.accountant.snapshot().tickets.get(ticket.id))
+        else:
+            cascaded = track.block(ticket.id, outcome.reason)
+            event = TicketBlocked(track=track.id, ticket=ticket.id, reason=outcome.reason, cascaded=cascaded,
+                                  history=archive.name)
         self._save_track()
         self.store.worker_state_path(self.track_id, ticket.id).unlink(missing_ok=True)
-        totals = self.accountant.snapshot()["tickets"].get(ticket.id)
-        self.record("ticket_completed", ticket.id, summary=summary, unlocked=unlocked, history=archive.name,
-                    steps=state.steps, usage=_usage_json(totals))
-        self.publish("ticket_completed", ticket.id, summary=summary, unlocked=unlocked, history=str(archive))
-        return "completed"
-
-    def _finish_blocked(self, track: Track, ticket: Ticket, state: WorkerState, reason: str) -> str:
-        archive = self.store.archive_history(self.track_id, ticket.id, state.flush())
-        cascaded = track.block(ticket.id, reason)
-        self._save_track()
-        self.store.worker_state_path(self.track_id, ticket.id).unlink(missing_ok=True)
-        self.record("ticket_blocked", ticket.id, reason=reason, cascaded=cascaded, history=archive.name)
-        self.publish("ticket_blocked", ticket.id, reason=reason, cascaded=cascaded)
-        return "blocked"
+        self.emit(event)
+        return outcome
 
     def _save_track(self) -> None:
         assert self.track is not None
         self.store.save(self.track)
-        self.publish("track_saved", track=self.track.model_dump(mode="json"))
+        self.emit(TrackSaved(track=self.track_id, snapshot=self.track.model_dump(mode="json")))
 
     # -- worker state --------------------------------------------------------------------------------
     def _fresh_state(self, track: Track, ticket: Ticket) -> WorkerState:
-        brief = build_brief(ticket, track, self.config, self.cache)
-        self.publish("context_built", ticket.id, related=brief.related,
-                     tokens=estimate_tokens(brief.system + brief.first_message))
+        brief = build_brief(ticket, track, self.config, self.cache, self.guard)
+        self.emit(ContextBuilt(track=track.id, ticket=ticket.id, related=brief.related,
+                               tokens=estimate_tokens(brief.system + brief.first_message)))
         tier = self._tier3(ticket)
         archetype = self.config.archetype(ticket.worker_archetype)
-        return WorkerState(ticket_id=ticket.id, provider=tier.provider, model=tier.model, system=brief.system,
+        return WorkerState(ticket_id=ticket.id, provider=tier.provider or "", model=tier.model or "",
+                           system=brief.system,
                            config={"archetype": ticket.worker_archetype, "trust": archetype.trust,
                                    "context_view": archetype.context_view,
                                    "limits": self.config.limits.model_dump()},
@@ -228,18 +259,20 @@ class ConductorEngine:
         if not path.exists():
             return None
         try:
-            return WorkerState.model_validate_json(path.read_text(encoding="utf-8"))
-        except (ValidationError, ValueError) as error:
+            return WorkerState.model_validate_json(path.read_bytes())
+        except (ValidationError, ValueError, OSError, RecursionError) as error:
             # never overwrite it: keep the unreadable file aside and start the ticket afresh
-            path.rename(path.with_suffix(".unreadable.json"))
-            self.record("worker_state_unreadable", ticket.id, error=str(error)[:500])
+            aside = path.with_name(f"{path.stem}.unreadable-{len(list(path.parent.glob('*.unreadable*')))}")
+            path.rename(aside)
+            self.emit(WorkerStateUnreadable(track=self.track_id, ticket=ticket.id,
+                                            error=f"{error}"[:500] + f" (kept as {aside.name})"))
             return None
 
     def _save_state(self, state: WorkerState) -> None:
         atomic_write(self.store.worker_state_path(self.track_id, state.ticket_id), state.model_dump_json())
 
     def pending_path(self) -> Path:
-        return self.store.folder(self.track_id) / "pending.json"
+        return self.store.pending_path(self.track_id)
 
     # -- hooks ---------------------------------------------------------------------------------------
     def _hooks(self, ticket: Ticket) -> WorkerHooks:
@@ -253,52 +286,55 @@ class ConductorEngine:
 
     def _on_turn(self, ticket: Ticket, turn: AssistantTurn) -> float | None:
         cost = self.accountant.record("tier3", ticket.id, turn.model, turn.usage)
-        self.record("model_call", ticket.id, tier="tier3", model=turn.model, usage=turn.usage.model_dump(),
-                    cost_usd=cost, stop_reason=turn.stop_reason, tool_calls=[c.name for c in turn.tool_calls])
-        self.publish("assistant_turn", ticket.id, text=turn.text, tool_calls=[c.model_dump() for c in turn.tool_calls],
-                     usage=turn.usage.model_dump(), cost_usd=cost)
-        self.publish("usage", usage=_usage_snapshot(self.accountant))
+        self.emit(ModelCalled(track=self.track_id, ticket=ticket.id, tier="tier3", model=turn.model, usage=turn.usage,
+                              cost_usd=cost, stop_reason=turn.stop_reason,
+                              tool_names=[c.name for c in turn.tool_calls], text=turn.text,
+                              tool_calls=turn.tool_calls))
+        self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))
         return cost
 
     def _decide(self, ticket: Ticket, call: ToolCall) -> Decision:
-        reason = self.policy.auto_reason(ticket.worker_archetype, call)
-        if reason is not None:
-            decision = Decision(action="approve", reason=reason, decided_by="rule")
-            self.record("decision", ticket.id, tool=call.name, call_id=call.id, action="approve", by=reason)
-            return decision
+        rule = self.policy.auto_reason(ticket.worker_archetype, call)
+        if rule is not None:
+            self.emit(DecisionMade(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
+                                   action="approve", by="rule", reason=rule))
+            return Decision(action="approve", reason=rule, decided_by="rule")
         pending = self._restore_pending(ticket, call) or self.make_pending(ticket.id, call)
         atomic_write(self.pending_path(), pending.model_dump_json(indent=2))
         if ticket.status != TicketStatus.STEP_PAUSED:
             ticket.transition(TicketStatus.STEP_PAUSED)
             self._save_track()
-        self.record("approval_requested", ticket.id, tool=call.name, call_id=call.id, pending=pending.id)
-        self.publish("approval_needed", ticket.id, pending=pending.model_dump(mode="json"))
-        while True:
-            decision = self.gate.decide(pending)
-            if decision.action != "edit":
-                break
-            try:
-                arguments = parse_arguments(call.name, decision.arguments or {}).model_dump()
-                break
-            except ToolArgumentError as error:
-                self.record("edit_refused", ticket.id, call_id=call.id, error=str(error))
-                self.publish("edit_refused", ticket.id, pending=pending.id, error=str(error))
-        if decision.action == "edit":
-            decision = decision.model_copy(update={"arguments": arguments})
+        self.emit(ApprovalRequested(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
+                                    pending_id=pending.id, pending=pending))
+        decision = self._ask(ticket, pending)
         self.pending_path().unlink(missing_ok=True)
         ticket.transition(TicketStatus.IN_PROGRESS)
         self._save_track()
-        self.record("decision", ticket.id, tool=call.name, call_id=call.id, action=decision.action,
-                    by=decision.decided_by, reason=decision.reason,
-                    edited_arguments=decision.arguments if decision.action == "edit" else None)
-        self.publish("decision", ticket.id, pending=pending.id, action=decision.action, reason=decision.reason)
+        self.emit(DecisionMade(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
+                               pending_id=pending.id, action=decision.action, by=decision.decided_by,
+                               reason=decision.reason,
+                               edited_arguments=decision.arguments if decision.action == "edit" else None))
+        return decision
+
+    def _ask(self, ticket: Ticket, pending: PendingCall) -> Decision:
+        """The gate's decision; an edit whose arguments do not validate is refused and asked again."""
+        decision = self.gate.decide(pending)
+        while decision.action == "edit":
+            try:
+                arguments = parse_arguments(pending.call.name, decision.arguments or {}).model_dump()
+            except ToolArgumentError as error:
+                self.emit(EditRefused(track=self.track_id, ticket=ticket.id, call_id=pending.call.id,
+                                      pending_id=pending.id, error=str(error)))
+                decision = self.gate.decide(pending)
+                continue
+            return decision.model_copy(update={"arguments": arguments})
         return decision
 
     def make_pending(self, ticket_id: str, call: ToolCall) -> PendingCall:
         diff, problem = None, None
         try:
             diff = self.tools.preview(call)
-        except (ToolArgumentError, ViewError, OSError) as error:
+        except (ToolArgumentError, ViewError, ConductorError, OSError) as error:
             problem = str(error)
         return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=call, diff=diff, preview_error=problem)
 
@@ -310,34 +346,37 @@ class ConductorEngine:
         return pending.model_copy(update={"call": edited, "diff": fresh.diff, "preview_error": fresh.preview_error})
 
     def _restore_pending(self, ticket: Ticket, call: ToolCall) -> PendingCall | None:
+        """The persisted pending call, only when it is exactly the call the worker will run: a pending file that
+        disagrees with the worker's snapshot (edited by hand, left by another run) is never shown."""
         path = self.pending_path()
         if not path.exists():
             return None
         try:
-            pending = PendingCall.model_validate_json(path.read_text(encoding="utf-8"))
-        except (ValidationError, ValueError):
+            pending = PendingCall.model_validate_json(path.read_bytes())
+        except (ValidationError, ValueError, OSError, RecursionError):
             return None
-        return pending if pending.ticket_id == ticket.id and pending.call.id == call.id else None
+        if pending.ticket_id != ticket.id or pending.call != call:
+            return None
+        # the diff is recomputed: the file may have changed since, and a stored diff could say anything
+        return self.make_pending(ticket.id, call).model_copy(update={"id": pending.id})
 
     def _on_outcome(self, ticket: Ticket, call: ToolCall, outcome: ToolOutcome) -> str:
         content = outcome.content
         if outcome.change is not None:
             change = outcome.change
             self.store.record_change(self.track_id, ticket.id, change.path, change.before, change.after)
-            self.publish("file_changed", ticket.id, path=change.path)
+            self.emit(FileChanged(track=self.track_id, ticket=ticket.id, path=change.path))
         if outcome.shell is not None:
-            output_id = self.store.save_output(self.track_id, outcome.shell.output) if outcome.shell.output else None
-            report = self._summariser().report(outcome.shell, output_id)
+            shell = outcome.shell
+            output_id = self.store.save_output(self.track_id, shell.output) if shell.output else None
+            report = self._summariser().report(shell, output_id)
             content = report.text
-            self.record("shell", ticket.id, command=outcome.command, exit_code=outcome.shell.exit_code,
-                        seconds=round(outcome.shell.seconds, 3), timed_out=outcome.shell.timed_out,
-                        output=output_id, hint=report.hint, hint_source=report.hint_source)
-            self.publish("shell", ticket.id, command=outcome.command, exit_code=outcome.shell.exit_code,
-                         hint=report.hint, hint_source=report.hint_source, output_id=output_id, report=report.text)
-        self.record("tool_result", ticket.id, tool=call.name, call_id=call.id, is_error=outcome.is_error,
-                    mutating=call.name in MUTATING_TOOLS, chars=len(content))
-        self.publish("tool_result", ticket.id, tool=call.name, arguments=call.arguments, content=content,
-                     is_error=outcome.is_error)
+            self.emit(ShellRan(track=self.track_id, ticket=ticket.id, command=shell.command, exit_code=shell.exit_code,
+                               seconds=round(shell.seconds, 3), timed_out=shell.timed_out, output=output_id,
+                               hint=report.hint, hint_source=report.hint_source, report=report.text))
+        self.emit(ToolFinished(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
+                               is_error=outcome.is_error, mutating=call.name in MUTATING_TOOLS, chars=len(content),
+                               arguments=call.arguments, content=content))
         return content
 
     # -- models --------------------------------------------------------------------------------------
@@ -348,13 +387,18 @@ class ConductorEngine:
 
     def _tier3(self, ticket: Ticket) -> TierConfig:
         """The project's Tier 3 settings with the ticket's own provider/model, when it has them."""
-        overrides = {k: v for k, v in (("provider", ticket.provider), ("model", ticket.model)) if v}
-        return self.config.tier3.model_copy(update=overrides) if overrides else self.config.tier3
+        tier = self.config.tier3
+        if ticket.provider and ticket.provider != tier.provider:
+            tier = tier.model_copy(update={"provider": ticket.provider, "model": ticket.model
+                                           or DEFAULT_MODELS.get(ticket.provider)})
+        elif ticket.model:
+            tier = tier.model_copy(update={"model": ticket.model})
+        return tier
 
     def _tier3_model(self, ticket: Ticket) -> Model:
         tier = self._tier3(ticket)
         return self.model_factory(tier, self.config, tier_name="tier3", ticket_id=ticket.id,
-                                  credentials=self.credentials, limiter=self._limiter(tier.provider))
+                                  credentials=self.credentials, limiter=self._limiter(tier.provider or ""))
 
     def _summariser(self) -> Tier4Summariser:
         if self._tier4 is None:
@@ -363,9 +407,9 @@ class ConductorEngine:
             if tier is not None:
                 try:
                     model = self.model_factory(tier, self.config, tier_name="tier4", credentials=self.credentials,
-                                               limiter=self._limiter(tier.provider))
+                                               limiter=self._limiter(tier.provider or ""))
                 except ConductorError as error:
-                    self.record("tier4_unavailable", error=str(error))
+                    self.emit(Tier4Unavailable(track=self.track_id, error=str(error)))
             self._tier4 = Tier4Summariser(self.config.root, self.cache, model, on_usage=self._on_tier4_usage,
                                           max_output_tokens=tier.max_output_tokens if tier else 200)
         return self._tier4
@@ -373,22 +417,7 @@ class ConductorEngine:
     def _on_tier4_usage(self, turn: AssistantTurn) -> None:
         ticket_id = self.active_ticket_id
         cost = self.accountant.record("tier4", ticket_id, turn.model, turn.usage)
-        self.record("model_call", ticket_id, tier="tier4", model=turn.model, usage=turn.usage.model_dump(),
-                    cost_usd=cost)
-        self.publish("usage", usage=_usage_snapshot(self.accountant))
+        self.emit(ModelCalled(track=self.track_id, ticket=ticket_id, tier="tier4", model=turn.model, usage=turn.usage,
+                              cost_usd=cost, stop_reason=turn.stop_reason, text=turn.text))
+        self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))
 
-
-
-def _usage_json(totals: Any) -> dict[str, Any] | None:
-    if totals is None:
-        return None
-    return {"calls": totals.calls, "input_tokens": totals.input_tokens, "output_tokens": totals.output_tokens,
-            "cache_read_tokens": totals.cache_read_tokens, "cost_usd": round(totals.cost_usd, 6),
-            "unpriced_calls": totals.unpriced_calls, "cost_text": totals.cost_text()}
-
-
-def _usage_snapshot(accountant: Accountant) -> dict[str, Any]:
-    snapshot = accountant.snapshot()
-    return {"track": _usage_json(snapshot["track"]),
-            "tiers": {k: _usage_json(v) for k, v in snapshot["tiers"].items()},
-            "tickets": {k: _usage_json(v) for k, v in snapshot["tickets"].items()}}

@@ -11,11 +11,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conductor.allow_rules import allowed_without_asking
 from conductor.config import ProjectConfig
 from conductor.errors import ConductorError
+from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 from conductor.models import utc_now
-from conductor.shell import allowed_without_asking
 from conductor.tools import ToolArgumentError, parse_edited_json
 from file_cache import ViewError
 
@@ -73,9 +74,11 @@ class ApprovalPolicy:
             return f"archetype {archetype!r} is trusted (auto)"
         if call.name in settings.auto_tools:
             return f"{call.name} is allow-listed"
-        if call.name == "run_shell" and allowed_without_asking(str(call.arguments.get("command", "")),
-                                                              self.config.shell.allow):
-            return "command is allow-listed"
+        if call.name == "run_shell":
+            rule = allowed_without_asking(str(call.arguments.get("command", "")), self.config.shell.allow,
+                                          PathGuard.for_project(self.config))
+            if rule is not None:
+                return f"command matches the allow-rule {rule!r}"
         return None
 
 
@@ -84,6 +87,9 @@ class AutoGate:
 
     def decide(self, pending: PendingCall) -> Decision:
         return Decision(action="approve", decided_by="auto")
+
+    def stop(self) -> None:
+        """Never waits, so nothing to wake."""
 
 
 _STOP = object()
@@ -157,6 +163,9 @@ class TerminalGate:
                     except (ToolArgumentError, ViewError, OSError) as error:
                         self._show(edited_call, None, str(error))
                     self.write("approve to run the edited call")
+
+    def stop(self) -> None:
+        """Reads the terminal on the engine's own thread: a stop is seen after the answer."""
 
     def _edit(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
         self.write("current arguments:\n" + json.dumps(arguments, indent=2, ensure_ascii=False))

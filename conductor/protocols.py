@@ -30,7 +30,8 @@ class ToolExecutor(Protocol):
     def specs(self) -> list[ToolSpec]: ...
 
     def preview(self, call: ToolCall) -> str | None:
-        """A unified diff of what the call would change (file tools), else None."""
+        """A unified diff of what the call would change (file tools), else None; raises on a call that cannot
+        run as it stands."""
 
     def execute(self, call: ToolCall) -> ToolOutcome: ...
 
@@ -38,4 +39,8 @@ class ToolExecutor(Protocol):
 class ApprovalGate(Protocol):
     """Decides a pending tool call: approve, approve with edited arguments, or reject with a reason."""
 
-    def decide(self, pending: PendingCall) -> Decision: ...
+    def decide(self, pending: PendingCall) -> Decision:
+        """May block for a human; raises `EngineStopped` when `stop()` is called meanwhile."""
+
+    def stop(self) -> None:
+        """Wake a `decide` that is waiting (the run is stopping); a gate that never waits does nothing."""

@@ -1,22 +1,25 @@
-"""Runs the worker's shell commands: in the project root, with a timeout that kills the whole process group,
-captured output capped (head and tail kept), and an environment without API keys."""
+"""Runs the worker's shell commands: in the project root, with a timeout, nothing left running afterwards,
+captured output capped (head and tail kept), and an environment without secrets."""
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import re
-import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-# Variables never passed to a command: provider keys and anything named like a secret.
-_SECRET_NAME = re.compile(r"(API_KEY|_KEY$|TOKEN|SECRET|PASSWORD|CREDENTIAL)|^(ANTHROPIC|GEMINI|GOOGLE)_", re.I)
-_SHELL_SYNTAX = re.compile(r"[;&|<>`$(){}\n\\*?\[\]~!#]")
+from conductor.config import ShellConfig
+
+_URL_WITH_CREDENTIALS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]*@")
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,21 @@ class ShellResult:
         return self.stdout or self.stderr
 
 
-def clean_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
-    environ = dict(os.environ if environ is None else environ)
-    return {name: value for name, value in environ.items() if not _SECRET_NAME.search(name)}
+def clean_environment(environ: Mapping[str, str] | None = None, shell: ShellConfig | None = None) -> dict[str, str]:
+    """The environment without anything that looks like a secret: names matching a scrub glob (unless kept) and
+    values that are URLs with credentials."""
+    shell = shell or ShellConfig()
+    environ = os.environ if environ is None else environ
+    globs = [glob.upper() for glob in shell.scrub_env]
+    kept = set(shell.keep_env)
+
+    def secret(name: str, value: str) -> bool:
+        if name in kept:
+            return False
+        return any(fnmatch.fnmatchcase(name.upper(), glob) for glob in globs) or bool(
+            _URL_WITH_CREDENTIALS.match(value))
+
+    return {name: value for name, value in environ.items() if not secret(name, value)}
 
 
 class _CappedBuffer:
@@ -67,12 +82,13 @@ class _CappedBuffer:
 
 
 def run_command(command: str, cwd: Path, timeout: float, max_output_bytes: int = 2_000_000,
-                environ: dict[str, str] | None = None) -> ShellResult:
-    """Run ``command`` with bash in ``cwd``; on timeout the process group gets SIGTERM, then SIGKILL."""
+                environ: Mapping[str, str] | None = None, shell: ShellConfig | None = None) -> ShellResult:
+    """Run ``command`` with bash in ``cwd`` under the reaper (`conductor.reaper`): on timeout, and when the command
+    ends, everything it started is killed; every wait is bounded."""
     start = time.monotonic()
-    process = subprocess.Popen(["/bin/bash", "-c", command], cwd=cwd, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_environment(environ),
-                               start_new_session=True)
+    process = subprocess.Popen([sys.executable, "-m", "conductor.reaper", "--", "/bin/bash", "-c", command],
+                               cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=clean_environment(environ, shell), start_new_session=True)
     buffers = (_CappedBuffer(max_output_bytes), _CappedBuffer(max_output_bytes))
     readers = [threading.Thread(target=_drain, args=(stream, buffer), daemon=True)
                for stream, buffer in zip((process.stdout, process.stderr), buffers, strict=True)]
@@ -85,50 +101,32 @@ def run_command(command: str, cwd: Path, timeout: float, max_output_bytes: int =
         timed_out = True
         _kill_group(process)
     finally:
-        # a background child that kept the pipes open is killed with its group
+        # the reaper killed what the command left; a reader still blocked after that is abandoned, not waited on
         for reader in readers:
             reader.join(timeout=2)
         if any(reader.is_alive() for reader in readers):
             _kill_group(process)
             for reader in readers:
-                reader.join()
+                reader.join(timeout=2)
     code = process.returncode if process.returncode is not None else -signal.SIGKILL
     return ShellResult(command=command, exit_code=124 if timed_out else code, stdout=buffers[0].text(),
                        stderr=buffers[1].text(), seconds=time.monotonic() - start, timed_out=timed_out,
                        truncated=any(b.dropped for b in buffers))
 
 
-def _drain(stream, buffer: _CappedBuffer) -> None:
+def _drain(stream: IO[bytes], buffer: _CappedBuffer) -> None:
     for chunk in iter(lambda: stream.read1(65536), b""):
         buffer.feed(chunk)
     stream.close()
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    """SIGTERM the group, give it a second, then SIGKILL whatever of the group is left."""
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the reaper (it kills the command's whole tree), give it a few seconds, then SIGKILL its group."""
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=1.0)
-    with contextlib.suppress(ProcessLookupError):
+        process.wait(timeout=5.0)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def allowed_without_asking(command: str, allow: list[str]) -> bool:
-    """True when ``command`` is one plain command whose words start with an allow-rule's words.
-
-    Anything with shell syntax (`;`, `&&`, pipes, redirections, substitutions, globs, variables, escapes) never
-    matches, nor does what shlex cannot parse: a prefix rule cannot be bypassed by chaining or wrapping.
-    """
-    if not allow or _SHELL_SYNTAX.search(command):
-        return False
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return False
-    for rule in allow:
-        rule_words = shlex.split(rule)
-        if rule_words and words[: len(rule_words)] == rule_words:
-            return True
-    return False
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5.0)

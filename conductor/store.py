@@ -9,7 +9,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -19,9 +18,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from conductor.errors import ConductorError
+from conductor.files import TextFile, atomic_write, read_text_file, write_text_file
 from conductor.messages import Message
 from conductor.models import Track, utc_now
-from file_cache import resolve_inside
+from file_cache import ViewError, resolve_inside
 
 TRACK_FILE = "track.json"
 LEDGER_FILE = "ledger.jsonl"
@@ -41,27 +41,6 @@ class TrackLockedError(ConductorError):
     """Another process holds the track (a run in progress)."""
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` so that ``path`` holds either its old or its new content, whatever happens."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def slugify(text: str, limit: int = 32) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
     return slug or "track"
@@ -76,25 +55,33 @@ class Ledger:
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
         record = {"time": utc_now().isoformat(), "event": event, **fields}
-        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        self.append_record(record)
+        return record
+
+    def append_record(self, record: dict[str, Any]) -> None:
+        """Write one JSON line and fsync it."""
+        line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8", "backslashreplace")
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
+            with self.path.open("ab+") as handle:
+                if handle.seek(0, os.SEEK_END) and (handle.seek(-1, os.SEEK_END), handle.read(1))[1] != b"\n":
+                    handle.write(b"\n")  # a line torn by a crash stays alone on its line (and is skipped)
                 handle.write(line)
                 handle.flush()
                 os.fsync(handle.fileno())
-        return record
 
     def read(self) -> list[dict[str, Any]]:
         """Every complete event; a last line cut short by a crash is skipped."""
         if not self.path.exists():
             return []
         events = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:
+        for line in self.path.read_bytes().splitlines():
+            try:  # a line torn inside a multi-byte character fails to decode: skipped like any torn line
+                record = json.loads(line.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 continue
+            if isinstance(record, dict):
+                events.append(record)
         return events
 
 
@@ -126,7 +113,6 @@ class TrackStore:
         track_id = f"{slugify(title)}-{secrets.token_hex(3)}"
         track = Track(id=track_id, title=title.strip(), description=description)
         self.save(track)
-        self.ledger(track_id).append("track_created", track=track_id, title=track.title)
         return track
 
     def save(self, track: Track) -> None:
@@ -170,22 +156,31 @@ class TrackStore:
         atomic_write(self.folder(track_id) / "outputs" / f"{output_id}.log", text)
         return output_id
 
-    def load_output(self, track_id: str, output_id: str) -> str:
+    def output_path(self, track_id: str, output_id: str) -> Path:
         if not re.fullmatch(r"out-[0-9]+-[0-9a-f]+", output_id):
             raise ConductorError(f"invalid output id {output_id!r}")
-        path = self.folder(track_id) / "outputs" / f"{output_id}.log"
+        return self.folder(track_id) / "outputs" / f"{output_id}.log"
+
+    def load_output(self, track_id: str, output_id: str) -> str:
+        path = self.output_path(track_id, output_id)
         if not path.exists():
             raise ConductorError(f"no saved output {output_id} in track {track_id}")
         return path.read_text(encoding="utf-8", errors="replace")
 
     # -- worker state and file changes ---------------------------------------------------------------
+    def pending_path(self, track_id: str) -> Path:
+        """The call awaiting a human decision, if any."""
+        return self.folder(track_id) / "pending.json"
+
     def worker_state_path(self, track_id: str, ticket_id: str) -> Path:
         return self.folder(track_id) / "workers" / f"{ticket_id}.json"
 
-    def record_change(self, track_id: str, ticket_id: str, path: str, before: str | None, after: str) -> None:
-        """Keep a file write (before and after) so the ticket's changes can be undone."""
-        Ledger(self.folder(track_id) / CHANGES_FILE).append("write", ticket=ticket_id, path=path, before=before,
-                                                           after=after)
+    def record_change(self, track_id: str, ticket_id: str, path: str, before: TextFile | None,
+                      after: TextFile) -> None:
+        """Keep a file write (before and after, with encoding and mode) so the ticket's changes can be undone."""
+        Ledger(self.folder(track_id) / CHANGES_FILE).append("write", ticket=ticket_id, path=path,
+                                                           before=before.record() if before else None,
+                                                           after=after.record())
 
     def changes(self, track_id: str, ticket_id: str) -> list[dict[str, Any]]:
         """The ticket's writes since its last undo, oldest first."""
@@ -211,19 +206,19 @@ class TrackStore:
         for record in records:
             latest[record["path"]] = record
         changed = [path for path, record in latest.items()
-                   if _read_or_none(resolve_inside(root, path)) != record["after"]]
+                   if _current_text(resolve_inside(root, path)) != _text_of(record["after"])]
         if changed and not force:
             raise ConductorError(f"changed since ticket {ticket_id} wrote them: {', '.join(changed)} "
                                  "(use --force to overwrite)")
-        first_before: dict[str, str | None] = {}
+        first_before: dict[str, TextFile | None] = {}
         for record in records:
-            first_before.setdefault(record["path"], record["before"])
+            first_before.setdefault(record["path"], TextFile.from_record(record["before"]))
         for path, before in first_before.items():
             target = resolve_inside(root, path)
             if before is None:
                 target.unlink(missing_ok=True)
             else:
-                atomic_write(target, before)
+                write_text_file(target, before)
         Ledger(self.folder(track_id) / CHANGES_FILE).append("undo", ticket=ticket_id, paths=list(first_before))
         return list(first_before)
 
@@ -250,11 +245,17 @@ class TrackStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _read_or_none(path: Path) -> str | None:
+def _current_text(path: Path) -> str | None:
     try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        return None
+        current = read_text_file(path, max_bytes=1 << 40)
+    except (ViewError, OSError):  # no longer text: it has changed
+        return "(unreadable)"
+    return current.text if current is not None else None
+
+
+def _text_of(record: dict[str, Any] | str | None) -> str | None:
+    file = TextFile.from_record(record)
+    return file.text if file is not None else None
 
 
 def _describe(problem: dict[str, Any], data: Any) -> str:

@@ -18,6 +18,7 @@ from conductor.messages import AssistantTurn, Message
 from conductor.protocols import Model
 from conductor.providers import ProviderError
 from conductor.shell import ShellResult
+from conductor.text import clip
 from file_cache import FileCache, ViewError
 
 MAX_HINT_WORDS = 50
@@ -59,7 +60,7 @@ class FailureDigest:
             lines.insert(1, f"at {self.frame.path}:{self.frame.line} in {self.frame.function}")
         if self.failing_tests:
             lines.append("failing: " + ", ".join(self.failing_tests[:5]))
-        return [_clip(line, 200) for line in dict.fromkeys(line for line in lines if line)]
+        return [clip(line, 200) for line in dict.fromkeys(line for line in lines if line)]
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class Tier4Summariser:
 
     def report(self, result: ShellResult, output_id: str | None) -> ShellReport:
         lines = len(result.output.splitlines())
-        header = f"$ {_clip(result.command, 200)}\nexit code {result.exit_code} after {result.seconds:.1f}s"
+        header = f"$ {clip(result.command, 200)}\nexit code {result.exit_code} after {result.seconds:.1f}s"
         saved = f"full output: {output_id} ({lines} lines)" if output_id else ""
         if result.exit_code == 0 and not result.timed_out:
             body = result.output if len(result.output) <= 1500 else (
@@ -178,7 +179,7 @@ class Tier4Summariser:
         hint, source = self._hint(result, digest)
         if result.timed_out:
             header += " (timed out, process group killed)"
-        text = _fit([header, f"hint: {_clip(hint, 400)}"], digest.decisive_lines(), saved)
+        text = _fit([header, f"hint: {clip(hint, 400)}"], digest.decisive_lines(), saved)
         return ShellReport(text, hint, source, output_id, digest)
 
     def _hint(self, result: ShellResult, digest: FailureDigest) -> tuple[str, str]:
@@ -212,10 +213,6 @@ def _fit(head: list[str], decisive: list[str], tail: str) -> str:
         if len(text) < MAX_HISTORY_CHARS or not decisive:
             return text[: MAX_HISTORY_CHARS - 1]
         decisive = decisive[:-1]
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _clip_words(text: str, limit: int = MAX_HINT_WORDS) -> str:

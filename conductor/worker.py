@@ -32,6 +32,19 @@ class StepStopped(Exception):
     """The engine was asked to stop between two steps."""
 
 
+class GaveUp(Exception):
+    """The model's answers cannot finish the ticket (refused, filtered, or cut off too often); says why."""
+
+
+# A natural end of turn finishes a ticket; these are asked to continue (bounded); anything else blocks it.
+CONTINUE_REASONS = {"max_tokens": "Your answer was cut off at the output limit. Continue where you stopped; "
+                                  "keep each tool call small enough to fit.",
+                    "malformed_function_call": "Your last tool call was malformed and did not run. Make the call "
+                                               "again with valid JSON arguments.",
+                    "empty": "Your answer was empty. Continue the ticket, or answer with a summary to finish."}
+MAX_CONTINUATIONS = 2
+
+
 class WorkerState(WorkerContext):
     """The worker's context plus everything needed to resume it after a pause or a crash (saved after each
     model answer and each write)."""
@@ -46,6 +59,10 @@ class WorkerState(WorkerContext):
     """Calls of the latest answer not yet executed (the first one may await approval)."""
     results: list[ToolResult] = Field(default_factory=list)
     """Results of the latest answer's calls executed so far."""
+    last_stop_reason: str = "end_turn"
+    """Why the latest answer ended (`end_turn`, `tool_use`, `max_tokens`, `refusal`, ...)."""
+    continuations: int = 0
+    """Answers in a row that were cut off or empty and were asked to continue."""
 
 
 @dataclass
@@ -78,6 +95,8 @@ class Worker:
         try:
             if self.state.pending_calls or self.state.results:
                 self.execute()  # resume a turn cut short by a pause or a crash
+            elif self.state.messages[-1].role == "assistant":
+                self.conclude(self.state.messages[-1])  # killed just after the final answer: no new query
             while True:
                 self.step()
         except Finished as finished:
@@ -95,15 +114,40 @@ class Worker:
         self.state.steps += 1
         self.state.tokens += turn.usage.input_tokens + turn.usage.output_tokens
         self.state.cost_usd += self.hooks.on_turn(turn) or 0.0
-        self.state.messages.append(turn.as_message())
+        message = turn.as_message()
+        self.state.messages.append(message)
         self.state.pending_calls = list(turn.tool_calls)
         self.state.results = []
+        self.state.last_stop_reason = turn.stop_reason
         self.hooks.save(self.state)
-        if not turn.tool_calls:
-            raise Finished(turn.text.strip() or "(the worker finished without a summary)")
+        if turn.tool_calls:
+            self.state.continuations = 0
+        else:
+            self.conclude(message)
         return turn
 
+    def conclude(self, answer: Message) -> None:
+        """An answer without tool calls: a natural end finishes the ticket; a cut-off or empty one is asked to
+        continue (bounded); a refusal or a filtered answer blocks it."""
+        reason = self.state.last_stop_reason
+        if reason == "end_turn" and not answer.text.strip():
+            reason = "empty"
+        if reason == "end_turn":
+            raise Finished(answer.text.strip())
+        if reason not in CONTINUE_REASONS:
+            raise GaveUp(f"the model stopped without finishing (stop reason: {reason})"
+                         + (f": {answer.text.strip()[:300]}" if answer.text.strip() else ""))
+        if self.state.continuations >= MAX_CONTINUATIONS:
+            raise GaveUp(f"the model's answer ended with stop reason {reason} {self.state.continuations + 1} "
+                         "times in a row")
+        self.state.continuations += 1
+        self.state.messages.append(Message(role="user", text=CONTINUE_REASONS[reason]))
+        self.state.last_stop_reason = "continue"
+        self.hooks.save(self.state)
+
     def execute(self) -> None:
+        if not (self.state.pending_calls or self.state.results):
+            return  # the answer had no calls (it was asked to continue)
         while self.state.pending_calls:
             call = self.state.pending_calls[0]
             self.state.results.append(self.execute_one(call))

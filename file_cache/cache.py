@@ -6,6 +6,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -145,8 +146,9 @@ class FileCache:
     def outline(self, path: str | os.PathLike[str]):
         return self._parser.get_outline(self.parsed(path))
 
-    def directory_map(self, path: str | os.PathLike[str] = ".", max_entries: int = 2000) -> str:
-        return directory_map(self.resolve(path), self.root, max_entries)
+    def directory_map(self, path: str | os.PathLike[str] = ".", max_entries: int = 2000,
+                      include: Callable[[Path], bool] | None = None) -> str:
+        return directory_map(self.resolve(path), self.root, max_entries, include)
 
 
 def render_outline(symbols) -> str:
@@ -158,16 +160,19 @@ def render_outline(symbols) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def directory_map(directory: Path, root: Path, max_entries: int = 2000) -> str:
-    """Paths only (folders end with `/`), sorted, relative to ``root``; noise folders skipped."""
+def directory_map(directory: Path, root: Path, max_entries: int = 2000,
+                  include: Callable[[Path], bool] | None = None) -> str:
+    """Paths only (folders end with `/`), sorted, relative to ``root``; noise folders skipped, and whatever
+    ``include`` refuses (it gets each path as listed, symlinks unresolved)."""
     if not directory.is_dir():
         raise ViewError(f"{directory}: not a directory")
     entries: list[str] = []
     for current, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not d.endswith(".egg-info"))
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS and not d.endswith(".egg-info")
+                         and (include is None or include(Path(current) / d)))
         base = Path(current).relative_to(root)
         entries.extend((base / d).as_posix() + "/" for d in dirs)
-        entries.extend((base / f).as_posix() for f in files)
+        entries.extend((base / f).as_posix() for f in files if include is None or include(Path(current) / f))
     entries.sort()
     shown = entries[:max_entries]
     more = f"\n... {len(entries) - max_entries} more entries not shown" if len(entries) > max_entries else ""

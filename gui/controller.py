@@ -13,16 +13,18 @@ from typing import Any
 
 import tomlkit
 
-from conductor.commands import check_target, editing
 from conductor.config import PROJECT_FILE, ConfigError, ProjectConfig, load_project_config
-from conductor.engine import ConductorEngine, EngineEvent, EventQueue
+from conductor.engine import ConductorEngine
 from conductor.errors import ConductorError
+from conductor.events import EventQueue, RunPaused
+from conductor.files import atomic_write
 from conductor.gate import Decision, QueueGate
-from conductor.models import Ticket, Track
-from conductor.store import TrackStore, atomic_write
+from conductor.messages import Message
+from conductor.store import TrackStore
+from conductor.tickets import TicketChanges, TicketDraft, TicketService
 from conductor.tools import ToolArgumentError, parse_edited_json
 from file_cache import FileCache, ViewError, directory_map
-from gui.state import ViewState
+from gui.state import TrackRow, ViewState
 
 
 class Controller:
@@ -32,6 +34,7 @@ class Controller:
         self.overrides = dict(overrides or {})
         self.config: ProjectConfig = load_project_config(self.root, self.overrides)
         self.store = TrackStore(self.config.tracks_path)
+        self.tickets = TicketService(self.config, self.store, by="gui")
         self.cache = FileCache(self.root)
         self.state = ViewState(self.root)
         self.events = EventQueue()
@@ -41,7 +44,7 @@ class Controller:
         self._thread: threading.Thread | None = None
         self.refresh_tracks()
         if self.state.tracks:
-            self.select_track(self.state.tracks[0]["id"])
+            self.select_track(self.state.tracks[0].id)
         self.refresh_files()
 
     # -- frame -----------------------------------------------------------------------------------------
@@ -75,11 +78,10 @@ class Controller:
             try:
                 track = self.store.load(track_id)
             except ConductorError as error:
-                rows.append({"id": track_id, "title": f"unreadable: {error}", "status": "error", "done": 0,
-                             "total": 0})
+                rows.append(TrackRow(track_id, f"unreadable: {error}", "error", 0, 0))
                 continue
-            rows.append({"id": track.id, "title": track.title, "status": str(track.status),
-                         "done": track.counts()["completed"], "total": len(track.tickets)})
+            rows.append(TrackRow(track.id, track.title, str(track.status), track.counts()["completed"],
+                                 len(track.tickets)))
         self.state.tracks = rows
         self.state.touch("tracks")
 
@@ -101,54 +103,45 @@ class Controller:
         self.state.touch("detail", "tickets")
 
     def new_track(self, title: str, description: str = "") -> str | None:
-        return self._guard(lambda: self._new_track(title, description))
+        def create() -> str:
+            track = self.tickets.create_track(title, description)
+            self.refresh_tracks()
+            self.select_track(track.id)
+            return track.id
 
-    def _new_track(self, title: str, description: str) -> str:
-        track = self.store.create(title, description)
-        self.refresh_tracks()
-        self.select_track(track.id)
-        return track.id
+        return self._guard(create)
 
     def add_ticket(self, title: str, target: str, prompt: str, dependencies: list[str] | str = "",
                    archetype: str = "default", new_file: bool = False) -> str | None:
-        def add(track) -> str:
-            if not prompt.strip():
-                raise ConductorError("a ticket needs a prompt")
-            ticket = Ticket(id=track.next_ticket_id(), title=title.strip() or prompt.strip().splitlines()[0][:60],
-                            target_file=check_target(self.config, target.strip(), new_file), prompt=prompt,
-                            worker_archetype=archetype.strip() or "default", dependencies=_ids(dependencies))
-            track.add_ticket(ticket)
-            return ticket.id
-
-        return self._edit_track("ticket_added", add)
+        draft = TicketDraft(prompt=prompt, target=target, title=title, dependencies=_ids(dependencies),
+                            archetype=archetype, new_file=new_file)
+        return self._edit_track("ticket added", lambda track_id: self.tickets.add_ticket(track_id, draft).id)
 
     def edit_ticket(self, ticket_id: str, title: str, target: str, prompt: str, dependencies: list[str] | str,
-                    archetype: str) -> str | None:
-        def edit(track) -> str:
-            ticket = track.ticket(ticket_id)
-            if ticket.status in ("in_progress", "step_paused", "completed"):
-                raise ConductorError(f"ticket {ticket_id} is {ticket.status}; it cannot be edited")
-            ticket.title = title.strip() or ticket.title
-            ticket.target_file = check_target(self.config, target.strip(), True)
-            ticket.prompt = prompt
-            ticket.worker_archetype = archetype.strip() or "default"
-            track.set_dependencies(ticket_id, _ids(dependencies))
-            return ticket_id
-
-        return self._edit_track("ticket_edited", edit)
+                    archetype: str, new_file: bool = False) -> str | None:
+        changes = TicketChanges(title=title, target=target, prompt=prompt, dependencies=_ids(dependencies),
+                                archetype=archetype, new_file=new_file)
+        return self._edit_track("ticket edited",
+                                lambda track_id: self.tickets.edit_ticket(track_id, ticket_id, changes).id)
 
     def block_ticket(self, ticket_id: str, reason: str) -> None:
-        self._edit_track("ticket_blocked", lambda track: track.block(ticket_id, reason.strip() or "blocked by hand"),
-                         ticket_id)
+        self._edit_track("ticket blocked", lambda track_id: self.tickets.block(track_id, ticket_id, reason), ticket_id)
 
     def unblock_ticket(self, ticket_id: str) -> None:
-        self._edit_track("ticket_unblocked", lambda track: track.unblock(ticket_id), ticket_id)
+        self._edit_track("ticket unblocked", lambda track_id: self.tickets.unblock(track_id, ticket_id), ticket_id)
 
     def retry_ticket(self, ticket_id: str) -> None:
-        self._edit_track("ticket_retried", lambda track: track.retry(ticket_id), ticket_id)
+        self._edit_track("ticket retried", lambda track_id: self.tickets.unblock(track_id, ticket_id, retry=True),
+                         ticket_id)
 
-    def _edit_track(self, event: str, change: Callable[[Track], Any], ticket_id: str | None = None) -> str | None:
-        """Apply ``change`` to the selected track under its lock and save it; ``change`` may return the id."""
+    def complete_ticket(self, ticket_id: str, summary: str = "") -> None:
+        """Mark done by hand (a pending, paused or blocked ticket); its dependents unlock."""
+        self._edit_track("ticket marked done", lambda track_id: self.tickets.complete(track_id, ticket_id, summary),
+                         ticket_id)
+
+    def _edit_track(self, what: str, change: Callable[[str], object], ticket_id: str | None = None) -> str | None:
+        """Apply ``change`` (given the selected track's id) through the ticket service, then show the result;
+        without ``ticket_id``, ``change`` returns the id of the ticket it made or changed."""
         track = self.state.track
         if track is None:
             self.state.notify("select a track first")
@@ -158,22 +151,20 @@ class Controller:
             return None
 
         def apply() -> str:
-            with editing(self.store, track.id) as loaded:
-                result = change(loaded)
-            changed = ticket_id or result
-            self.store.ledger(track.id).append(event, ticket=changed, by="gui")
+            result = change(track.id)
+            changed = ticket_id or str(result)
             self.select_track(track.id)
             self.state.selected_ticket = changed
             self.refresh_tracks()
-            self.state.notify(f"{event.replace('_', ' ')}: {changed}")
+            self.state.notify(f"{what}: {changed}")
             return changed
 
         return self._guard(apply)
 
-    def _guard(self, action):
+    def _guard(self, action: Callable[[], str]) -> str | None:
         try:
             return action()
-        except (ConductorError, ValueError) as error:
+        except (ConductorError, ValueError, ViewError) as error:
             self.state.notify(f"error: {error}")
             return None
 
@@ -185,8 +176,13 @@ class Controller:
             self.state.notify("select a track first")
             return False
         self.gate = QueueGate()
-        self.engine = self.engine_factory(self.config, self.state.track.id, self.gate, events=self.events,
+        self.engine = self.engine_factory(self.config, self.state.track.id, self.gate, subscribers=[self.events],
                                           auto=self.state.mode == "auto", store=self.store)
+        try:
+            self.engine.preflight()
+        except ConductorError as error:
+            self.state.notify(f"cannot run: {error}")
+            return False
         self.state.engine = "running"
         self.state.notify("starting")
         self._thread = threading.Thread(target=self._run_engine, args=(self.engine,), name="conductor-engine",
@@ -198,7 +194,7 @@ class Controller:
         try:
             engine.run()
         except Exception as error:  # any failure ends up on the status line, not in a dead thread
-            self.events.publish(EngineEvent("run_paused", engine.track_id, data={"reason": f"error: {error}"}))
+            self.events.notify(RunPaused(track=engine.track_id, reason=f"error: {error}"))
 
     def pause(self) -> None:
         if self.engine is not None and self.running:
@@ -239,9 +235,8 @@ class Controller:
         self.state.touch("approval")
 
     def approve(self) -> None:
-        self._decide(Decision(action="approve", decided_by="gui"))
-
-    def edit_and_approve(self) -> None:
+        """Approve what the box shows: the call as the model made it, or as edited. An edit that does not
+        validate is refused with its error, and nothing runs."""
         approval = self.state.approval
         if approval.pending is None:
             return
@@ -250,8 +245,12 @@ class Controller:
         except ToolArgumentError as error:
             approval.error = str(error)
             self.state.touch("approval")
+            self.state.notify(f"not approved: {error}")
             return
-        self._decide(Decision(action="edit", arguments=arguments, decided_by="gui"))
+        if arguments == approval.pending.call.arguments:
+            self._decide(Decision(action="approve", decided_by="gui"))
+        else:
+            self._decide(Decision(action="edit", arguments=arguments, decided_by="gui"))
 
     def reject(self, reason: str) -> None:
         self._decide(Decision(action="reject", reason=reason.strip() or "rejected in the GUI", decided_by="gui"))
@@ -310,6 +309,14 @@ class Controller:
             return []
         return self.store.histories(self.state.track.id, ticket_id)
 
+    def history_messages(self, path: Path) -> list[Message]:
+        """An archived conversation of the selected track ([] when it cannot be read)."""
+        try:
+            return self.store.load_history(path)
+        except (OSError, ValueError) as error:
+            self.state.notify(f"error: {path.name}: {error}")
+            return []
+
     # -- settings -------------------------------------------------------------------------------------------
     def apply_settings(self, values: dict[str, Any]) -> bool:
         """Apply `tier3.provider`-style keys to this session's configuration (validated); False on error."""
@@ -323,6 +330,7 @@ class Controller:
             self.state.notify(f"error: {error}")
             return False
         self.overrides = merged
+        self.tickets = TicketService(self.config, self.store, by="gui")
         self.state.touch("settings")
         self.state.notify("settings applied to this session")
         return True

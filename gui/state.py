@@ -10,9 +10,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conductor.engine import EngineEvent
+from conductor.accounting import UsageReport
+from conductor.events import (
+    ApprovalRequested,
+    DecisionMade,
+    EditRefused,
+    Event,
+    FileChanged,
+    ModelCalled,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    ShellRan,
+    TicketBlocked,
+    TicketCompleted,
+    TicketStarted,
+    ToolFinished,
+    TrackSaved,
+    UsageUpdated,
+)
 from conductor.gate import PendingCall
-from conductor.models import Track
+from conductor.models import Ticket, Track
+from conductor.text import clip
 
 PANELS = ("tracks", "tickets", "detail", "approval", "files", "view", "hints", "usage", "settings", "status")
 STATUS_COLORS: dict[str, tuple[int, int, int]] = {
@@ -24,6 +43,19 @@ STATUS_COLORS: dict[str, tuple[int, int, int]] = {
     "blocked": (230, 70, 70),
 }
 MAX_STREAM_ENTRIES = 2000
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    id: str
+    title: str
+    status: str
+    done: int
+    total: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.title}  ({self.done}/{self.total} done, {self.status})  [{self.id}]"
 
 
 @dataclass(frozen=True)
@@ -95,13 +127,13 @@ class FileViewState:
 class ViewState:
     def __init__(self, project_root: Path) -> None:
         self.project_root = project_root
-        self.tracks: list[dict[str, Any]] = []
+        self.tracks: list[TrackRow] = []
         self.track: Track | None = None
         self.selected_ticket: str | None = None
         self.streams: dict[str, list[StreamEntry]] = defaultdict(list)
         self.approval = ApprovalState()
         self.hints: list[HintEntry] = []
-        self.usage: dict[str, Any] = {}
+        self.usage = UsageReport()
         self.engine = "idle"
         """idle, running, waiting (a call awaits you), stopping, finished."""
         self.mode = "step"
@@ -129,7 +161,7 @@ class ViewState:
         return [TicketRow(t.id, t.title, str(t.status), t.target_file, tuple(t.dependencies), depth[t.id])
                 for t in (self.track.ticket(i) for i in order)]
 
-    def selected(self):
+    def selected(self) -> Ticket | None:
         if self.track is None or self.selected_ticket is None:
             return None
         try:
@@ -138,10 +170,65 @@ class ViewState:
             return None
 
     # -- engine events -------------------------------------------------------------------------------
-    def apply(self, event: EngineEvent) -> None:
-        handler = getattr(self, f"_on_{event.kind}", None)
-        if handler is not None:
-            handler(event)
+    def apply(self, event: Event) -> None:
+        """Fold one engine event into what the panels show (events a panel does not show are ignored)."""
+        ticket = event.ticket
+        match event:
+            case RunStarted(snapshot=snapshot):
+                self._set_track(snapshot)
+                self.engine = "running"
+                self.notify("running")
+            case TrackSaved(snapshot=snapshot):
+                self._set_track(snapshot)
+            case TicketStarted(resumed=resumed):
+                self.selected_ticket = ticket
+                self._stream(ticket, StreamEntry("info", "worker started" + (" (resumed)" if resumed else "")))
+            case ModelCalled(tier="tier3", text=text, tool_calls=calls):
+                if text.strip():
+                    self._stream(ticket, StreamEntry("assistant", text.strip()))
+                for call in calls:
+                    self._stream(ticket, StreamEntry("tool_call", f"{call.name} {_short_json(call.arguments)}"))
+            case ToolFinished(tool=tool, content=content, is_error=is_error) if tool != "run_shell":
+                self._stream(ticket, StreamEntry("tool_result", clip(content, 2000), is_error))
+            case ShellRan():
+                self._on_shell(event)
+            case ApprovalRequested(pending=pending):
+                self.approval = ApprovalState(pending=pending, text=pending.arguments_json(), diff=pending.diff,
+                                              error=pending.preview_error)
+                self.engine = "waiting"
+                self.touch("approval")
+                self.notify(f"{pending.call.name} awaits your decision")
+            case EditRefused(error=error):
+                self.approval.error = error
+                self.touch("approval")
+            case DecisionMade(by="rule"):
+                pass
+            case DecisionMade(action=action, reason=reason):
+                label = "approve (edited)" if action == "edit" else action
+                self._stream(ticket, StreamEntry("decision", label + (f": {reason}" if reason else "")))
+                self.approval = ApprovalState()
+                self.engine = "running"
+                self.touch("approval")
+            case FileChanged(path=path):
+                if path == self.files.selected:
+                    self.files.stale = True
+                if path not in self.files.files:
+                    self.files.stale_tree = True
+            case TicketCompleted(summary=summary):
+                self._stream(ticket, StreamEntry("info", f"completed: {summary}"))
+            case TicketBlocked(reason=reason):
+                self._stream(ticket, StreamEntry("info", f"blocked: {reason}", True))
+            case UsageUpdated(usage=usage):
+                self.usage = usage
+                self.touch("usage")
+            case RunPaused(reason=reason):
+                self.engine = "idle"
+                self.notify(f"paused: {reason}")
+            case RunFinished(track_status=status, stopped=stopped):
+                self.engine = "finished"
+                self.approval = ApprovalState()
+                self.touch("approval")
+                self.notify(f"run finished: track {status}" + (" (stopped)" if stopped else ""))
 
     def _stream(self, ticket_id: str | None, entry: StreamEntry) -> None:
         if ticket_id is None:
@@ -156,90 +243,14 @@ class ViewState:
         self.track = Track.model_validate(data)
         self.touch("tickets", "detail")
 
-    def _on_run_started(self, event: EngineEvent) -> None:
-        self._set_track(event.data["track"])
-        self.engine = "running"
-        self.notify("running")
-
-    def _on_track_saved(self, event: EngineEvent) -> None:
-        self._set_track(event.data["track"])
-
-    def _on_ticket_started(self, event: EngineEvent) -> None:
-        self.selected_ticket = event.ticket_id
-        resumed = " (resumed)" if event.data.get("resumed") else ""
-        self._stream(event.ticket_id, StreamEntry("info", f"worker started{resumed}"))
-
-    def _on_assistant_turn(self, event: EngineEvent) -> None:
-        if event.data["text"].strip():
-            self._stream(event.ticket_id, StreamEntry("assistant", event.data["text"].strip()))
-        for call in event.data["tool_calls"]:
-            self._stream(event.ticket_id, StreamEntry("tool_call", f"{call['name']} {_short_json(call['arguments'])}"))
-
-    def _on_tool_result(self, event: EngineEvent) -> None:
-        if event.data["tool"] == "run_shell":
-            return  # shown by the shell event
-        text = event.data["content"]
-        self._stream(event.ticket_id, StreamEntry("tool_result", _clip(text, 2000), event.data["is_error"]))
-
-    def _on_shell(self, event: EngineEvent) -> None:
-        data = event.data
-        self._stream(event.ticket_id, StreamEntry("shell", data["report"], data["exit_code"] != 0))
-        if data.get("hint"):
-            self.hints.append(HintEntry(event.ticket_id, data["command"], data["exit_code"], data["hint"],
-                                        data["hint_source"], data.get("output_id"), data["report"]))
+    def _on_shell(self, event: ShellRan) -> None:
+        self._stream(event.ticket, StreamEntry("shell", event.report, event.exit_code != 0))
+        if event.hint:
+            self.hints.append(HintEntry(event.ticket, event.command, event.exit_code, event.hint,
+                                        event.hint_source or "", event.output, event.report))
             self.touch("hints")
-
-    def _on_approval_needed(self, event: EngineEvent) -> None:
-        pending = PendingCall.model_validate(event.data["pending"])
-        self.approval = ApprovalState(pending=pending, text=pending.arguments_json(), diff=pending.diff,
-                                      error=pending.preview_error)
-        self.engine = "waiting"
-        self.touch("approval")
-        self.notify(f"{pending.call.name} awaits your decision")
-
-    def _on_edit_refused(self, event: EngineEvent) -> None:
-        self.approval.error = event.data["error"]
-        self.touch("approval")
-
-    def _on_decision(self, event: EngineEvent) -> None:
-        self._stream(event.ticket_id, StreamEntry("decision", f"{event.data['action']}"
-                                                  + (f": {event.data['reason']}" if event.data.get("reason") else "")))
-        self.approval = ApprovalState()
-        self.engine = "running"
-        self.touch("approval")
-
-    def _on_file_changed(self, event: EngineEvent) -> None:
-        if event.data["path"] == self.files.selected:
-            self.files.stale = True
-        if event.data["path"] not in self.files.files:
-            self.files.stale_tree = True
-
-    def _on_ticket_completed(self, event: EngineEvent) -> None:
-        self._stream(event.ticket_id, StreamEntry("info", f"completed: {event.data['summary']}"))
-
-    def _on_ticket_blocked(self, event: EngineEvent) -> None:
-        self._stream(event.ticket_id, StreamEntry("info", f"blocked: {event.data['reason']}", True))
-
-    def _on_usage(self, event: EngineEvent) -> None:
-        self.usage = event.data["usage"]
-        self.touch("usage")
-
-    def _on_run_paused(self, event: EngineEvent) -> None:
-        self.engine = "idle"
-        self.notify(f"paused: {event.data['reason']}")
-
-    def _on_run_finished(self, event: EngineEvent) -> None:
-        self.engine = "finished"
-        self.approval = ApprovalState()
-        self.touch("approval")
-        status = event.data["track_status"]
-        self.notify(f"run finished: track {status}" + (" (stopped)" if event.data.get("stopped") else ""))
 
 
 def _short_json(arguments: dict[str, Any]) -> str:
-    shown = {k: (_clip(v, 60) if isinstance(v, str) else v) for k, v in arguments.items()}
+    shown = {k: (clip(v, 60) if isinstance(v, str) else v) for k, v in arguments.items()}
     return str(shown)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import importlib
 
-from conductor.config import Credentials, ProjectConfig, TierConfig, credential_paths, load_credentials
+from conductor.config import (
+    PROVIDER_NAMES,
+    ConfigError,
+    Credentials,
+    ProjectConfig,
+    TierConfig,
+    credential_paths,
+    load_credentials,
+)
 from conductor.protocols import Model
-from conductor.providers.base import MissingKeyError, ProviderError, ProviderTimeoutError, RateLimiter
+from conductor.providers.base import (
+    MalformedAnswerError,
+    MissingKeyError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimiter,
+)
 
 PROVIDERS: dict[str, tuple[str, str]] = {
     "anthropic": ("conductor.providers.anthropic_provider", "AnthropicModel"),
     "gemini": ("conductor.providers.gemini_provider", "GeminiModel"),
     "scripted": ("conductor.providers.scripted", "ScriptedModel"),
 }
+assert tuple(PROVIDERS) == PROVIDER_NAMES, "config.PROVIDER_NAMES and PROVIDERS must name the same providers"
 PACKAGES = {"anthropic": "anthropic", "gemini": "google-genai"}
+HOW_TO_CHOOSE = ("pass --provider P (and --model M), set [{tier}] provider in project.toml, or set "
+                 "CONDUCTOR_{upper}_PROVIDER; providers: " + ", ".join(PROVIDER_NAMES))
 
 
 def provider_class(name: str) -> type:
@@ -27,18 +44,34 @@ def provider_class(name: str) -> type:
     return getattr(module, class_name)
 
 
+def check_tier(tier: TierConfig, config: ProjectConfig, tier_name: str, credentials: Credentials | None = None
+               ) -> None:
+    """Raise ConductorError when ``tier`` cannot serve (no provider, no script, no key), spending no tokens."""
+    if tier.provider == "scripted":
+        from conductor.providers.scripted import load_script
+
+        if not tier.script:
+            raise ConfigError(f"[{tier_name}] provider \"scripted\" needs `script = \"path/to/script.json\"`")
+        load_script(config.root / tier.script)
+        return
+    create_model(tier, config, tier_name=tier_name, credentials=credentials)
+
+
 def create_model(tier: TierConfig, config: ProjectConfig, *, tier_name: str = "tier3", ticket_id: str | None = None,
                  credentials: Credentials | None = None, limiter: RateLimiter | None = None) -> Model:
     """The model serving ``tier``; scripted models replay the project's script for ``ticket_id``."""
+    if tier.provider is None:
+        raise ConfigError(f"no {tier_name.replace('tier', 'Tier ')} provider configured: "
+                          + HOW_TO_CHOOSE.format(tier=tier_name, upper=tier_name.upper()))
     cls = provider_class(tier.provider)
     if tier.provider == "scripted":
         if not tier.script:
-            raise ProviderError("scripted", f"[{tier_name}] needs `script = \"path/to/script.json\"`")
+            raise ConfigError(f"[{tier_name}] provider \"scripted\" needs `script = \"path/to/script.json\"`")
         return cls(config.root / tier.script, tier=tier_name, ticket_id=ticket_id, model=tier.model)
     credentials = credentials if credentials is not None else load_credentials(config)
     hint = " or ".join(str(p) for p in credential_paths(config))
     return cls(tier.model, credentials, config.providers, limiter=limiter, credentials_hint=hint)
 
 
-__all__ = ["PROVIDERS", "MissingKeyError", "ProviderError", "ProviderTimeoutError", "RateLimiter", "create_model",
-           "provider_class"]
+__all__ = ["PROVIDERS", "MalformedAnswerError", "MissingKeyError", "ProviderError", "ProviderTimeoutError",
+           "RateLimiter", "check_tier", "create_model", "provider_class"]

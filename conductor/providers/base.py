@@ -21,9 +21,20 @@ class ProviderError(ConductorError):
         where = f" (HTTP {status})" if status else ""
         super().__init__(f"{provider}{where}: {redact(message)}")
 
+    @property
+    def ticket_level(self) -> bool:
+        """True when the ticket's own request is at fault (HTTP 400/413/422: too long, refused content), so the
+        ticket is blocked; any other failure (rate limits, 5xx, timeouts, keys, connection, a malformed answer)
+        is provider trouble: the run stops and the ticket resumes later."""
+        return self.status in (400, 413, 422)
+
 
 class MissingKeyError(ProviderError):
     """No API key for a provider: names the variable and the file to set."""
+
+
+class MalformedAnswerError(ProviderError):
+    """The provider answered something that is not a usable model answer (no content, bad tool calls)."""
 
 
 class ProviderTimeoutError(ProviderError):

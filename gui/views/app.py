@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import dearpygui.dearpygui as dpg
 
-from conductor.store import atomic_write
+from conductor.files import atomic_write
 from gui.controller import Controller
 from gui.state import PANELS
 from gui.views.approval import ApprovalView
@@ -25,22 +24,15 @@ from gui.views.tracks import TracksView
 WIDTH, HEIGHT = 1600, 1000
 
 
-@dataclass(frozen=True)
-class Automation:
-    """Hooks for tests and benchmarks driving a real window; all off for a person."""
+class FrameHook(Protocol):
+    """The one automation seam: tests and benchmarks drive the real window through it (status files,
+    screenshots, frame times); a person's window has none."""
 
-    status_file: Path | None = None
-    """Written every few frames: viewport position, button centres, pending call, engine state."""
-    screenshot_dir: Path | None = None
-    """Frame-buffer screenshots of the main states (pending approval, after a decision, finished)."""
-    exit_when_finished: bool = False
-    max_frames: int | None = None
-    frame_log: Path | None = None
-    """Per-frame render times in milliseconds, one per line."""
-    vsync: bool = True
-    run_on_start: bool = False
-    scroll_view: bool = False
-    """Scroll the file view a little every frame (the frame-time benchmark)."""
+    def after_frame(self, window: ConductorWindow, seconds: float) -> bool:
+        """Called after each rendered frame with its render time; True closes the window."""
+
+    def close(self, window: ConductorWindow) -> None:
+        """Called once when the loop ends, before the context is destroyed."""
 
 
 class ConductorWindow:
@@ -128,21 +120,18 @@ class ConductorWindow:
         return [int(x + (low[0] + high[0]) / 2), int(y + (low[1] + high[1]) / 2)]
 
 
-def run_app(controller: Controller, automation: Automation = Automation(), layout_file: Path | None = None) -> int:
+def run_app(controller: Controller, layout_file: Path | None = None, hook: FrameHook | None = None,
+            vsync: bool = True) -> int:
     """Open the window and loop until it is closed; returns the exit code."""
     dpg.create_context()
     reset_themes()
     dpg.configure_app(manual_callback_management=True)
     window = ConductorWindow(controller)
     window.build(load_layout(layout_file))
-    dpg.create_viewport(title=f"Conductor - {controller.root.name}", width=WIDTH, height=HEIGHT,
-                        vsync=automation.vsync)
+    dpg.create_viewport(title=f"Conductor - {controller.root.name}", width=WIDTH, height=HEIGHT, vsync=vsync)
     dpg.setup_dearpygui()
     dpg.show_viewport()
     signal.signal(signal.SIGTERM, lambda *_: dpg.stop_dearpygui())
-    if automation.run_on_start:
-        controller.run()
-    recorder = _Recorder(window, automation)
     try:
         while dpg.is_dearpygui_running():
             dpg.run_callbacks(dpg.get_callback_queue())
@@ -151,10 +140,11 @@ def run_app(controller: Controller, automation: Automation = Automation(), layou
             start = time.perf_counter()
             dpg.render_dearpygui_frame()
             window.poll_shortcuts()
-            if recorder.after_frame(time.perf_counter() - start):
+            if hook is not None and hook.after_frame(window, time.perf_counter() - start):
                 break
     finally:
-        recorder.close()
+        if hook is not None:
+            hook.close(window)
         if layout_file is not None:
             atomic_write(layout_file, json.dumps(window.current_layout(), indent=1))
         controller.pause()
@@ -172,72 +162,3 @@ def load_layout(path: Path | None) -> dict[str, list[int]] | None:
     except (OSError, ValueError):
         return None
     return layout if isinstance(layout, dict) else None
-
-
-class _Recorder:
-    """Automation: status file, screenshots of the main states, frame times, exit conditions."""
-
-    def __init__(self, window: ConductorWindow, automation: Automation) -> None:
-        self.window = window
-        self.automation = automation
-        self.frame = 0
-        self.times: list[float] = []
-        self.shots: set[str] = set()
-        self.due: dict[str, int] = {}
-        self.finished_at: int | None = None
-
-    def after_frame(self, seconds: float) -> bool:
-        self.frame += 1
-        auto, state = self.automation, self.window.controller.state
-        if auto.frame_log is not None:
-            self.times.append(seconds * 1000)
-        if auto.scroll_view:
-            table = self.window.tags.view_table
-            position = dpg.get_y_scroll(table) + 37
-            dpg.set_y_scroll(table, 0 if position > dpg.get_y_scroll_max(table) else position)
-        if auto.screenshot_dir is not None:
-            if state.approval.pending is not None:
-                self._schedule("1-pending-approval")
-            if state.streams and any(e.kind == "decision" for s in state.streams.values() for e in s):
-                self._schedule("2-after-approve")
-            if state.engine == "finished":
-                self._schedule("3-finished")
-            self._take_due()
-        if auto.status_file is not None and self.frame % 5 == 0:
-            self._write_status()
-        if state.engine == "finished" and self.finished_at is None:
-            self.finished_at = self.frame
-        if auto.exit_when_finished and self.finished_at is not None and self.frame > self.finished_at + 30:
-            return True
-        return auto.max_frames is not None and self.frame >= auto.max_frames
-
-    def _schedule(self, name: str) -> None:
-        if name not in self.shots and name not in self.due:
-            self.due[name] = self.frame + 10  # let the layout settle first
-
-    def _take_due(self) -> None:
-        for name, frame in list(self.due.items()):
-            if self.frame >= frame:
-                dpg.output_frame_buffer(file=str(self.automation.screenshot_dir / f"{name}.png"))
-                self.shots.add(name)
-                del self.due[name]
-
-    def _write_status(self) -> None:
-        state = self.window.controller.state
-        pending = state.approval.pending
-        status = {
-            "frame": self.frame, "pid": os.getpid(), "engine": state.engine, "message": state.message,
-            "pending": pending.model_dump(mode="json") if pending else None,
-            "tickets": {t.id: str(t.status) for t in state.track.tickets} if state.track else {},
-            "buttons": {name: self.window.centre(tag) for name, tag in (
-                ("approve", self.window.tags.approve_button), ("reject", self.window.tags.reject_button),
-                ("run", self.window.tags.run_button))},
-            "screenshots": sorted(self.shots),
-        }
-        atomic_write(self.automation.status_file, json.dumps(status))
-
-    def close(self) -> None:
-        if self.automation.frame_log is not None:
-            self.automation.frame_log.write_text("".join(f"{t:.4f}\n" for t in self.times))
-        if self.automation.status_file is not None:
-            self._write_status()

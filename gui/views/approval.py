@@ -26,24 +26,20 @@ class ApprovalView:
                                callback=lambda _s, value: c.set_edit_text(value))
             dpg.add_text("", tag=t.approval_error, color=(235, 100, 100), wrap=size[0] - 20)
             with dpg.group(horizontal=True):
+                # approves what the box shows: the call as made, or as edited
                 dpg.add_button(label="Approve (Ctrl+Enter)", tag=t.approve_button, callback=lambda: c.approve())
-                dpg.add_button(label="Edit & approve", tag=t.edit_approve_button,
-                               callback=lambda: c.edit_and_approve())
                 dpg.add_button(label="Reject (Ctrl+R)", tag=t.reject_button,
                                callback=lambda: c.reject(dpg.get_value(t.reject_reason)))
             dpg.add_input_text(tag=t.reject_reason, hint="reason for a rejection (the model sees it)", width=-1)
             line_table(t.approval_diff)
 
     def shortcut(self, key: str) -> None:
-        """Ctrl+Enter approves (as edited, when the JSON was changed); Ctrl+R rejects with the typed reason."""
+        """Ctrl+Enter approves what the box shows (like the button); Ctrl+R rejects with the typed reason."""
         approval = self.controller.state.approval
         if approval.pending is None:
             return
         if key == "approve":
-            if approval.edited:
-                self.controller.edit_and_approve()
-            else:
-                self.controller.approve()
+            self.controller.approve()
         elif key == "reject":
             self.controller.reject(dpg.get_value(self.tags.reject_reason))
 
@@ -52,7 +48,7 @@ class ApprovalView:
         approval = state.approval
         pending = approval.pending
         waiting = pending is not None
-        for button in (t.approve_button, t.edit_approve_button, t.reject_button):
+        for button in (t.approve_button, t.reject_button):
             dpg.configure_item(button, enabled=waiting)
         if pending is None:
             dpg.set_value(t.approval_title, "nothing awaits your decision")

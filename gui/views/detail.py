@@ -76,7 +76,7 @@ class DetailView:
             return
         dpg.delete_item(self.tags.stream_child, children_only=True)
         self._shown_entries = 10**9  # the next live entry rebuilds the stream
-        for message in self.controller.store.load_history(paths[0]):
+        for message in self.controller.history_messages(paths[0]):
             if message.text:
                 self._add_entry(StreamEntry("assistant" if message.role == "assistant" else "info",
                                             message.text[:3000]))

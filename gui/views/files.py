@@ -17,6 +17,8 @@ class FilesView:
         self.tags = tags
         self.controller = controller
         self._listed: list[str] = []
+        self._labels: list[str] = [kind.capitalize() for kind in KINDS]
+        """The radio's labels, in KINDS order (they carry token counts, so the kind is found by position)."""
 
     def build(self, pos: tuple[int, int], size: tuple[int, int]) -> None:
         t, c = self.tags, self.controller
@@ -28,8 +30,8 @@ class FilesView:
                     with dpg.table(tag=t.files_table, header_row=False, clipper=True, scrollY=True, height=-1):
                         dpg.add_table_column()
                 with dpg.group():
-                    dpg.add_radio_button(list(KINDS), tag=t.view_radio, horizontal=True, default_value="skeleton",
-                                         callback=lambda _s, value: c.set_view_kind(value.split()[0].lower()))
+                    dpg.add_radio_button(self._labels, tag=t.view_radio, horizontal=True, default_value="skeleton",
+                                         callback=lambda _s, label: c.set_view_kind(KINDS[self._labels.index(label)]))
                     dpg.add_text("", tag=t.view_title)
                     line_table(t.view_table)
 
@@ -49,6 +51,7 @@ class FilesView:
         files = state.files
         labels = [f"{kind.capitalize()} ({files.tokens[kind]} tok)" if kind in files.tokens else kind.capitalize()
                   for kind in KINDS]
+        self._labels = labels
         dpg.configure_item(self.tags.view_radio, items=labels)
         dpg.set_value(self.tags.view_radio, labels[KINDS.index(files.kind)])
         title = files.selected or "select a file"

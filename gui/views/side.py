@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
 
+from conductor.config import PROVIDER_NAMES
 from gui.controller import Controller
 from gui.state import ViewState
 from gui.views.common import fill_lines, line_table
 from gui.views.tags import Tags
 
-PROVIDERS = ["anthropic", "gemini", "scripted"]
+PROVIDERS = list(PROVIDER_NAMES)
 
 
 class SideView:
@@ -41,12 +42,13 @@ class SideView:
     def _build_settings(self) -> None:
         t, config = self.tags, self.controller.config
         dpg.add_text("Tier 3 worker")
-        dpg.add_combo(PROVIDERS, tag=t.settings_tier3_provider, default_value=config.tier3.provider, width=200)
-        dpg.add_input_text(tag=t.settings_tier3_model, default_value=config.tier3.model, width=-1)
+        dpg.add_combo(PROVIDERS, tag=t.settings_tier3_provider, default_value=config.tier3.provider or "",
+                      width=200)
+        dpg.add_input_text(tag=t.settings_tier3_model, default_value=config.tier3.model or "", width=-1)
         dpg.add_text("Tier 4 summariser (none: deterministic compressor)")
         dpg.add_combo(["none", *PROVIDERS], tag=t.settings_tier4_provider, width=200,
                       default_value=config.tier4.provider if config.tier4 else "none")
-        dpg.add_input_text(tag=t.settings_tier4_model, default_value=config.tier4.model if config.tier4 else "",
+        dpg.add_input_text(tag=t.settings_tier4_model, default_value=config.tier4.model or "" if config.tier4 else "",
                            width=-1)
         dpg.add_text("Default archetype trust")
         dpg.add_radio_button(["step", "auto"], tag=t.settings_trust, horizontal=True,
@@ -92,13 +94,13 @@ class SideView:
     def refresh_usage(self, state: ViewState) -> None:
         dpg.delete_item(self.tags.usage_table, children_only=True, slot=1)
         usage = state.usage
-        rows = [("track", usage.get("track"))]
-        rows += [(f"tier {name[-1]}", totals) for name, totals in sorted(usage.get("tiers", {}).items())]
-        rows += [(f"ticket {name}", totals) for name, totals in sorted(usage.get("tickets", {}).items())]
+        rows = [("track", usage.track)]
+        rows += [(f"tier {name[-1]}", totals) for name, totals in sorted(usage.tiers.items())]
+        rows += [(f"ticket {name}", totals) for name, totals in sorted(usage.tickets.items())]
         for scope, totals in rows:
-            if not totals:
+            if not totals.calls:
                 continue
             with dpg.table_row(parent=self.tags.usage_table):
-                for value in (scope, totals["calls"], totals["input_tokens"], totals["output_tokens"],
-                              totals["cache_read_tokens"], totals["cost_text"]):
+                for value in (scope, totals.calls, totals.input_tokens, totals.output_tokens,
+                              totals.cache_read_tokens, totals.cost_text):
                     dpg.add_text(str(value))

@@ -34,7 +34,6 @@ class Tags:
     approval_error: str = "approval_error"
     approval_diff: str = "approval_diff"
     approve_button: str = "approve_button"
-    edit_approve_button: str = "edit_approve_button"
     reject_button: str = "reject_button"
     reject_reason: str = "reject_reason"
 

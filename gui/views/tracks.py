@@ -3,6 +3,9 @@ add/edit/block/unblock/retry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import dearpygui.dearpygui as dpg
 
 from gui.controller import Controller
@@ -15,8 +18,10 @@ class TracksView:
     def __init__(self, tags: Tags, controller: Controller) -> None:
         self.tags = tags
         self.controller = controller
-        self._rows: dict[str, tuple[int, TicketRow]] = {}
+        self._rows: dict[str, tuple[int | str, TicketRow]] = {}
         self._order: list[str] = []
+        self._track_ids: dict[str, str] = {}
+        """Combo label -> track id (a combo item has no user data of its own)."""
 
     def build(self, pos: tuple[int, int], size: tuple[int, int]) -> None:
         tags, c = self.tags, self.controller
@@ -24,7 +29,7 @@ class TracksView:
                         no_close=True):
             dpg.add_text("", tag=tags.status_text, wrap=size[0] - 20)
             dpg.add_combo([], tag=tags.track_combo, width=-1,
-                          callback=lambda _s, value: c.select_track(value.split()[0]))
+                          callback=lambda _s, label: c.select_track(self._track_ids[label]))
             with dpg.group(horizontal=True):
                 dpg.add_button(label="Run", tag=tags.run_button, callback=lambda: c.run())
                 dpg.add_button(label="Pause", tag=tags.pause_button, callback=lambda: c.pause())
@@ -51,18 +56,18 @@ class TracksView:
                         **self._form(), new_file=dpg.get_value(tags.form_new_file)))
                     dpg.add_button(label="Load selected", callback=self._load_selected)
                     dpg.add_button(label="Save selected", callback=lambda: self._on_selected(
-                        lambda t: c.edit_ticket(t, **self._form())))
+                        lambda t: c.edit_ticket(t, **self._form(), new_file=dpg.get_value(tags.form_new_file))))
             with dpg.collapsing_header(label="New track"):
                 dpg.add_input_text(tag=tags.new_track_title, hint="title", width=-1)
                 dpg.add_button(label="Create track", callback=lambda: c.new_track(dpg.get_value(tags.new_track_title)))
 
-    def _form(self) -> dict[str, str]:
+    def _form(self) -> dict[str, Any]:
         t = self.tags
         return {"title": dpg.get_value(t.form_title), "target": dpg.get_value(t.form_target),
                 "prompt": dpg.get_value(t.form_prompt), "dependencies": dpg.get_value(t.form_dependencies),
                 "archetype": dpg.get_value(t.form_archetype)}
 
-    def _on_selected(self, action) -> None:
+    def _on_selected(self, action: Callable[[str], object]) -> None:
         if self.controller.state.selected_ticket:
             action(self.controller.state.selected_ticket)
 
@@ -77,9 +82,9 @@ class TracksView:
             dpg.set_value(tag, value)
 
     def refresh_tracks(self, state: ViewState) -> None:
-        items = [f"{t['id']}  ({t['done']}/{t['total']} done, {t['status']})  {t['title']}" for t in state.tracks]
-        dpg.configure_item(self.tags.track_combo, items=items)
-        selected = next((i for i in items if state.track and i.split()[0] == state.track.id), "")
+        self._track_ids = {row.label: row.id for row in state.tracks}
+        dpg.configure_item(self.tags.track_combo, items=list(self._track_ids))
+        selected = next((row.label for row in state.tracks if state.track and row.id == state.track.id), "")
         dpg.set_value(self.tags.track_combo, selected)
 
     def refresh_status(self, state: ViewState) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from conductor.config import load_project_config
-from conductor.engine import ConductorEngine, EventQueue, RunResult
+from conductor.engine import ConductorEngine, RunResult
+from conductor.events import EventQueue
 from conductor.gate import Decision, PendingCall, QueueGate
 from conductor.models import Ticket, Track
 from conductor.store import TrackStore
@@ -44,7 +45,7 @@ def ticket(ticket_id: str, target: str, *deps: str, prompt: str = "do it") -> Ti
 
 def engine_for(root: Path, track_id: str, gate=None, auto: bool = False, **overrides: Any) -> ConductorEngine:
     config = load_project_config(root, overrides, environ={})
-    return ConductorEngine(config, track_id, gate if gate is not None else QueueGate(), events=EventQueue(),
+    return ConductorEngine(config, track_id, gate if gate is not None else QueueGate(), subscribers=[EventQueue()],
                            auto=auto)
 
 

@@ -27,9 +27,9 @@ def test_accountant_sums_per_ticket_tier_and_track():
     accountant.record("tier4", "T1", "m", Usage(input_tokens=1000))
     accountant.record("tier3", "T2", "mystery", Usage(input_tokens=10))
     snapshot = accountant.snapshot()
-    assert snapshot["tickets"]["T1"].calls == 2
-    assert snapshot["tickets"]["T1"].cost_usd == pytest.approx(1.001)
-    assert snapshot["tiers"]["tier3"].tokens == 1_000_010
-    assert snapshot["tiers"]["tier3"].cost_text() == "$1.0000 + unknown"
-    assert snapshot["tickets"]["T2"].cost_text() == "unknown"
-    assert snapshot["track"].calls == 3
+    assert snapshot.tickets["T1"].calls == 2
+    assert snapshot.tickets["T1"].cost_usd == pytest.approx(1.001)
+    assert accountant.tiers["tier3"].tokens == 1_000_010
+    assert snapshot.tiers["tier3"].cost_text == "$1.0000 + unknown"
+    assert snapshot.tickets["T2"].cost_text == "unknown"
+    assert snapshot.track.calls == 3

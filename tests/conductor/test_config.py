@@ -5,7 +5,8 @@ from conductor.config import ConfigError, load_credentials, load_project_config
 
 def test_defaults_without_a_project_file(tmp_path):
     config = load_project_config(tmp_path)
-    assert (config.root, config.tier3.provider, config.tier4) == (tmp_path.resolve(), "scripted", None)
+    assert (config.root, config.tier3.provider, config.tier3.model, config.tier4) == (tmp_path.resolve(), None, None,
+                                                                                      None)
     assert config.archetype("anything").trust == "step"
     assert config.tracks_path == tmp_path.resolve() / "tracks"
 

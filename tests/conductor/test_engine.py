@@ -80,8 +80,8 @@ def test_demo_edit_fail_hint_fix_complete_then_dependent_runs_in_step_mode(demo)
     shell = [e for e in store.ledger(DEMO_TRACK).read() if e["event"] == "shell"]
     assert [(e["exit_code"], e["hint_source"]) for e in shell] == [(1, "tier4"), (0, None), (0, None)]
     usage = engine.accountant.snapshot()
-    assert usage["tiers"]["tier3"].calls == 9 and usage["tiers"]["tier4"].calls == 1
-    assert usage["tickets"]["T1"].input_tokens > 0
+    assert usage.tiers["tier3"].calls == 9 and usage.tiers["tier4"].calls == 1
+    assert usage.tickets["T1"].input_tokens > 0
 
 
 def test_dependent_sees_the_skeleton_of_its_dependency_in_its_context(demo):
@@ -178,7 +178,7 @@ def test_path_escapes_are_refused(tmp_path):
     assert [r.content.split(":")[0] for r in results] == ["error"] * len(calls)
     assert "outside the project root" in results[0].content
     assert "may not write" in results[5].content
-    assert "holds credentials" in results[6].content
+    assert "a secret file" in results[6].content
     assert outside.read_text() == "secret\n"
     assert not (tmp_path / "x.txt").exists()
     assert "k-123456789" not in json.dumps([r.content for r in results])

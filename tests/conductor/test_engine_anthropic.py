@@ -36,6 +36,6 @@ def test_demo_through_the_anthropic_sdk(tmp_path, fake_api, monkeypatch):
     assert "hint: AssertionError: 3 != 2.5; at tests/test_stats.py:14 in test_median_even" in third["content"]
     # context amnesia: T2's first request starts a fresh conversation
     assert len(requests[5]["messages"]) == 1 and "# Ticket T2" in requests[5]["messages"][0]["content"][0]["text"]
-    usage = engine.accountant.snapshot()["track"]
+    usage = engine.accountant.snapshot().track
     assert (usage.calls, usage.input_tokens) == (9, 9000)
     assert usage.cost_usd == 9 * (1000 * 3 + 50 * 15) / 1_000_000

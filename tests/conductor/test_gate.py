@@ -41,12 +41,15 @@ def test_terminal_edit_refuses_bad_json_keeps_the_call_then_runs_the_edit():
 
 def test_policy_reads_auto_writes_and_shell_ask_and_allow_rules():
     config = ProjectConfig.model_validate({"archetypes": {"default": {}, "trusted": {"trust": "auto"}},
-                                           "shell": {"allow": ["pytest"]}})
+                                           "shell": {"allow": ["pytest", "pytest -q"]}})
     policy = ApprovalPolicy(config)
     assert policy.auto_reason("default", ToolCall(id="1", name="read_file", arguments={"path": "a"}))
     assert policy.auto_reason("default", ToolCall(id="1", name="write_file", arguments={})) is None
     assert policy.auto_reason("default", ToolCall(id="1", name="run_shell", arguments={"command": "rm -rf x"})) is None
-    assert policy.auto_reason("default", ToolCall(id="1", name="run_shell", arguments={"command": "pytest -q"}))
+    assert policy.auto_reason("default", ToolCall(id="1", name="run_shell", arguments={"command": "pytest -q"})) == (
+        "command matches the allow-rule 'pytest -q'")
+    assert policy.auto_reason("default", ToolCall(id="1", name="run_shell", arguments={"command": "pytest -x"})) \
+        is None
     assert policy.auto_reason("default", ToolCall(id="1", name="run_shell", arguments={"command": "pytest; rm x"})) \
         is None
     assert policy.auto_reason("trusted", ToolCall(id="1", name="write_file", arguments={}))

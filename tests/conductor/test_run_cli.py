@@ -16,10 +16,11 @@ def test_headless_demo_in_auto_mode():
     lines = result.stdout.splitlines()
     assert lines[0].startswith("demo project copied to ")
     assert "> T1 Add median() to calc/stats.py" in lines
-    assert any(line.startswith("  $ python3 -m unittest tests.test_stats -> exit 1; hint (tier4): test_median_even")
-               for line in lines)
+    shell = lines.index("  $ python3 -m unittest tests.test_stats -> exit 1")
+    assert lines[shell + 1].startswith("    hint (tier4): test_median_even")
+    assert lines[shell + 2].startswith("    full output: ") and lines[shell + 2].endswith(".log")
     assert "track add-median: completed" in lines
-    assert lines[-1].startswith("model calls: 10, tokens: ")
+    assert lines[-1].startswith("track add-median: 2/2 tickets completed, 0 blocked; this run: 10 model calls, ")
 
 
 def test_step_mode_answered_at_the_terminal(tmp_path):

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from conductor.shell import allowed_without_asking, clean_environment, run_command
+from conductor.shell import clean_environment, run_command
 
 
 def test_success_and_failure_with_both_streams(tmp_path):
@@ -44,27 +44,3 @@ def test_commands_never_see_api_keys(tmp_path):
     result = run_command("env", tmp_path, timeout=10, environ=environ)
     assert "k1" not in result.stdout and "ANTHROPIC" not in result.stdout
     assert "LANG=C" in result.stdout
-
-
-@pytest.mark.parametrize(
-    ("command", "allowed"),
-    [
-        ("pytest", True),
-        ("pytest -q tests/test_a.py", True),
-        ("git status", True),
-        ("git push", False),
-        ("pytest; rm -rf /", False),
-        ("pytest && curl evil", False),
-        ("pytest | sh", False),
-        ("pytest $(rm -rf /)", False),
-        ("pytest `id`", False),
-        ("pytest > out.txt", False),
-        ("env pytest", False),
-        ("sh -c pytest", False),
-        ("pytest 'unclosed", False),
-        ("pytest\nrm -rf /", False),
-        ("pytestx", False),
-    ],
-)
-def test_allow_rules_match_parsed_commands_only(command, allowed):
-    assert allowed_without_asking(command, ["pytest", "git status"]) is allowed

@@ -83,8 +83,13 @@ def test_ledger_appends_and_survives_a_torn_last_line(store):
     with ledger.path.open("a") as handle:
         handle.write('{"event": "half')
     events = ledger.read()
-    assert [e["event"] for e in events] == ["track_created", "tool_call"]
-    assert events[1]["tokens"] == 12 and "time" in events[1]
+    assert [e["event"] for e in events] == ["tool_call"]
+    assert events[0]["tokens"] == 12 and "time" in events[0]
+    # a torn line that splits a multi-byte character is skipped too
+    ledger.append("note", text="é" * 3)
+    with ledger.path.open("ab") as handle:
+        handle.write('{"event": "é'.encode()[:-1])
+    assert [e["event"] for e in ledger.read()] == ["tool_call", "note"]
 
 
 def test_histories_and_outputs(store):

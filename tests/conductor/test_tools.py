@@ -1,5 +1,7 @@
 import pytest
 
+from conductor.config import load_project_config
+from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 from conductor.shell import run_command
 from conductor.tools import TOOLS, ProjectTools, ToolArgumentError, parse_edited_json
@@ -11,8 +13,8 @@ def tools(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "mod.py").write_text("def f(x):\n    return x\n\n\nclass C:\n    def m(self):\n        pass\n")
     (tmp_path / "notes.txt").write_text("".join(f"line {i}\n" for i in range(1, 3001)))
-    return ProjectTools(cache=FileCache(tmp_path),
-                        run_command=lambda command: run_command(command, tmp_path, 10))
+    guard = PathGuard.for_project(load_project_config(tmp_path, environ={}))
+    return ProjectTools(cache=FileCache(tmp_path), guard=guard, run_command=lambda command: run_command(command, tmp_path, 10))
 
 
 def call(name, **arguments):
@@ -45,18 +47,18 @@ def test_read_tools(tools):
         "    def m(self):\n        pass\n")
     assert tools.execute(call("list_directory")).content == "notes.txt\npkg/\npkg/mod.py\n"
     assert tools.execute(call("search_files", pattern=r"def \w+\(self")).content == "pkg/mod.py:6: def m(self):"
-    assert tools.execute(call("search_files", pattern="(")).content.startswith("error: missing ), unterminated")
+    assert tools.execute(call("search_files", pattern="(")).content == "error: invalid pattern: missing ) at position 1"
 
 
 def test_write_preview_and_change_record(tools, tmp_path):
     new = call("write_file", path="pkg/new.py", content="x = 1\n")
     assert tools.preview(new) == "--- /dev/null\n+++ b/pkg/new.py\n@@ -0,0 +1 @@\n+x = 1\n"
     outcome = tools.execute(new)
-    assert (outcome.content, outcome.change.before, outcome.change.after) == ("created pkg/new.py (1 lines)", None,
-                                                                              "x = 1\n")
+    assert (outcome.content, outcome.change.before, outcome.change.after.text) == ("created pkg/new.py (1 lines)",
+                                                                                   None, "x = 1\n")
     edit = call("edit_file", path="pkg/new.py", old_text="x = 1", new_text="x = 2")
     assert tools.preview(edit) == "--- a/pkg/new.py\n+++ b/pkg/new.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
-    assert tools.execute(edit).change.before == "x = 1\n"
+    assert tools.execute(edit).change.before.text == "x = 1\n"
     assert (tmp_path / "pkg" / "new.py").read_text() == "x = 2\n"
     assert tools.preview(call("read_file", path="pkg/new.py")) is None
     missing_newline = call("write_file", path="pkg/new.py", content="y")

@@ -76,7 +76,8 @@ def test_run_and_approve_through_the_buttons_callbacks(window):
     window.refresh()
     assert dpg.get_value(TAGS.approval_error).startswith("invalid JSON at line 1, column 2")
     assert rows(TAGS.approval_diff) == []
-    fire(TAGS.edit_approve_button)  # refused inline: nothing is sent
+    fire(TAGS.approve_button)  # refused inline: nothing is sent
+    assert window.controller.state.message.startswith("not approved: invalid JSON")
     dpg.set_value(TAGS.approval_json, window.controller.state.approval.pending.arguments_json())
     fire(TAGS.approval_json)
     first = window.controller.state.approval.pending.id

@@ -1,7 +1,6 @@
 """The real DearPyGui window under Xvfb, in a subprocess; real clicks with xdotool."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +9,7 @@ import pytest
 
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.store import TrackStore
-from tests.gui.xvfb import click, key, wait_for_status, xvfb_display
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+from tests.gui.xvfb import click, key, select_all, type_text, wait_for_status, xvfb_display
 
 
 @pytest.fixture
@@ -22,11 +19,12 @@ def display():
 
 
 def start_gui(env, project: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
+    """The real window (production render loop) with the tests' automation hook; see tests/gui/driver.py."""
     return subprocess.Popen(
-        [sys.executable, "-m", "conductor.cli", "gui", "--project", str(project), "--run", "--no-layout",
+        [sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--run",
          "--status-file", str(tmp_path / "status.json"), "--screenshot-dir", str(tmp_path / "shots"), *extra],
         env={**env, "XDG_CONFIG_HOME": str(tmp_path / "config")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
+        text=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_approve_with_real_clicks_until_the_demo_completes(display, tmp_path):
@@ -61,12 +59,48 @@ def test_approve_with_real_clicks_until_the_demo_completes(display, tmp_path):
                  and e["action"] == "approve" and e["by"] == "gui"]
     assert len(decisions) == 7
     shots = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
-    assert shots == ["1-pending-approval.png", "2-after-approve.png", "3-finished.png"]
+    assert shots == ["finished.png", "pending.png"]
     for shot in (tmp_path / "shots").glob("*.png"):
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for shot in (tmp_path / "shots").glob("*.png"):
-        shutil.copy(shot, ARTIFACTS / shot.name)
+
+
+def test_the_approve_button_runs_the_call_as_edited_in_the_box(display, tmp_path):
+    """Typed into the JSON box with real keys, approved with a real click: the edited call runs, and an invalid
+    edit is refused with nothing run."""
+    project = prepare_demo(tmp_path / "demo")
+    status_file = tmp_path / "status.json"
+    gui = start_gui(display, project, tmp_path)
+    ledger = TrackStore(project / "tracks").ledger(DEMO_TRACK)
+    try:
+        first = wait_for_status(status_file, lambda s: s["pending"] is not None, gui)
+        click(display, *first["buttons"]["approve"])
+        shell = wait_for_status(status_file, lambda s: s["pending"] is not None
+                                and s["pending"]["call"]["name"] == "run_shell", gui)
+        box = shell["buttons"]["approve"][0], shell["buttons"]["approve"][1] - 120
+        click(display, *box)  # into the arguments box (above the buttons)
+        select_all(display)
+        type_text(display, "{broken")
+        wait_for_status(status_file, lambda s: s["approval_text"] == "{broken", gui)
+        click(display, *shell["buttons"]["approve"])
+        refused = wait_for_status(status_file, lambda s: (s["approval_error"] or "").startswith("invalid JSON"), gui)
+        assert refused["pending"]["id"] == shell["pending"]["id"]  # nothing ran: the same call still waits
+        assert not [e for e in ledger.read() if e["event"] == "shell"]
+        edited = '{"command": "python3 -m unittest -v tests.test_stats"}'
+        click(display, *box)
+        select_all(display)
+        type_text(display, edited)
+        wait_for_status(status_file, lambda s: s["approval_text"] == edited, gui)
+        click(display, *shell["buttons"]["approve"])
+        wait_for_status(status_file, lambda s: s["pending"] is not None
+                        and s["pending"]["id"] != shell["pending"]["id"], gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    decisions = [e for e in ledger.read() if e["event"] == "decision" and e["tool"] == "run_shell"]
+    assert [(d["action"], d["by"], d["edited_arguments"]) for d in decisions] == [
+        ("edit", "gui", {"command": "python3 -m unittest -v tests.test_stats"})]
+    assert [e["command"] for e in ledger.read() if e["event"] == "shell"] == [
+        "python3 -m unittest -v tests.test_stats"]
 
 
 def test_reject_with_a_real_click(display, tmp_path):
@@ -102,9 +136,10 @@ def test_the_window_layout_is_remembered_between_runs(display, tmp_path):
              "side_window": "garbage"}
     layout.write_text(json.dumps(moved))
     project = prepare_demo(tmp_path / "demo")
-    result = subprocess.run([sys.executable, "-m", "conductor.cli", "gui", "--project", str(project),
-                             "--max-frames", "15", "--no-vsync"],
-                            env={**display, "XDG_CONFIG_HOME": str(tmp_path / "config")}, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--layout",
+                             str(layout), "--max-frames", "15", "--no-vsync"],
+                            env={**display, "XDG_CONFIG_HOME": str(tmp_path / "config")}, timeout=120,
+                            cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0
     saved = json.loads(layout.read_text())
     assert saved["approval_window"] == [700, 100, 600, 500]

@@ -56,3 +56,15 @@ def click(env: dict[str, str], x: int, y: int) -> None:
 
 def key(env: dict[str, str], keys: str) -> None:
     subprocess.run(["xdotool", "key", keys], env=env, check=True, timeout=30)
+
+
+def type_text(env: dict[str, str], text: str) -> None:
+    """Type as a person would, key by key (Dear ImGui reads one character event at a time)."""
+    subprocess.run(["xdotool", "type", "--delay", "40", text], env=env, check=True, timeout=60)
+
+
+def select_all(env: dict[str, str]) -> None:
+    """Ctrl+A held long enough for Dear ImGui to see both keys down in one frame."""
+    for action in (["keydown", "ctrl"], ["key", "a"], ["keyup", "ctrl"]):
+        subprocess.run(["xdotool", *action], env=env, check=True, timeout=30)
+        time.sleep(0.15)

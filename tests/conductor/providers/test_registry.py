@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from conductor.config import ProjectConfig, TierConfig
+from conductor.config import ConfigError, ProjectConfig, TierConfig
 from conductor.providers import MissingKeyError, ProviderError, RateLimiter, create_model, provider_class
 from conductor.providers.scripted import ScriptedModel
 
@@ -21,8 +21,10 @@ def test_create_model_scripted_and_missing_key(tmp_path):
     (tmp_path / "s.json").write_text('{"tier3": {"T1": [{"text": "hi"}]}}')
     config = ProjectConfig(root=tmp_path, tier3=TierConfig(provider="scripted", script="s.json"))
     assert isinstance(create_model(config.tier3, config, ticket_id="T1"), ScriptedModel)
-    with pytest.raises(ProviderError, match=r"\[tier4\] needs `script"):
+    with pytest.raises(ConfigError, match=r"\[tier4\] provider \"scripted\" needs `script"):
         create_model(TierConfig(provider="scripted"), config, tier_name="tier4")
+    with pytest.raises(ConfigError, match=r"no Tier 3 provider configured: pass --provider P"):
+        create_model(TierConfig(), config)
     config.credentials_file = "nowhere.toml"
     with pytest.raises(MissingKeyError, match="ANTHROPIC_API_KEY"):
         from conductor.config import Credentials

@@ -1,46 +1,34 @@
-"""`conductor track ...` and `conductor ticket ...`: plan and edit tracks from the terminal."""
+"""`conductor track ...` and `conductor ticket ...`: plan and edit tracks from the terminal, through the one
+ticket service (`conductor.tickets`) the window uses too."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from conductor.config import ProjectConfig, load_project_config
+from conductor.config import load_project_config
 from conductor.errors import ConductorError
-from conductor.models import Ticket, TicketStatus, Track
-from conductor.run_cli import register_run, register_undo
-from conductor.store import TrackStore
-from file_cache import PathOutsideRootError, resolve_inside
+from conductor.models import TicketStatus, Track
+from conductor.tickets import TicketChanges, TicketDraft, TicketService
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def project_store(args: argparse.Namespace) -> tuple[ProjectConfig, TrackStore]:
-    config = load_project_config(args.project)
-    return config, TrackStore(config.tracks_path)
-
-
-@contextlib.contextmanager
-def editing(store: TrackStore, track_id: str) -> Iterator[Track]:
-    """Load a track under its lock, hand it out for changes, save it when the block ends without error."""
-    if not store.track_file(track_id).exists():  # (track_file also refuses a malformed id)
-        store.load(track_id)  # raises the clear unknown-track error before any lock file is made
-    with store.locked(track_id):
-        track = store.load(track_id)
-        yield track
-        store.save(track)
+def service(args: argparse.Namespace) -> TicketService:
+    return TicketService(load_project_config(args.project), by="cli")
 
 
 def _track_new(args: argparse.Namespace) -> int:
-    _, store = project_store(args)
-    print(store.create(args.title, args.description or "").id)
+    print(service(args).create_track(args.title, args.description or "").id)
     return 0
 
 
 def _track_list(args: argparse.Namespace) -> int:
-    _, store = project_store(args)
+    store = service(args).store
     ids = store.ids()
     if not ids:
         print(f"no tracks in {store.root}")
@@ -56,8 +44,7 @@ def _track_list(args: argparse.Namespace) -> int:
 
 
 def _track_show(args: argparse.Namespace) -> int:
-    _, store = project_store(args)
-    track = store.load(args.track)
+    track = service(args).store.load(args.track)
     if args.json:
         print(track.model_dump_json(indent=2))
         return 0
@@ -69,7 +56,7 @@ def _track_show(args: argparse.Namespace) -> int:
         print(f"  {ticket.id:<6} {ticket.status:<12} {ticket.title}  ({ticket.target_file}){after}")
         if ticket.status == TicketStatus.BLOCKED:
             why = ticket.block_reason or f"dependency {', '.join(ticket.blocked_by)} is blocked"
-            print(f"         blocked: {why}")
+            print("         blocked: " + why.replace("\n", "\n                  "))
     return 0
 
 
@@ -101,80 +88,43 @@ def _node(ticket_id: str) -> str:
 
 
 def _track_graph(args: argparse.Namespace) -> int:
-    _, store = project_store(args)
-    sys.stdout.write(mermaid(store.load(args.track)))
+    sys.stdout.write(mermaid(service(args).store.load(args.track)))
     return 0
 
 
-def check_target(config: ProjectConfig, target: str, allow_new: bool) -> str:
-    try:
-        resolved = resolve_inside(config.root, target)
-    except PathOutsideRootError as error:
-        raise ConductorError(str(error)) from None
-    if resolved.is_dir():
-        raise ConductorError(f"{target}: is a folder; a ticket targets one file")
-    if not resolved.exists() and not allow_new:
-        raise ConductorError(f"{target}: no such file in {config.root} (pass --new-file if the ticket creates it)")
-    return resolved.relative_to(config.root).as_posix()
+def _ledger(args: argparse.Namespace) -> int:
+    if args.tail < 1:
+        raise ConductorError(f"--tail takes a number of events from 1 up, not {args.tail}")
+    store = service(args).store
+    store.load(args.track)
+    for event in store.ledger(args.track).read()[-args.tail:]:
+        print(json.dumps(event, ensure_ascii=False))
+    return 0
 
 
 def _ticket_add(args: argparse.Namespace) -> int:
-    config, store = project_store(args)
-    target = check_target(config, args.target, args.new_file)
-    if not args.prompt.strip():
-        raise ConductorError("a ticket needs a prompt")
-    with editing(store, args.track) as track:
-        ticket_id = track.next_ticket_id()
-        ticket = Ticket(id=ticket_id, title=args.title or args.prompt.strip().splitlines()[0][:60],
-                        target_file=target, prompt=args.prompt, worker_archetype=args.archetype,
-                        dependencies=list(dict.fromkeys(args.depends_on or [])))
-        track.add_ticket(ticket)
-    store.ledger(args.track).append("ticket_added", ticket=ticket_id, target=target, status=ticket.status)
-    print(ticket_id)
+    draft = TicketDraft(prompt=args.prompt, target=args.target, title=args.title or "",
+                        dependencies=args.depends_on or [], archetype=args.archetype, new_file=args.new_file)
+    print(service(args).add_ticket(args.track, draft).id)
     return 0
 
 
 def _ticket_edit(args: argparse.Namespace) -> int:
-    config, store = project_store(args)
-    with editing(store, args.track) as track:
-        ticket = track.ticket(args.ticket)
-        changes = {}
-        if args.title is not None:
-            changes["title"] = args.title
-        if args.prompt is not None:
-            changes["prompt"] = args.prompt
-        if args.archetype is not None:
-            changes["worker_archetype"] = args.archetype
-        if args.target is not None:
-            changes["target_file"] = check_target(config, args.target, args.new_file)
-        if changes and ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED):
-            raise ConductorError(f"ticket {ticket.id} is {ticket.status}; stop the run before editing it")
-        for name, value in changes.items():
-            setattr(ticket, name, value)
-        if args.depends_on is not None:
-            track.set_dependencies(ticket.id, [d for d in args.depends_on if d])
-            changes["dependencies"] = ticket.dependencies
-    store.ledger(args.track).append("ticket_edited", ticket=args.ticket, changes=sorted(changes))
+    changes = TicketChanges(title=args.title, prompt=args.prompt, target=args.target, archetype=args.archetype,
+                            dependencies=args.depends_on, new_file=args.new_file)
+    service(args).edit_ticket(args.track, args.ticket, changes)
     return 0
 
 
 def _ticket_block(args: argparse.Namespace) -> int:
-    _, store = project_store(args)
-    with editing(store, args.track) as track:
-        cascaded = track.block(args.ticket, args.reason or "blocked by hand")
-    store.ledger(args.track).append("ticket_blocked", ticket=args.ticket, reason=args.reason, cascaded=cascaded)
+    cascaded = service(args).block(args.track, args.ticket, args.reason or "")
     if cascaded:
         print(f"also blocked: {', '.join(cascaded)}")
     return 0
 
 
 def _ticket_unblock(args: argparse.Namespace, retry: bool = False) -> int:
-    _, store = project_store(args)
-    with editing(store, args.track) as track:
-        restored = track.retry(args.ticket) if retry else track.unblock(args.ticket)
-        status = track.ticket(args.ticket).status
-    event = "ticket_retried" if retry else "ticket_unblocked"
-    store.ledger(args.track).append(event, ticket=args.ticket, reason=args.reason, restored=restored, status=status)
+    status, restored = service(args).unblock(args.track, args.ticket, retry=retry)
     print(f"{args.ticket} is {status}" + (f"; restored: {', '.join(restored)}" if restored else ""))
     return 0
 
@@ -183,19 +133,23 @@ def _ticket_retry(args: argparse.Namespace) -> int:
     return _ticket_unblock(args, retry=True)
 
 
-def _ledger(args: argparse.Namespace) -> int:
-    _, store = project_store(args)
-    store.load(args.track)
-    for event in store.ledger(args.track).read()[-args.tail :]:
-        print(json.dumps(event, ensure_ascii=False))
+def _ticket_complete(args: argparse.Namespace) -> int:
+    unlocked = service(args).complete(args.track, args.ticket, args.summary or "")
+    print(f"{args.ticket} is completed" + (f"; unlocked: {', '.join(unlocked)}" if unlocked else ""))
     return 0
 
 
-def _add_project(parser: argparse.ArgumentParser) -> None:
+def _ticket_undo(args: argparse.Namespace) -> int:
+    for path in service(args).undo(args.track, args.ticket, force=args.force):
+        print(f"restored {path}")
+    return 0
+
+
+def add_project(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=".", type=Path, help="project root (default: current directory)")
 
 
-def register_tracks(commands: argparse._SubParsersAction) -> None:
+def register_tracks(commands: Subparsers) -> None:
     track = commands.add_parser("track", help="create, list and show tracks").add_subparsers(dest="action",
                                                                                            required=True)
     new = track.add_parser("new", help="create a track; prints its id")
@@ -213,13 +167,15 @@ def register_tracks(commands: argparse._SubParsersAction) -> None:
     graph.set_defaults(handler=_track_graph)
     ledger = track.add_parser("ledger", help="the last events of the track's ledger, as JSON lines")
     ledger.add_argument("track")
-    ledger.add_argument("--tail", type=int, default=50)
+    ledger.add_argument("--tail", type=int, default=50, help="how many events (default 50)")
     ledger.set_defaults(handler=_ledger)
     for sub in (new, listing, show, graph, ledger):
-        _add_project(sub)
+        add_project(sub)
 
-    ticket = commands.add_parser("ticket", help="add, edit, block, unblock and retry tickets").add_subparsers(
-        dest="action", required=True)
+
+def register_tickets(commands: Subparsers) -> None:
+    ticket = commands.add_parser("ticket", help="add, edit, block, unblock, retry, complete and undo tickets"
+                                 ).add_subparsers(dest="action", required=True)
     add = ticket.add_parser("add", help="add a ticket to a track; prints its id")
     add.add_argument("track")
     add.add_argument("--target", required=True, help="the one file the worker edits")
@@ -229,16 +185,27 @@ def register_tracks(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--title")
     add.add_argument("--new-file", action="store_true", help="the target file does not exist yet")
     add.set_defaults(handler=_ticket_add)
-    edit = ticket.add_parser("edit", help="change a ticket that is not running")
+    edit = ticket.add_parser("edit", help="change a ticket that is locked, pending or blocked")
     edit.add_argument("track")
     edit.add_argument("ticket")
     edit.add_argument("--title")
     edit.add_argument("--prompt")
     edit.add_argument("--target")
     edit.add_argument("--archetype")
-    edit.add_argument("--new-file", action="store_true")
+    edit.add_argument("--new-file", action="store_true", help="the new target does not exist yet")
     edit.add_argument("--depends-on", action="append", metavar="ID", help="replaces the dependencies; '' for none")
     edit.set_defaults(handler=_ticket_edit)
+    complete = ticket.add_parser("complete", help="mark a ticket done by hand; its dependents unlock")
+    complete.add_argument("track")
+    complete.add_argument("ticket")
+    complete.add_argument("--summary", help="what was done (shown to dependent tickets' workers)")
+    complete.set_defaults(handler=_ticket_complete)
+    undo = ticket.add_parser("undo", help="put back every file a ticket wrote")
+    undo.add_argument("track")
+    undo.add_argument("ticket")
+    undo.add_argument("--force", action="store_true", help="overwrite files changed since the ticket wrote them")
+    undo.set_defaults(handler=_ticket_undo)
+    subs = [add, edit, complete, undo]
     for name, handler, text in (("block", _ticket_block, "block a ticket (and its dependents) with a reason"),
                                 ("unblock", _ticket_unblock, "lift a block; dependents are restored"),
                                 ("retry", _ticket_retry, "send a blocked ticket back to pending")):
@@ -247,16 +214,7 @@ def register_tracks(commands: argparse._SubParsersAction) -> None:
         sub.add_argument("ticket")
         sub.add_argument("--reason")
         sub.set_defaults(handler=handler)
-        _add_project(sub)
-    for sub in (add, edit):
-        _add_project(sub)
-    register_undo(ticket)
+        subs.append(sub)
+    for sub in subs:
+        add_project(sub)
 
-
-def register_gui(commands: argparse._SubParsersAction) -> None:
-    from gui.app import register_gui as register  # the GUI package is imported only for `conductor gui`
-
-    register(commands)
-
-
-REGISTRARS: list = [register_tracks, register_run, register_gui]

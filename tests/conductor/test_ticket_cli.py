@@ -3,13 +3,14 @@ import json
 import pytest
 
 from conductor.cli import main
-from conductor.commands import mermaid
 from conductor.store import TrackStore
+from conductor.ticket_cli import mermaid
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "project.toml").write_text("[archetypes.careful]\ntrust = 'step'\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -42,8 +43,9 @@ def test_plan_a_track_from_the_terminal(project, capsys):
     track = TrackStore(project / "tracks").load(track_id)
     assert (track.ticket("T2").status, track.ticket("T2").title, track.ticket("T1").retries) == ("pending", "view", 1)
     events = [e["event"] for e in TrackStore(project / "tracks").ledger(track_id).read()]
-    assert events == ["track_created", "ticket_added", "ticket_added", "ticket_blocked", "ticket_retried",
+    assert events == ["track_created", "ticket_added", "ticket_added", "ticket_blocked", "ticket_unblocked",
                       "ticket_edited"]
+    assert [e.get("by") for e in TrackStore(project / "tracks").ledger(track_id).read()] == ["cli"] * 6
 
 
 @pytest.mark.parametrize(
@@ -58,6 +60,19 @@ def test_plan_a_track_from_the_terminal(project, capsys):
         (["ticket", "unblock", "{t}", "T1"], "conductor: ticket T1 is pending, not blocked"),
         (["ticket", "block", "{t}", "T9"], "conductor: no ticket 'T9' in track"),
         (["track", "new", "  "], "conductor: a track needs a title"),
+        (["ticket", "add", "{t}", "--target", "a.py", "--prompt", "x", "--archetype", "nonsense"],
+         "conductor: unknown archetype 'nonsense'; known: careful, default"),
+        (["ticket", "add", "{t}", "--target", "credentials.toml", "--new-file", "--prompt", "x"],
+         "conductor: credentials.toml: a secret file"),
+        (["ticket", "add", "{t}", "--target", "tracks/x.py", "--new-file", "--prompt", "x"],
+         "conductor: tracks/x.py: inside tracks/, which the worker may not write"),
+        (["ticket", "add", "{t}", "--target", "sub/.git/config", "--prompt", "x"],
+         "conductor: sub/.git/config: inside a .git folder"),
+        (["ticket", "complete", "{t}", "T9"], "conductor: no ticket 'T9' in track"),
+        (["track", "ledger", "{t}", "--tail", "0"], "conductor: --tail takes a number of events from 1 up, not 0"),
+        (["track", "ledger", "{t}", "--tail", "-1"], "conductor: --tail takes a number of events from 1 up, not -1"),
+        (["ticket", "add", "{t}", "--target"],
+         "conductor ticket add: argument --target: expected one argument (see `conductor ticket add --help`)"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_a_nonzero_exit(project, capsys, argv, message):

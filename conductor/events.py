@@ -1,0 +1,291 @@
+"""What happens to a track, as typed events: one `emit()` writes the ledger line and notifies the front-ends.
+
+Each event is a frozen pydantic model tagged by its `event` field. The ledger (`tracks/<id>/ledger.jsonl`) holds
+one JSON object per event, exactly the model's fields (`time`, `event`, `track`, `ticket`, then the event's
+own), minus the fields named in its `NOT_LEDGERED` (snapshots a front-end needs but the ledger does not), and
+minus the events whose `LEDGERED` is False. Front-ends subscribe with any object that has `notify(event)`.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from conductor.accounting import UsageReport, UsageTotalsData
+from conductor.gate import PendingCall
+from conductor.messages import ToolCall, Usage
+from conductor.models import utc_now
+
+Actor = str
+"""Who did it: `engine`, `cli`, `gui`, `human`, `rule`, or an outside agent's name."""
+
+
+class Event(BaseModel):
+    """Fields every event has."""
+
+    model_config = ConfigDict(frozen=True)
+
+    LEDGERED: ClassVar[bool] = True
+    """False: the event only informs front-ends (snapshots), the ledger does not keep it."""
+    NOT_LEDGERED: ClassVar[frozenset[str]] = frozenset()
+    """Fields left out of the ledger line (large snapshots the ledger has elsewhere)."""
+
+    time: datetime = Field(default_factory=utc_now)
+    event: str
+    """The event's kind (the tag of the union)."""
+    track: str
+    """The track's id."""
+    ticket: str | None = None
+    """The ticket's id, when the event is about one."""
+
+    def ledger_record(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude=set(self.NOT_LEDGERED))
+
+
+# -- track and ticket edits (the ticket service) -----------------------------------------------------------
+class TrackCreated(Event):
+    event: Literal["track_created"] = "track_created"
+    title: str
+    by: Actor = "cli"
+
+
+class TicketAdded(Event):
+    event: Literal["ticket_added"] = "ticket_added"
+    target: str
+    status: str
+    by: Actor = "cli"
+
+
+class TicketEdited(Event):
+    event: Literal["ticket_edited"] = "ticket_edited"
+    changes: list[str]
+    """Names of the fields that changed."""
+    by: Actor = "cli"
+
+
+class TicketUnblocked(Event):
+    event: Literal["ticket_unblocked"] = "ticket_unblocked"
+    status: str
+    restored: list[str]
+    """Dependents no longer blocked through this ticket."""
+    retry: bool = False
+    """Sent back to run again (counts a retry)."""
+    by: Actor = "cli"
+
+
+class TicketUndone(Event):
+    event: Literal["ticket_undone"] = "ticket_undone"
+    paths: list[str]
+    by: Actor = "cli"
+
+
+# -- the engine ------------------------------------------------------------------------------------------
+class RunStarted(Event):
+    NOT_LEDGERED = frozenset({"snapshot"})
+    event: Literal["run_started"] = "run_started"
+    auto: bool
+    snapshot: dict[str, Any]
+    """The track as loaded (for front-ends)."""
+
+
+class TrackSaved(Event):
+    LEDGERED = False
+    event: Literal["track_saved"] = "track_saved"
+    snapshot: dict[str, Any]
+
+
+class TicketReset(Event):
+    event: Literal["ticket_reset"] = "ticket_reset"
+    reason: str
+
+
+class TicketStarted(Event):
+    event: Literal["ticket_started"] = "ticket_started"
+    title: str
+    resumed: bool
+    archetype: str
+
+
+class ContextBuilt(Event):
+    event: Literal["context_built"] = "context_built"
+    related: list[str]
+    """Files shown beside the target."""
+    tokens: int
+    """Estimated tokens of the system prompt and the first message."""
+
+
+class ModelCalled(Event):
+    NOT_LEDGERED = frozenset({"text", "tool_calls"})
+    event: Literal["model_call"] = "model_call"
+    tier: str
+    model: str
+    usage: Usage
+    cost_usd: float | None
+    stop_reason: str = "end_turn"
+    tool_names: list[str] = Field(default_factory=list)
+    text: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+
+
+class UsageUpdated(Event):
+    LEDGERED = False
+    event: Literal["usage"] = "usage"
+    usage: UsageReport
+
+
+class ApprovalRequested(Event):
+    NOT_LEDGERED = frozenset({"pending"})
+    event: Literal["approval_requested"] = "approval_requested"
+    tool: str
+    call_id: str
+    pending_id: str
+    pending: PendingCall
+
+
+class EditRefused(Event):
+    event: Literal["edit_refused"] = "edit_refused"
+    call_id: str
+    pending_id: str
+    error: str
+
+
+class DecisionMade(Event):
+    event: Literal["decision"] = "decision"
+    tool: str
+    call_id: str
+    pending_id: str | None = None
+    """None when a rule approved the call without asking."""
+    action: Literal["approve", "edit", "reject"]
+    by: Actor
+    reason: str = ""
+    edited_arguments: dict[str, Any] | None = None
+
+
+class FileChanged(Event):
+    event: Literal["file_changed"] = "file_changed"
+    path: str
+
+
+class ShellRan(Event):
+    NOT_LEDGERED = frozenset({"report"})
+    event: Literal["shell"] = "shell"
+    command: str
+    exit_code: int
+    seconds: float
+    timed_out: bool
+    output: str | None
+    """Id of the saved full output."""
+    hint: str | None
+    hint_source: str | None
+    report: str
+    """What the worker was told."""
+
+
+class ToolFinished(Event):
+    NOT_LEDGERED = frozenset({"arguments", "content"})
+    event: Literal["tool_result"] = "tool_result"
+    tool: str
+    call_id: str
+    is_error: bool
+    mutating: bool
+    chars: int
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    content: str = ""
+
+
+class TicketCompleted(Event):
+    event: Literal["ticket_completed"] = "ticket_completed"
+    summary: str
+    unlocked: list[str]
+    history: str | None = None
+    """File name of the archived conversation (None when completed by hand)."""
+    steps: int = 0
+    usage: UsageTotalsData | None = None
+    by: Actor = "engine"
+
+
+class TicketBlocked(Event):
+    event: Literal["ticket_blocked"] = "ticket_blocked"
+    reason: str
+    cascaded: list[str]
+    history: str | None = None
+    by: Actor = "engine"
+
+
+class RunPaused(Event):
+    event: Literal["run_paused"] = "run_paused"
+    reason: str
+
+
+class RunFinished(Event):
+    event: Literal["run_finished"] = "run_finished"
+    completed: list[str]
+    blocked: list[str]
+    stopped: bool
+    track_status: str
+    usage: UsageTotalsData | None = None
+
+
+class Tier4Unavailable(Event):
+    event: Literal["tier4_unavailable"] = "tier4_unavailable"
+    error: str
+
+
+class WorkerStateUnreadable(Event):
+    event: Literal["worker_state_unreadable"] = "worker_state_unreadable"
+    error: str
+
+
+AnyEvent = Annotated[
+    TrackCreated | TicketAdded | TicketEdited | TicketUnblocked | TicketUndone | RunStarted | TrackSaved
+    | TicketReset | TicketStarted | ContextBuilt | ModelCalled | UsageUpdated | ApprovalRequested | EditRefused
+    | DecisionMade | FileChanged | ShellRan | ToolFinished | TicketCompleted | TicketBlocked | RunPaused
+    | RunFinished | Tier4Unavailable | WorkerStateUnreadable,
+    Field(discriminator="event"),
+]
+EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+"""Parses a ledger line (or any event's JSON) back into its typed event."""
+
+
+class Subscriber(Protocol):
+    """A front-end (or anything) told of every event. Called on the thread that emits."""
+
+    def notify(self, event: Event) -> None: ...
+
+
+class EventLog:
+    """The one way events leave the engine and the ticket service: the ledger line first, then subscribers."""
+
+    def __init__(self, write: Callable[[dict[str, Any]], object] | None,
+                 subscribers: Iterable[Subscriber] = ()) -> None:
+        self._write = write
+        self.subscribers: list[Subscriber] = list(subscribers)
+
+    def emit(self, event: Event) -> None:
+        if self._write is not None and event.LEDGERED:
+            self._write(event.ledger_record())
+        for subscriber in self.subscribers:
+            subscriber.notify(event)
+
+
+class EventQueue:
+    """The one thread-safe hand-off from the engine thread to a front-end, drained once per frame."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
+
+    def notify(self, event: Event) -> None:
+        self._queue.put(event)
+
+    def drain(self, limit: int = 10_000) -> list[Event]:
+        events: list[Event] = []
+        while len(events) < limit:
+            try:
+                events.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return events

@@ -1,0 +1,175 @@
+"""Which paths the worker (and every front-end acting for it) may read or write: one implementation.
+
+A path is resolved with its symlinks and must stay inside the project root. On top of that:
+- **secret files** (`credentials.toml`, `.env*`, private keys, ... configurable by glob) are never read, searched,
+  listed into a brief or written, nor is any hard link to one of them;
+- **`.git/`** at any depth (nested repositories included) is neither read nor written: its config can hold
+  tokens and its objects are not the worker's business;
+- **the tracks folder** is never written (it holds the ledgers, the tracks and the undo records);
+- only regular files are written (a FIFO or a device would hang the call or write somewhere else).
+
+Names are compared case-insensitively when the project's file system is (macOS, Windows).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conductor.config import ProjectConfig, credential_paths
+from conductor.errors import ConductorError
+from file_cache import PathOutsideRootError, resolve_inside
+
+
+class PathRefusedError(ConductorError, PathOutsideRootError):
+    """A path the rules refuse; the message names the path and the rule."""
+
+
+def _bad_text(text: str) -> str | None:
+    if "\0" in text:
+        return "contains a NUL byte"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (lone surrogate)"
+    return None
+
+
+def check_text(what: str, text: str) -> None:
+    """Refuse NUL bytes and lone surrogates, which no path or command can hold."""
+    problem = _bad_text(text)
+    if problem:
+        raise PathRefusedError(f"{what} {problem}")
+
+
+def case_insensitive(folder: Path) -> bool:
+    """True when the file system under ``folder`` ignores case (checked, not guessed from the platform)."""
+    swapped = folder.with_name(folder.name.swapcase())
+    if swapped == folder:
+        return False
+    try:
+        return swapped.exists() and os.path.samefile(swapped, folder)
+    except OSError:
+        return False
+
+
+@dataclass
+class PathGuard:
+    root: Path
+    """The project root, resolved."""
+    protected: list[Path] = field(default_factory=list)
+    """Folders never written (the tracks folder)."""
+    secret_globs: list[str] = field(default_factory=list)
+    """File-name globs of secret files."""
+    secret_files: list[Path] = field(default_factory=list)
+    """Named secret files (the configured credentials file), wherever they are."""
+    fold_case: bool = False
+
+    @classmethod
+    def for_project(cls, config: ProjectConfig) -> PathGuard:
+        root = config.root.resolve()
+        return cls(root=root, protected=[config.tracks_path], secret_globs=list(config.guard.secret_files),
+                   secret_files=[p.expanduser().resolve() for p in credential_paths(config)],
+                   fold_case=case_insensitive(root))
+
+    def _fold(self, text: str) -> str:
+        return text.casefold() if self.fold_case else text
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix() or "."
+
+    # -- the rules ------------------------------------------------------------------------------------------
+    def resolve(self, path: str) -> Path:
+        """``path`` resolved inside the root, or PathRefusedError."""
+        check_text(f"path {path!r}", path)
+        try:
+            return resolve_inside(self.root, path)
+        except PathOutsideRootError as error:
+            raise PathRefusedError(str(error)) from None
+        except (OSError, ValueError) as error:  # a name too long, a symlink loop
+            raise PathRefusedError(f"{path}: {error}") from None
+
+    def refusal(self, resolved: Path, write: bool = False) -> str | None:
+        """Why ``resolved`` (inside the root) may not be read (or written), or None."""
+        parts = [self._fold(part) for part in resolved.relative_to(self.root).parts]
+        if self._fold(".git") in parts:
+            return "inside a .git folder, which the worker may not open"
+        if self.is_secret(resolved):
+            return "a secret file (credentials, keys, .env); the worker may not open it"
+        if write:
+            for folder in self.protected:
+                if self._fold(str(resolved)) == self._fold(str(folder)) or self._is_under(resolved, folder):
+                    return f"inside {self.relative(folder) if folder.is_relative_to(self.root) else folder}/, " \
+                           "which the worker may not write"
+            try:
+                mode = resolved.stat().st_mode
+            except FileNotFoundError:
+                return None
+            except OSError as error:
+                return str(error)
+            if not stat.S_ISREG(mode):
+                return "a folder" if stat.S_ISDIR(mode) else "not a regular file (FIFO, device or socket)"
+        return None
+
+    def _is_under(self, path: Path, folder: Path) -> bool:
+        folded, base = self._fold(path.as_posix()), self._fold(folder.as_posix()).rstrip("/") + "/"
+        return folded.startswith(base)
+
+    def _secret_name(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(self._fold(name), self._fold(glob)) for glob in self.secret_globs)
+
+    def is_secret(self, resolved: Path) -> bool:
+        if self._secret_name(resolved.name):
+            return True
+        if any(self._fold(str(resolved)) == self._fold(str(secret)) for secret in self.secret_files):
+            return True
+        return self._links_to_secret(resolved)
+
+    def _links_to_secret(self, resolved: Path) -> bool:
+        """A hard link to a secret file has an innocent name: compare its inode with the named secrets and with
+        the secret-named files at the project root (only for files with more than one link, which are rare)."""
+        try:
+            info = resolved.stat()
+        except OSError:
+            return False
+        if info.st_nlink < 2 or not stat.S_ISREG(info.st_mode):
+            return False
+        candidates = list(self.secret_files)
+        try:
+            candidates += [entry for entry in self.root.iterdir() if self._secret_name(entry.name)]
+        except OSError:
+            pass
+        for candidate in candidates:
+            try:
+                other = candidate.stat()
+            except OSError:
+                continue
+            if (other.st_ino, other.st_dev) == (info.st_ino, info.st_dev):
+                return True
+        return False
+
+    def readable(self, path: str) -> Path:
+        resolved = self.resolve(path)
+        problem = self.refusal(resolved)
+        if problem:
+            raise PathRefusedError(f"{path}: {problem}")
+        return resolved
+
+    def writable(self, path: str) -> Path:
+        resolved = self.resolve(path)
+        problem = self.refusal(resolved, write=True)
+        if problem:
+            raise PathRefusedError(f"{path}: {problem}")
+        return resolved
+
+    def allows(self, resolved: Path) -> bool:
+        """For walks (search, listings): may this already-resolved path be shown to the worker?"""
+        try:
+            inside = resolved.resolve()
+            inside.relative_to(self.root)
+        except (OSError, ValueError):
+            return False
+        return self.refusal(inside) is None

@@ -1,0 +1,211 @@
+"""The one place where tracks and tickets are edited by a person: validation, the track lock, the ledger.
+
+Every front-end (the terminal, the window, next an MCP server) calls these methods, so the rules are the same
+everywhere: a ticket that is running or completed cannot be edited, a target that does not exist needs
+`new_file`, a target must be inside the project and outside the tracks folder, `.git/` and secret files, an
+archetype must be one the project defines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from conductor.config import ProjectConfig
+from conductor.errors import ConductorError
+from conductor.events import (
+    Actor,
+    Event,
+    EventLog,
+    Subscriber,
+    TicketAdded,
+    TicketBlocked,
+    TicketCompleted,
+    TicketEdited,
+    TicketUnblocked,
+    TicketUndone,
+    TrackCreated,
+)
+from conductor.guards import PathGuard
+from conductor.models import Ticket, TicketStatus, Track
+from conductor.store import TrackStore
+
+
+class TicketDraft(BaseModel):
+    """A new ticket as a person writes it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    """What the worker is asked to do (must not be empty)."""
+    target: str
+    """The one file the worker edits, relative to the project root."""
+    title: str = ""
+    """Defaults to the prompt's first line."""
+    dependencies: list[str] = Field(default_factory=list)
+    archetype: str = "default"
+    new_file: bool = False
+    """The target does not exist yet (the ticket creates it)."""
+
+
+class TicketChanges(BaseModel):
+    """An edit of a ticket: None leaves a field as it is."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str | None = None
+    prompt: str | None = None
+    target: str | None = None
+    archetype: str | None = None
+    dependencies: list[str] | None = None
+    """Replaces the dependencies ([] for none)."""
+    new_file: bool = False
+    """The new target does not exist yet."""
+
+
+EDITABLE = (TicketStatus.LOCKED, TicketStatus.PENDING, TicketStatus.BLOCKED)
+
+
+class TicketService:
+    """Track and ticket edits for one project, made by ``by`` (`cli`, `gui`, ...)."""
+
+    def __init__(self, config: ProjectConfig, store: TrackStore | None = None, by: Actor = "cli",
+                 subscribers: tuple[Subscriber, ...] = ()) -> None:
+        self.config = config
+        self.store = store or TrackStore(config.tracks_path)
+        self.by = by
+        self.subscribers = subscribers
+        self.guard = PathGuard.for_project(config)
+
+    def emit(self, event: Event) -> None:
+        EventLog(self.store.ledger(event.track).append_record, self.subscribers).emit(event)
+
+    @contextlib.contextmanager
+    def editing(self, track_id: str) -> Iterator[Track]:
+        """Load a track under its lock, hand it out for changes, save it when the block ends without error."""
+        self.store.load(track_id)  # the clear unknown-track error before any lock file is made
+        with self.store.locked(track_id):
+            track = self.store.load(track_id)
+            yield track
+            self.store.save(track)
+
+    # -- checks -------------------------------------------------------------------------------------------
+    def check_target(self, target: str, new_file: bool) -> str:
+        """The target as a project-relative path, or ConductorError saying why it cannot be one."""
+        if not target.strip():
+            raise ConductorError("a ticket needs a target file")
+        path = self.guard.writable(target.strip())
+        if path.is_dir():
+            raise ConductorError(f"{target}: is a folder; a ticket targets one file")
+        if not path.exists() and not new_file:
+            raise ConductorError(f"{target}: no such file in {self.config.root} (pass --new-file, or tick "
+                                 "'new file', if the ticket creates it)")
+        return path.relative_to(self.config.root).as_posix()
+
+    def check_archetype(self, name: str) -> str:
+        name = name.strip() or "default"
+        known = sorted({"default", *self.config.archetypes})
+        if name not in known:
+            raise ConductorError(f"unknown archetype {name!r}; known: {', '.join(known)} (define more under "
+                                 "[archetypes.NAME] in project.toml)")
+        return name
+
+    # -- tracks -------------------------------------------------------------------------------------------
+    def create_track(self, title: str, description: str = "") -> Track:
+        track = self.store.create(title, description)
+        self.emit(TrackCreated(track=track.id, title=track.title, by=self.by))
+        return track
+
+    # -- tickets ------------------------------------------------------------------------------------------
+    def add_ticket(self, track_id: str, draft: TicketDraft) -> Ticket:
+        prompt = draft.prompt.strip()
+        if not prompt:
+            raise ConductorError("a ticket needs a prompt")
+        target = self.check_target(draft.target, draft.new_file)
+        archetype = self.check_archetype(draft.archetype)
+        with self.editing(track_id) as track:
+            ticket = Ticket(id=track.next_ticket_id(), title=draft.title.strip() or prompt.splitlines()[0][:60],
+                            target_file=target, prompt=draft.prompt, worker_archetype=archetype,
+                            dependencies=list(dict.fromkeys(d for d in draft.dependencies if d)))
+            track.add_ticket(ticket)
+        self.emit(TicketAdded(track=track_id, ticket=ticket.id, target=target, status=ticket.status, by=self.by))
+        return ticket
+
+    def edit_ticket(self, track_id: str, ticket_id: str, changes: TicketChanges) -> Ticket:
+        with self.editing(track_id) as track:
+            ticket = track.ticket(ticket_id)
+            if ticket.status not in EDITABLE:
+                raise ConductorError(f"ticket {ticket_id} is {ticket.status}; only locked, pending or blocked "
+                                     "tickets can be edited")
+            values: dict[str, object] = {}
+            if changes.title is not None and changes.title.strip():
+                values["title"] = changes.title.strip()
+            if changes.prompt is not None:
+                if not changes.prompt.strip():
+                    raise ConductorError("a ticket needs a prompt")
+                values["prompt"] = changes.prompt
+            if changes.target is not None:
+                target = self.check_target(changes.target, new_file=True)
+                if target != ticket.target_file:  # a new target must exist unless the ticket creates it
+                    target = self.check_target(changes.target, changes.new_file)
+                values["target_file"] = target
+            if changes.archetype is not None:
+                values["worker_archetype"] = self.check_archetype(changes.archetype)
+            changed = [name for name, value in values.items() if getattr(ticket, name) != value]
+            for name, value in values.items():
+                setattr(ticket, name, value)
+            if changes.dependencies is not None:
+                wanted = list(dict.fromkeys(d for d in changes.dependencies if d))
+                if wanted != ticket.dependencies:
+                    track.set_dependencies(ticket_id, wanted)
+                    changed.append("dependencies")
+        self.emit(TicketEdited(track=track_id, ticket=ticket_id, changes=changed, by=self.by))
+        return ticket
+
+    def block(self, track_id: str, ticket_id: str, reason: str) -> list[str]:
+        """Block a ticket with a reason; returns the dependents blocked with it."""
+        reason = reason.strip() or f"blocked by hand ({self.by})"
+        with self.editing(track_id) as track:
+            cascaded = track.block(ticket_id, reason)
+        self.emit(TicketBlocked(track=track_id, ticket=ticket_id, reason=reason, cascaded=cascaded, by=self.by))
+        return cascaded
+
+    def unblock(self, track_id: str, ticket_id: str, retry: bool = False) -> tuple[TicketStatus, list[str]]:
+        """Lift a block (``retry``: and count a retry); returns the new status and the dependents restored."""
+        with self.editing(track_id) as track:
+            restored = track.retry(ticket_id) if retry else track.unblock(ticket_id)
+            status = track.ticket(ticket_id).status
+        self.emit(TicketUnblocked(track=track_id, ticket=ticket_id, status=status, restored=restored, retry=retry,
+                                  by=self.by))
+        return status, restored
+
+    def complete(self, track_id: str, ticket_id: str, summary: str = "") -> list[str]:
+        """Mark a ticket done by hand (no model involved); returns the dependents it unlocked."""
+        summary = summary.strip() or f"marked done by hand ({self.by})"
+        with self.editing(track_id) as track:
+            ticket = track.ticket(ticket_id)
+            if ticket.status in (TicketStatus.COMPLETED, TicketStatus.LOCKED, TicketStatus.IN_PROGRESS):
+                raise ConductorError(f"ticket {ticket_id} is {ticket.status}; only a pending, paused or blocked "
+                                     "ticket can be marked done")
+            if ticket.status == TicketStatus.BLOCKED:
+                if ticket.blocked_by:
+                    raise ConductorError(f"ticket {ticket_id} waits on blocked {', '.join(ticket.blocked_by)}; "
+                                         "finish or unblock that first")
+                track.unblock(ticket_id)
+                if track.ticket(ticket_id).status == TicketStatus.LOCKED:
+                    raise ConductorError(f"ticket {ticket_id}'s dependencies are not completed")
+            unlocked = track.mark_complete(ticket_id, summary)
+        self.store.worker_state_path(track_id, ticket_id).unlink(missing_ok=True)
+        self.store.pending_path(track_id).unlink(missing_ok=True)
+        self.emit(TicketCompleted(track=track_id, ticket=ticket_id, summary=summary, unlocked=unlocked, by=self.by))
+        return unlocked
+
+    def undo(self, track_id: str, ticket_id: str, force: bool = False) -> list[str]:
+        """Put back every file the ticket wrote; returns the paths restored."""
+        self.store.load(track_id).ticket(ticket_id)
+        with self.store.locked(track_id):
+            restored = self.store.undo_ticket(track_id, ticket_id, self.config.root, force=force)
+        self.emit(TicketUndone(track=track_id, ticket=ticket_id, paths=restored, by=self.by))
+        return restored

@@ -1,0 +1,52 @@
+"""`conductor view KIND PATH`: a memory view of a file, as a worker would see it, with its token estimate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from conductor.config import load_project_config
+from conductor.errors import ConductorError
+from conductor.guards import PathGuard
+from file_cache import ASTParser, FileCache, estimate_tokens
+
+
+def _view(args: argparse.Namespace) -> int:
+    config = load_project_config(args.project)
+    guard = PathGuard.for_project(config)
+    target = guard.readable(args.path)  # relative paths are read from the project root, like every command's
+    if not target.is_file():
+        where = target.parent if target.parent.is_dir() else config.root
+        raise ConductorError(f"{args.path}: no such file in {where}")
+    cache = FileCache(config.root)
+    if args.symbol is None:
+        view = cache.view(target, args.kind)
+        text, tokens = view.text, view.tokens
+    else:
+        definition = cache.definition(target, args.symbol).text
+        parser = ASTParser()
+        if args.kind == "raw":
+            text = definition
+        elif args.kind == "outline":
+            text = cache.view(target, "outline").text
+            text = "".join(line + "\n" for line in text.splitlines() if args.symbol in line)
+        else:
+            source = textwrap.dedent(definition)
+            text = parser.get_skeleton_view(source) if args.kind == "skeleton" else parser.get_curated_view(source)
+        tokens = estimate_tokens(text)
+    sys.stdout.write(text)
+    if text and not text.endswith("\n"):
+        sys.stdout.write("\n")
+    print(f"# {tokens} tokens (estimate)")
+    return 0
+
+
+def register_view(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    view = commands.add_parser("view", help="print a memory view of a file and its token count")
+    view.add_argument("kind", choices=["skeleton", "curated", "outline", "raw"])
+    view.add_argument("path", help="relative to the project root")
+    view.add_argument("--symbol", help="only this symbol (`Class.method` works)")
+    view.add_argument("--project", default=".", type=Path, help="project root (default: current directory)")
+    view.set_defaults(handler=_view)

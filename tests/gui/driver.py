@@ -1,0 +1,154 @@
+"""Runs the real Conductor window with an automation hook: `python -m tests.gui.driver --project DIR ...`.
+
+The window, controller and render loop are the production ones (`gui.views.app.run_app`); this module only adds
+what tests and benchmarks need through the one seam, `FrameHook`: a status file with button centres and the
+pending call, screenshots of the main states, frame times, and exit conditions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dearpygui.dearpygui as dpg
+
+from conductor.files import atomic_write
+from gui.controller import Controller
+from gui.views.app import ConductorWindow, run_app
+
+
+@dataclass
+class Recorder:
+    """A FrameHook for tests and benchmarks."""
+
+    status_file: Path | None = None
+    screenshot_dir: Path | None = None
+    exit_when_finished: bool = False
+    max_frames: int | None = None
+    frame_log: Path | None = None
+    scroll_view: bool = False
+    frame: int = 0
+    times: list[float] = field(default_factory=list)
+    shots: set[str] = field(default_factory=set)
+    due: dict[str, int] = field(default_factory=dict)
+    finished_at: int | None = None
+    requests: Path | None = None
+    """A file the test writes JSON commands to (e.g. set the approval box's text), read once per frame."""
+
+    def after_frame(self, window: ConductorWindow, seconds: float) -> bool:
+        self.frame += 1
+        state = window.controller.state
+        if self.frame_log is not None:
+            self.times.append(seconds * 1000)
+        if self.scroll_view:
+            table = window.tags.view_table
+            position = dpg.get_y_scroll(table) + 37
+            dpg.set_y_scroll(table, 0 if position > dpg.get_y_scroll_max(table) else position)
+        if self.requests is not None and self.requests.exists():
+            self._serve(window)
+        if self.screenshot_dir is not None:
+            if state.approval.pending is not None:
+                self._schedule("pending")
+            if state.engine == "finished":
+                self._schedule("finished")
+            self._take_due()
+        if self.status_file is not None and self.frame % 5 == 0:
+            self._write_status(window)
+        if state.engine == "finished" and self.finished_at is None:
+            self.finished_at = self.frame
+        if self.exit_when_finished and self.finished_at is not None and self.frame > self.finished_at + 30:
+            return True
+        return self.max_frames is not None and self.frame >= self.max_frames
+
+    def _serve(self, window: ConductorWindow) -> None:
+        """Commands from the test: type into a widget (as a person would; the widget's callback runs) or save a
+        screenshot by name."""
+        assert self.requests is not None
+        for line in self.requests.read_text().splitlines():
+            request = json.loads(line)
+            if request["do"] == "type":
+                dpg.set_value(request["tag"], request["value"])
+                callback = dpg.get_item_callback(request["tag"])
+                if callback is not None:
+                    callback(request["tag"], request["value"])
+            elif request["do"] == "screenshot":
+                self._schedule(request["name"])
+        self.requests.unlink()
+
+    def _schedule(self, name: str) -> None:
+        if name not in self.shots and name not in self.due:
+            self.due[name] = self.frame + 10  # let the layout settle first
+
+    def _take_due(self) -> None:
+        assert self.screenshot_dir is not None
+        for name, frame in list(self.due.items()):
+            if self.frame >= frame:
+                dpg.output_frame_buffer(file=str(self.screenshot_dir / f"{name}.png"))
+                self.shots.add(name)
+                del self.due[name]
+
+    def _write_status(self, window: ConductorWindow) -> None:
+        assert self.status_file is not None
+        state = window.controller.state
+        pending = state.approval.pending
+        tags = window.tags
+        status = {
+            "frame": self.frame, "pid": os.getpid(), "engine": state.engine, "message": state.message,
+            "pending": pending.model_dump(mode="json") if pending else None,
+            "approval_text": state.approval.text, "approval_error": state.approval.error,
+            "tickets": {t.id: str(t.status) for t in state.track.tickets} if state.track else {},
+            "buttons": {name: window.centre(tag) for name, tag in (
+                ("approve", tags.approve_button), ("reject", tags.reject_button), ("run", tags.run_button))},
+            "enabled": {name: dpg.get_item_configuration(tag)["enabled"] for name, tag in (
+                ("approve", tags.approve_button), ("reject", tags.reject_button))},
+            "screenshots": sorted(self.shots),
+        }
+        atomic_write(self.status_file, json.dumps(status))
+
+    def close(self, window: ConductorWindow) -> None:
+        if self.frame_log is not None:
+            self.frame_log.write_text("".join(f"{t:.4f}\n" for t in self.times))
+        if self.status_file is not None:
+            self._write_status(window)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    options.add_argument("--project", type=Path, required=True)
+    options.add_argument("--run", action="store_true")
+    options.add_argument("--auto", action="store_true")
+    options.add_argument("--open")
+    options.add_argument("--view", choices=["skeleton", "curated", "raw"])
+    options.add_argument("--layout", type=Path, help="layout file (default: none)")
+    options.add_argument("--status-file", type=Path)
+    options.add_argument("--screenshot-dir", type=Path)
+    options.add_argument("--requests", type=Path)
+    options.add_argument("--exit-when-finished", action="store_true")
+    options.add_argument("--max-frames", type=int)
+    options.add_argument("--frame-log", type=Path)
+    options.add_argument("--no-vsync", action="store_true")
+    options.add_argument("--scroll-view", action="store_true")
+    args = options.parse_args(argv)
+    if args.screenshot_dir is not None:
+        args.screenshot_dir.mkdir(parents=True, exist_ok=True)
+    controller = Controller(args.project)
+    if args.auto:
+        controller.set_mode("auto")
+    if args.view:
+        controller.state.files.kind = args.view
+    if args.open:
+        controller.select_file(args.open)
+    if args.run:
+        controller.run()
+    recorder = Recorder(status_file=args.status_file, screenshot_dir=args.screenshot_dir,
+                        exit_when_finished=args.exit_when_finished, max_frames=args.max_frames,
+                        frame_log=args.frame_log, scroll_view=args.scroll_view, requests=args.requests)
+    return run_app(controller, args.layout, hook=recorder, vsync=not args.no_vsync)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
