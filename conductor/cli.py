@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from conductor.errors import ConductorError
 from conductor.run_cli import register_run
@@ -22,7 +22,7 @@ from file_cache import ViewError
 from file_cache.parser import SymbolNotFoundError
 
 COMMAND_GROUP = "conductor.commands"
-Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
 CORE: list[Registrar] = [register_view, register_tracks, register_tickets, register_run]
 
 

@@ -44,7 +44,8 @@ from conductor.models import Ticket, TicketStatus, Track
 from conductor.protocols import ApprovalGate, Model
 from conductor.providers import ProviderError, RateLimiter, check_tier, create_model
 from conductor.shell import run_command
-from conductor.store import TrackStore, atomic_write
+from conductor.files import atomic_write
+from conductor.store import TrackStore
 from conductor.tier4 import Tier4Summariser
 from conductor.tools import (
     MUTATING_TOOLS,

@@ -103,7 +103,7 @@ class QueueGate:
     """
 
     def __init__(self) -> None:
-        self._decisions: queue.Queue = queue.Queue()
+        self._decisions: queue.Queue[tuple[str, Decision] | object] = queue.Queue()
         self.pending: PendingCall | None = None
         self.asks = 0
         """How many times a decision was asked for (a refused edit asks again for the same call)."""
@@ -116,8 +116,9 @@ class QueueGate:
                 item = self._decisions.get()
                 if item is _STOP:
                     raise EngineStopped("stopped while a call awaited approval")
+                assert isinstance(item, tuple)
                 pending_id, decision = item
-                if pending_id == pending.id:
+                if pending_id == pending.id and isinstance(decision, Decision):
                     return decision
         finally:
             self.pending = None

@@ -115,7 +115,8 @@ def run_command(command: str, cwd: Path, timeout: float, max_output_bytes: int =
 
 
 def _drain(stream: IO[bytes], buffer: _CappedBuffer) -> None:
-    for chunk in iter(lambda: stream.read1(65536), b""):
+    read = getattr(stream, "read1", stream.read)  # read1: whatever is there, without waiting for a full buffer
+    for chunk in iter(lambda: read(65536), b""):
         buffer.feed(chunk)
     stream.close()
 

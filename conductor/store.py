@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from conductor.errors import ConductorError
 from conductor.files import TextFile, atomic_write, read_text_file, write_text_file
@@ -258,7 +259,7 @@ def _text_of(record: dict[str, Any] | str | None) -> str | None:
     return file.text if file is not None else None
 
 
-def _describe(problem: dict[str, Any], data: Any) -> str:
+def _describe(problem: ErrorDetails, data: Any) -> str:
     """`tickets[2] (T3).status: Input should be ...` from a pydantic error."""
     location = problem.get("loc", ())
     parts, node = [], data

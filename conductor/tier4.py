@@ -189,7 +189,7 @@ class Tier4Summariser:
         parts = [f"Command: {result.command}", f"Exit code: {result.exit_code}" + (" (timed out)" if result.timed_out
                                                                                      else ""),
                  f"Output (last lines):\n{tail}"]
-        if digest.snippet:
+        if digest.snippet and digest.frame:
             parts.append(f"Project code at the failing frame ({digest.frame.path}):\n{digest.snippet}")
         try:
             turn = self.model.complete(TIER4_SYSTEM, [Message(role="user", text="\n\n".join(parts))], [],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from file_cache.parser import ASTParser, ParsedSource, decode_source
+from file_cache.parser import ASTParser, ParsedSource, Symbol, decode_source
 from file_cache.tokens import estimate_tokens
 
 ViewKind = Literal["skeleton", "curated", "raw", "outline"]
@@ -119,12 +119,12 @@ class FileCache:
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
         entry = self._entry(data)
         with self._lock:
-            text = entry.views.get(kind)
-        if text is None:
-            text = self._render(entry.parsed, kind)
+            cached = entry.views.get(kind)
+        if cached is None:
+            cached = self._render(entry.parsed, kind)
             with self._lock:
-                entry.views[kind] = text
-        return View(rel, kind, text, estimate_tokens(text))
+                entry.views[kind] = cached
+        return View(rel, kind, cached, estimate_tokens(cached))
 
     def _render(self, parsed: ParsedSource, kind: ViewKind) -> str:
         if kind == "skeleton":
@@ -143,7 +143,7 @@ class FileCache:
         text = self._parser.get_slice(self.parsed(resolved), start_line, end_line)
         return View(self.relative(resolved), f"lines:{start_line}-{end_line}", text, estimate_tokens(text))
 
-    def outline(self, path: str | os.PathLike[str]):
+    def outline(self, path: str | os.PathLike[str]) -> list[Symbol]:
         return self._parser.get_outline(self.parsed(path))
 
     def directory_map(self, path: str | os.PathLike[str] = ".", max_entries: int = 2000,
@@ -151,7 +151,7 @@ class FileCache:
         return directory_map(self.resolve(path), self.root, max_entries, include)
 
 
-def render_outline(symbols) -> str:
+def render_outline(symbols: list[Symbol]) -> str:
     lines = []
     for symbol in symbols:
         depth = symbol.name.count(".")

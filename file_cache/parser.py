@@ -14,6 +14,7 @@ import io
 import itertools
 import re
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -202,13 +203,13 @@ class ASTParser:
         found: list[tuple[int, str]] = []
         for match in matches("imports", parsed.tree.root_node):
             if "module" in match:
-                found.extend((0, node.text.decode("utf-8", "replace")) for node in match["module"])
+                found.extend((0, _text(node)) for node in match["module"])
                 continue
-            relative = match["relative"][0].text.decode("utf-8", "replace")
+            relative = _text(match["relative"][0])
             level, base = len(relative) - len(relative.lstrip(".")), relative.lstrip(".")
             found.append((level, base))
             for node in match.get("relative_name", []):
-                name = node.text.decode("utf-8", "replace")
+                name = _text(node)
                 found.append((level, f"{base}.{name}" if base else name))
         return list(dict.fromkeys(found))
 
@@ -233,7 +234,10 @@ class ASTParser:
         return "\n".join(lines[start - 1 : end]) + ("\n" if end >= start else "")
 
 
-def reachable_definitions(statements: list[ast.stmt]):
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def reachable_definitions(statements: list[ast.stmt]) -> Iterator[Definition]:
     """Every def/class `ast` node reachable without entering a function body, outermost first."""
     for node in statements:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -293,9 +297,13 @@ def blank_function_bodies(text: str) -> str | None:
     return "\n".join(lines)
 
 
+def _text(node: ts.Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
 def _name(node: ts.Node) -> str:
     name = node.child_by_field_name("name")
-    return name.text.decode("utf-8", errors="replace") if name is not None else "?"
+    return _text(name) if name is not None else "?"
 
 
 def _enclosing_definitions(node: ts.Node) -> list[ts.Node]:
@@ -503,7 +511,7 @@ class _ViewBuilder:
             return False
         if node.type == "decorated_definition":
             for decorator in node.named_children:
-                if decorator.type == "decorator" and _CORE_LOGIC.match(decorator.text.decode("utf-8", "replace")):
+                if decorator.type == "decorator" and _CORE_LOGIC.match(_text(decorator)):
                     return True
         hot = self.parsed.hot_positions
         index = bisect.bisect_left(hot, node.start_byte)

@@ -24,6 +24,7 @@ from conductor.store import TrackStore
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
 from conductor.tools import ToolArgumentError, parse_edited_json
 from file_cache import FileCache, ViewError, directory_map
+from file_cache.cache import ViewKind
 from gui.state import TrackRow, ViewState
 
 
@@ -276,7 +277,7 @@ class Controller:
         self.state.files.tokens = {}
         self.load_file_view()
 
-    def set_view_kind(self, kind: str) -> None:
+    def set_view_kind(self, kind: ViewKind) -> None:
         self.state.files.kind = kind
         self.load_file_view()
 

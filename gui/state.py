@@ -32,6 +32,7 @@ from conductor.events import (
 from conductor.gate import PendingCall
 from conductor.models import Ticket, Track
 from conductor.text import clip
+from file_cache.cache import ViewKind
 
 PANELS = ("tracks", "tickets", "detail", "approval", "files", "view", "hints", "usage", "settings", "status")
 STATUS_COLORS: dict[str, tuple[int, int, int]] = {
@@ -113,7 +114,7 @@ class ApprovalState:
 class FileViewState:
     files: list[str] = field(default_factory=list)
     selected: str | None = None
-    kind: str = "skeleton"
+    kind: ViewKind = "skeleton"
     text: str = ""
     tokens: dict[str, int] = field(default_factory=dict)
     """Token estimate of each view of the selected file."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from conductor.config import (
     PROVIDER_NAMES,
@@ -33,7 +34,7 @@ HOW_TO_CHOOSE = ("pass --provider P (and --model M), set [{tier}] provider in pr
                  "CONDUCTOR_{upper}_PROVIDER; providers: " + ", ".join(PROVIDER_NAMES))
 
 
-def provider_class(name: str) -> type:
+def provider_class(name: str) -> Callable[..., Model]:
     if name not in PROVIDERS:
         raise ProviderError(name, f"unknown provider; choose one of {', '.join(PROVIDERS)}")
     module_name, class_name = PROVIDERS[name]
@@ -41,7 +42,8 @@ def provider_class(name: str) -> type:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise ProviderError(name, f"cannot import its SDK ({error}); pip install {PACKAGES.get(name, name)}") from None
-    return getattr(module, class_name)
+    cls: Callable[..., Model] = getattr(module, class_name)
+    return cls
 
 
 def check_tier(tier: TierConfig, config: ProjectConfig, tier_name: str, credentials: Credentials | None = None

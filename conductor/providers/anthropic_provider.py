@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import anthropic
 
@@ -57,8 +57,8 @@ class AnthropicModel:
             response = self._client.messages.create(
                 model=self.model,
                 max_tokens=max_output_tokens,
-                system=system_blocks,
-                messages=wire,
+                system=cast("list[anthropic.types.TextBlockParam]", system_blocks),
+                messages=cast("list[anthropic.types.MessageParam]", wire),
                 tools=[{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools],
             )
         except anthropic.APITimeoutError as error:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from conductor.errors import ConductorError
 
@@ -97,7 +98,7 @@ def _install_record_factory() -> None:
     # A factory sees every record of every logger (the SDKs' and httpx's included) before any handler does.
     previous = logging.getLogRecordFactory()
 
-    def factory(*args, **kwargs) -> logging.LogRecord:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         if _SECRETS:
             message = record.getMessage()

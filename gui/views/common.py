@@ -36,7 +36,7 @@ def fill_lines(table: str | int, lines: list[str], colors: dict[str, tuple[int, 
 
 
 def line_table(tag: str, height: int = -1) -> int:
-    table = dpg.add_table(tag=tag, header_row=False, clipper=True, scrollY=True, scrollX=True, height=height,
+    table: int = dpg.add_table(tag=tag, header_row=False, clipper=True, scrollY=True, scrollX=True, height=height,
                           policy=dpg.mvTable_SizingFixedFit, borders_innerV=False, row_background=False)
     dpg.add_table_column(parent=table)
     return table

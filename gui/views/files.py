@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
 
+from file_cache.cache import ViewKind
 from gui.controller import Controller
 from gui.state import ViewState
 from gui.views.common import fill_lines, line_table
 from gui.views.tags import Tags
 
-KINDS = ("skeleton", "curated", "raw")
+KINDS: tuple[ViewKind, ...] = ("skeleton", "curated", "raw")
 
 
 class FilesView:

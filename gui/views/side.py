@@ -61,7 +61,7 @@ class SideView:
             dpg.add_button(label="Save to project.toml", callback=lambda: self.controller.save_settings(
                 self._values()))
 
-    def _values(self) -> dict:
+    def _values(self) -> dict[str, object]:
         t = self.tags
         values = {"tier3.provider": dpg.get_value(t.settings_tier3_provider),
                   "tier3.model": dpg.get_value(t.settings_tier3_model),

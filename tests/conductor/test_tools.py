@@ -14,7 +14,8 @@ def tools(tmp_path):
     (tmp_path / "pkg" / "mod.py").write_text("def f(x):\n    return x\n\n\nclass C:\n    def m(self):\n        pass\n")
     (tmp_path / "notes.txt").write_text("".join(f"line {i}\n" for i in range(1, 3001)))
     guard = PathGuard.for_project(load_project_config(tmp_path, environ={}))
-    return ProjectTools(cache=FileCache(tmp_path), guard=guard, run_command=lambda command: run_command(command, tmp_path, 10))
+    return ProjectTools(cache=FileCache(tmp_path), guard=guard,
+                        run_command=lambda command: run_command(command, tmp_path, 10))
 
 
 def call(name, **arguments):
