@@ -39,9 +39,7 @@ def _is_project_path(word: str, guard: PathGuard) -> bool:
         resolved = guard.resolve(path)
     except PathRefusedError:
         return False
-    if not resolved.exists() or guard.refusal(resolved) is not None:
-        return False
-    return all(not resolved.is_relative_to(folder) for folder in guard.protected)
+    return resolved.exists() and guard.refusal(resolved, write=False) is None
 
 
 def admits(rule: str, words: list[str], guard: PathGuard) -> bool:

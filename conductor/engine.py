@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from conductor.accounting import Accountant, with_overrides
-from conductor.config import DEFAULT_MODELS, Credentials, ProjectConfig, TierConfig
+from conductor.config import DEFAULT_MODELS, Credentials, ProjectConfig, TierConfig, load_credentials
 from conductor.context import build_brief
 from conductor.errors import ConductorError
 from conductor.events import (
@@ -22,6 +22,7 @@ from conductor.events import (
     EventLog,
     FileChanged,
     ModelCalled,
+    PendingRefused,
     RunFinished,
     RunPaused,
     RunStarted,
@@ -37,15 +38,16 @@ from conductor.events import (
     UsageUpdated,
     WorkerStateUnreadable,
 )
+from conductor.files import atomic_write
 from conductor.gate import ApprovalPolicy, Decision, EngineStopped, PendingCall
 from conductor.guards import PathGuard
 from conductor.messages import AssistantTurn, Message, ToolCall
 from conductor.models import Ticket, TicketStatus, Track
 from conductor.protocols import ApprovalGate, Model
-from conductor.providers import ProviderError, RateLimiter, check_tier, create_model
+from conductor.providers import ProviderError, RateLimiter, check_tier, create_model, register_secret
+from conductor.providers.base import redact
 from conductor.shell import run_command
-from conductor.files import atomic_write
-from conductor.store import TrackStore
+from conductor.store import TrackStore, set_aside
 from conductor.tier4 import Tier4Summariser
 from conductor.tools import (
     MUTATING_TOOLS,
@@ -137,12 +139,23 @@ class ConductorEngine:
     def preflight(self) -> None:
         """What can be checked without spending tokens (provider and model chosen, key present), before any
         ticket changes status; raises ConductorError."""
+        self._register_keys()
         track = self.store.load(self.track_id)
         waiting = [t for t in track.tickets if t.status not in (TicketStatus.COMPLETED, TicketStatus.BLOCKED)]
         for tier in {self._tier3(ticket).model_dump_json(): self._tier3(ticket) for ticket in waiting}.values():
             check_tier(tier, self.config, "tier3", self.credentials)
         if self.config.tier4 is not None:
             check_tier(self.config.tier4, self.config, "tier4", self.credentials)
+
+    def _register_keys(self) -> None:
+        """Every configured key is redacted from tool output, logs and errors, whichever provider runs."""
+        try:
+            credentials = self.credentials or load_credentials(self.config)
+        except ConductorError:
+            return  # a broken credentials file is reported by the provider that needs it
+        for key in (credentials.anthropic_api_key, credentials.gemini_api_key):
+            if key is not None:
+                register_secret(key.get_secret_value())
 
     # -- the run -------------------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -263,8 +276,7 @@ class ConductorEngine:
             return WorkerState.model_validate_json(path.read_bytes())
         except (ValidationError, ValueError, OSError, RecursionError) as error:
             # never overwrite it: keep the unreadable file aside and start the ticket afresh
-            aside = path.with_name(f"{path.stem}.unreadable-{len(list(path.parent.glob('*.unreadable*')))}")
-            path.rename(aside)
+            aside = set_aside(path)
             self.emit(WorkerStateUnreadable(track=self.track_id, ticket=ticket.id,
                                             error=f"{error}"[:500] + f" (kept as {aside.name})"))
             return None
@@ -354,21 +366,28 @@ class ConductorEngine:
             return None
         try:
             pending = PendingCall.model_validate_json(path.read_bytes())
-        except (ValidationError, ValueError, OSError, RecursionError):
+        except (ValidationError, ValueError, OSError, RecursionError) as error:
+            self._refuse_pending(ticket, f"unreadable ({type(error).__name__})")
             return None
         if pending.ticket_id != ticket.id or pending.call != call:
+            self._refuse_pending(ticket, "it differs from the call the worker's snapshot holds")
             return None
         # the diff is recomputed: the file may have changed since, and a stored diff could say anything
         return self.make_pending(ticket.id, call).model_copy(update={"id": pending.id})
 
+    def _refuse_pending(self, ticket: Ticket, why: str) -> None:
+        aside = set_aside(self.pending_path())
+        self.emit(PendingRefused(track=self.track_id, ticket=ticket.id, reason=f"{why}; kept as {aside.name}, "
+                                 "the call is asked again as the worker holds it"))
+
     def _on_outcome(self, ticket: Ticket, call: ToolCall, outcome: ToolOutcome) -> str:
-        content = outcome.content
+        content = redact(outcome.content)  # a configured key never reaches the model, a file or the ledger
         if outcome.change is not None:
             change = outcome.change
             self.store.record_change(self.track_id, ticket.id, change.path, change.before, change.after)
             self.emit(FileChanged(track=self.track_id, ticket=ticket.id, path=change.path))
         if outcome.shell is not None:
-            shell = outcome.shell
+            shell = replace(outcome.shell, stdout=redact(outcome.shell.stdout), stderr=redact(outcome.shell.stderr))
             output_id = self.store.save_output(self.track_id, shell.output) if shell.output else None
             report = self._summariser().report(shell, output_id)
             content = report.text

@@ -88,8 +88,8 @@ class RunStarted(Event):
     NOT_LEDGERED = frozenset({"snapshot"})
     event: Literal["run_started"] = "run_started"
     auto: bool
-    snapshot: dict[str, Any]
-    """The track as loaded (for front-ends)."""
+    snapshot: dict[str, Any] = Field(default_factory=dict)
+    """The track as loaded (for front-ends; not in the ledger)."""
 
 
 class TrackSaved(Event):
@@ -143,7 +143,8 @@ class ApprovalRequested(Event):
     tool: str
     call_id: str
     pending_id: str
-    pending: PendingCall
+    pending: PendingCall | None = None
+    """The call with its diff, as the human sees it (for front-ends; not in the ledger)."""
 
 
 class EditRefused(Event):
@@ -181,8 +182,8 @@ class ShellRan(Event):
     """Id of the saved full output."""
     hint: str | None
     hint_source: str | None
-    report: str
-    """What the worker was told."""
+    report: str = ""
+    """What the worker was told (not in the ledger: the output is saved under `output`)."""
 
 
 class ToolFinished(Event):
@@ -235,6 +236,13 @@ class Tier4Unavailable(Event):
     error: str
 
 
+class PendingRefused(Event):
+    """The persisted pending call was not shown: unreadable, or not the call the worker will run."""
+
+    event: Literal["pending_refused"] = "pending_refused"
+    reason: str
+
+
 class WorkerStateUnreadable(Event):
     event: Literal["worker_state_unreadable"] = "worker_state_unreadable"
     error: str
@@ -244,7 +252,7 @@ AnyEvent = Annotated[
     TrackCreated | TicketAdded | TicketEdited | TicketUnblocked | TicketUndone | RunStarted | TrackSaved
     | TicketReset | TicketStarted | ContextBuilt | ModelCalled | UsageUpdated | ApprovalRequested | EditRefused
     | DecisionMade | FileChanged | ShellRan | ToolFinished | TicketCompleted | TicketBlocked | RunPaused
-    | RunFinished | Tier4Unavailable | WorkerStateUnreadable,
+    | RunFinished | Tier4Unavailable | PendingRefused | WorkerStateUnreadable,
     Field(discriminator="event"),
 ]
 EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

@@ -97,6 +97,8 @@ def detect_encoding(head: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(head).readline)
     except SyntaxError as error:
+        if "invalid or missing encoding declaration" in str(error):
+            return "utf-8"  # no cookie and not UTF-8: decoding says so, with the byte
         raise ViewError(f"unusable encoding declaration: {error}") from None
     try:
         codecs.lookup(encoding)

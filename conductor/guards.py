@@ -5,7 +5,8 @@ A path is resolved with its symlinks and must stay inside the project root. On t
   listed into a brief or written, nor is any hard link to one of them;
 - **`.git/`** at any depth (nested repositories included) is neither read nor written: its config can hold
   tokens and its objects are not the worker's business;
-- **the tracks folder** is never written (it holds the ledgers, the tracks and the undo records);
+- **the tracks folder** is neither read nor written (it holds the ledgers, the conversations and the undo
+  records);
 - only regular files are written (a FIFO or a device would hang the call or write somewhere else).
 
 Names are compared case-insensitively when the project's file system is (macOS, Windows).
@@ -99,11 +100,11 @@ class PathGuard:
             return "inside a .git folder, which the worker may not open"
         if self.is_secret(resolved):
             return "a secret file (credentials, keys, .env); the worker may not open it"
+        for folder in self.protected:
+            if self._fold(str(resolved)) == self._fold(str(folder)) or self._is_under(resolved, folder):
+                shown = self.relative(folder) if folder.is_relative_to(self.root) else str(folder)
+                return f"inside {shown}/, which the worker may not {'write' if write else 'open'}"
         if write:
-            for folder in self.protected:
-                if self._fold(str(resolved)) == self._fold(str(folder)) or self._is_under(resolved, folder):
-                    return f"inside {self.relative(folder) if folder.is_relative_to(self.root) else folder}/, " \
-                           "which the worker may not write"
             try:
                 mode = resolved.stat().st_mode
             except FileNotFoundError:

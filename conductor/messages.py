@@ -79,3 +79,43 @@ class AssistantTurn(BaseModel):
 
     def as_message(self) -> Message:
         return Message(role="assistant", text=self.text, tool_calls=self.tool_calls)
+
+
+MAX_ARGUMENT_DEPTH = 32
+INVALID_ARGUMENTS = "__invalid_arguments__"
+"""Key of the arguments that replace a call's own when those cannot be kept (the worker answers with the reason)."""
+
+
+def clean_text(text: str) -> str:
+    """Lone surrogates (which no file, JSON line or API can carry) become U+FFFD; the rest is untouched."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _clean_value(value: Any, depth: int) -> Any:
+    if depth > MAX_ARGUMENT_DEPTH:
+        raise ValueError(f"arguments nested more than {MAX_ARGUMENT_DEPTH} levels deep")
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_value(v, depth + 1) for v in value]
+    return value
+
+
+def clean_turn(turn: AssistantTurn) -> AssistantTurn:
+    """A model answer made safe to store and replay: text without lone surrogates, tool arguments that can be
+    saved (too deep or unusable ones are replaced by a note the worker answers as an error)."""
+    calls = []
+    for call in turn.tool_calls:
+        try:
+            arguments = _clean_value(call.arguments, 0)
+        except (ValueError, RecursionError) as error:
+            arguments = {INVALID_ARGUMENTS: str(error)}
+        calls.append(call.model_copy(update={"name": clean_text(call.name), "id": clean_text(call.id),
+                                             "arguments": arguments}))
+    return turn.model_copy(update={"text": clean_text(turn.text), "tool_calls": calls})

@@ -34,7 +34,8 @@ class TicketStatus(StrEnum):
 S = TicketStatus
 ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.LOCKED: frozenset({S.PENDING, S.BLOCKED}),
-    S.PENDING: frozenset({S.IN_PROGRESS, S.LOCKED, S.BLOCKED}),
+    # completed from pending: done by hand, no model involved
+    S.PENDING: frozenset({S.IN_PROGRESS, S.LOCKED, S.BLOCKED, S.COMPLETED}),
     # back to pending: a run interrupted by a crash or a stop starts the ticket afresh
     S.IN_PROGRESS: frozenset({S.STEP_PAUSED, S.COMPLETED, S.BLOCKED, S.PENDING}),
     # completed from a pause: the human finishes the ticket by hand, dropping the pending call
@@ -165,7 +166,23 @@ class Track(BaseModel):
         if len(order) != len(self.tickets):
             stuck = sorted(set(self._index) - set(order))
             raise ValueError(f"dependency cycle among tickets {', '.join(stuck)}")
+        self._check_statuses(order)
         return self
+
+    def _check_statuses(self, order: list[str]) -> None:
+        """`locked` is derived (a ticket whose dependencies are all completed is `pending`); any other status
+        that contradicts the dependencies is an error, never silently accepted."""
+        for ticket in (self._index[ticket_id] for ticket_id in order):
+            unfinished = [d for d in ticket.dependencies if self._index[d].status != TicketStatus.COMPLETED]
+            if ticket.status == TicketStatus.LOCKED and not unfinished:
+                ticket.status = TicketStatus.PENDING
+            elif ticket.status in (TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED,
+                                   TicketStatus.COMPLETED) and unfinished:
+                states = ", ".join(f"{d} is {self._index[d].status}" for d in unfinished)
+                raise ValueError(f"ticket {ticket.id} is {ticket.status} but its dependencies are not completed "
+                                 f"({states})")
+            elif ticket.status == TicketStatus.BLOCKED and not ticket.block_reason and not ticket.blocked_by:
+                raise ValueError(f"ticket {ticket.id} is blocked with neither a reason nor a blocked dependency")
 
     def _reindex(self) -> None:
         self._index = {}

@@ -93,8 +93,9 @@ class TrackStore:
         self.root = Path(tracks_dir)
 
     def folder(self, track_id: str) -> Path:
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", track_id) or track_id in (".", ".."):
-            raise UnknownTrackError(f"invalid track id {track_id!r}")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", track_id) or track_id in (".", ".."):
+            raise UnknownTrackError(f"invalid track id {track_id[:120]!r}: letters, digits, '.', '_' and '-', "
+                                    "at most 100")
         return self.root / track_id
 
     def track_file(self, track_id: str) -> Path:
@@ -124,11 +125,7 @@ class TrackStore:
         if not path.exists():
             known = ", ".join(self.ids()) or "none"
             raise UnknownTrackError(f"no track {track_id!r} in {self.root} (known: {known})")
-        text = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise TrackFileError(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+        data = read_json_file(path)
         try:
             return Track.model_validate(data)
         except ValidationError as error:
@@ -244,6 +241,34 @@ class TrackStore:
             finally:
                 handle.truncate(0)
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def set_aside(path: Path) -> Path:
+    """Rename an unreadable or refused side file (or folder) next to itself, never deleting it; returns where."""
+    number = len(list(path.parent.glob(f"{path.name}.refused-*")))
+    aside = path.with_name(f"{path.name}.refused-{number}")
+    path.rename(aside)
+    return aside
+
+
+def read_json_file(path: Path) -> Any:
+    """A JSON file's value, or TrackFileError naming the file and what is wrong (never a traceback)."""
+    if path.is_dir():
+        raise TrackFileError(f"{path}: is a folder, not a file; move it aside")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TrackFileError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+    except OSError as error:
+        raise TrackFileError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TrackFileError(f"{path}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+    except RecursionError:
+        raise TrackFileError(f"{path}: nested too deeply to be a track file") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise TrackFileError(f"{path}: {error}") from None
 
 
 def _current_text(path: Path) -> str | None:

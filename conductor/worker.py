@@ -10,7 +10,7 @@ from pydantic import Field
 
 from conductor.config import LimitsConfig
 from conductor.gate import Decision
-from conductor.messages import AssistantTurn, Message, ToolCall, ToolResult
+from conductor.messages import INVALID_ARGUMENTS, AssistantTurn, Message, ToolCall, ToolResult, clean_turn
 from conductor.models import WorkerContext
 from conductor.protocols import Model, ToolExecutor
 from conductor.tools import MUTATING_TOOLS, ToolArgumentError, ToolOutcome, parse_arguments
@@ -41,7 +41,8 @@ CONTINUE_REASONS = {"max_tokens": "Your answer was cut off at the output limit. 
                                   "keep each tool call small enough to fit.",
                     "malformed_function_call": "Your last tool call was malformed and did not run. Make the call "
                                                "again with valid JSON arguments.",
-                    "empty": "Your answer was empty. Continue the ticket, or answer with a summary to finish."}
+                    "empty": "Your answer was empty. Continue the ticket, or answer with a summary to finish.",
+                    "pause_turn": "Continue."}
 MAX_CONTINUATIONS = 2
 
 
@@ -110,7 +111,8 @@ class Worker:
 
     def query(self) -> AssistantTurn:
         self._check_limits()
-        turn = self.model.complete(self.state.system, self.state.messages, self.tools.specs(), self.max_output_tokens)
+        turn = clean_turn(self.model.complete(self.state.system, self.state.messages, self.tools.specs(),
+                                              self.max_output_tokens))
         self.state.steps += 1
         self.state.tokens += turn.usage.input_tokens + turn.usage.output_tokens
         self.state.cost_usd += self.hooks.on_turn(turn) or 0.0
@@ -159,6 +161,9 @@ class Worker:
         self.hooks.save(self.state)
 
     def execute_one(self, call: ToolCall) -> ToolResult:
+        if INVALID_ARGUMENTS in call.arguments:
+            return ToolResult(tool_call_id=call.id, name=call.name, is_error=True,
+                              content=f"error: your arguments were refused: {call.arguments[INVALID_ARGUMENTS]}")
         try:
             parse_arguments(call.name, call.arguments)
         except ToolArgumentError as error:

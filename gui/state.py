@@ -193,7 +193,7 @@ class ViewState:
                 self._stream(ticket, StreamEntry("tool_result", clip(content, 2000), is_error))
             case ShellRan():
                 self._on_shell(event)
-            case ApprovalRequested(pending=pending):
+            case ApprovalRequested(pending=PendingCall() as pending):
                 self.approval = ApprovalState(pending=pending, text=pending.arguments_json(), diff=pending.diff,
                                               error=pending.preview_error)
                 self.engine = "waiting"

@@ -21,6 +21,7 @@ from conductor.providers.base import (
     ProviderError,
     ProviderTimeoutError,
     RateLimiter,
+    register_secret,
 )
 
 PROVIDERS: dict[str, tuple[str, str]] = {
@@ -76,4 +77,4 @@ def create_model(tier: TierConfig, config: ProjectConfig, *, tier_name: str = "t
 
 
 __all__ = ["PROVIDERS", "MalformedAnswerError", "MissingKeyError", "ProviderError", "ProviderTimeoutError",
-           "RateLimiter", "check_tier", "create_model", "provider_class"]
+           "RateLimiter", "check_tier", "create_model", "provider_class", "register_secret"]

@@ -10,6 +10,7 @@ import anthropic
 from conductor.config import Credentials, ProviderSettings
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage
 from conductor.providers.base import (
+    MalformedAnswerError,
     MissingKeyError,
     ProviderError,
     ProviderTimeoutError,
@@ -18,7 +19,8 @@ from conductor.providers.base import (
 )
 
 STOP_REASONS = {"end_turn": "end_turn", "tool_use": "tool_use", "max_tokens": "max_tokens",
-                "stop_sequence": "end_turn", "pause_turn": "end_turn", "refusal": "refusal"}
+                "stop_sequence": "end_turn", "pause_turn": "pause_turn", "refusal": "refusal",
+                "model_context_window_exceeded": "max_tokens"}
 
 
 class AnthropicModel:
@@ -68,9 +70,12 @@ class AnthropicModel:
                                 retryable=error.status_code in (408, 429) or error.status_code >= 500) from None
         except anthropic.APIError as error:
             raise ProviderError(self.provider, f"{type(error).__name__}: {error}") from None
-        except json.JSONDecodeError as error:
-            raise ProviderError(self.provider, f"malformed response: {error}") from None
-        return from_anthropic(response)
+        except (json.JSONDecodeError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
+            raise MalformedAnswerError(self.provider, f"malformed response: {type(error).__name__}") from None
+        try:
+            return from_anthropic(response)
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
+            raise MalformedAnswerError(self.provider, f"malformed response: {_first_line(error)}") from None
 
 
 def to_anthropic(message: Message) -> dict[str, Any]:
@@ -90,13 +95,23 @@ def to_anthropic(message: Message) -> dict[str, Any]:
 
 
 def from_anthropic(response: Any) -> AssistantTurn:
+    """The SDK's response as a turn; raises ValueError/TypeError on anything that is not a well-formed answer."""
+    if not isinstance(getattr(response, "content", None), list):
+        raise ValueError("the answer has no content list")
+    if getattr(response, "usage", None) is None:
+        raise ValueError("the answer has no usage (tokens could not be counted)")
     texts, calls = [], []
     for block in response.content:
         if block.type == "text":
+            if not isinstance(block.text, str):
+                raise ValueError("a text block without text")
             texts.append(block.text)
         elif block.type == "tool_use":
-            arguments = block.input if isinstance(block.input, dict) else {"value": block.input}
-            calls.append(ToolCall(id=block.id, name=block.name, arguments=arguments))
+            if not isinstance(block.input, dict):
+                raise ValueError(f"tool_use input is a {type(block.input).__name__}, not an object")
+            if not isinstance(block.name, str) or not isinstance(block.id, str) or not block.id:
+                raise ValueError("a tool_use block without a string name and id")
+            calls.append(ToolCall(id=block.id, name=block.name, arguments=block.input))
     usage = response.usage
     return AssistantTurn(
         text="\n".join(texts),
@@ -107,6 +122,10 @@ def from_anthropic(response: Any) -> AssistantTurn:
                     cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0),
         model=response.model or "",
     )
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:300]
 
 
 def _status_message(error: anthropic.APIStatusError) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 
 from google import genai
 from google.genai import errors as genai_errors
@@ -12,6 +11,7 @@ from google.genai import types
 from conductor.config import Credentials, ProviderSettings
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage
 from conductor.providers.base import (
+    MalformedAnswerError,
     MissingKeyError,
     ProviderError,
     ProviderTimeoutError,
@@ -21,7 +21,9 @@ from conductor.providers.base import (
 
 # Gemini may return calls without an id; we make one up locally and never send it back.
 LOCAL_ID_PREFIX = "gemini-local-"
-FINISH_REASONS = {"STOP": "end_turn", "MAX_TOKENS": "max_tokens"}
+FINISH_REASONS = {"STOP": "end_turn", "MAX_TOKENS": "max_tokens",
+                  "MALFORMED_FUNCTION_CALL": "malformed_function_call"}
+"""Anything else (SAFETY, RECITATION, PROHIBITED_CONTENT, ...) is passed on lower-cased: the ticket blocks."""
 
 
 class GeminiModel:
@@ -67,15 +69,17 @@ class GeminiModel:
             status = error.code if isinstance(error.code, int) else None
             raise ProviderError(self.provider, error.message or str(error), status=status,
                                 retryable=status in (408, 429) or (status or 0) >= 500) from None
-        except json.JSONDecodeError as error:
-            raise ProviderError(self.provider, f"malformed response: {error}") from None
-        except Exception as error:
+        except Exception as error:  # the SDK raises its transport's and pydantic's errors as they are
             if "Timeout" in type(error).__name__:
                 raise ProviderTimeoutError(self.provider, f"no answer in time: {type(error).__name__}") from None
             if type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "httpcore2"):
                 raise ProviderError(self.provider, f"{type(error).__name__}: {error}") from None
-            raise
-        return self._from_gemini(response)
+            raise MalformedAnswerError(self.provider, f"malformed response: {type(error).__name__}: "
+                                       f"{(str(error).splitlines() or [''])[0][:300]}") from None
+        try:
+            return self._from_gemini(response)
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:
+            raise MalformedAnswerError(self.provider, f"malformed response: {error}") from None
 
     def _from_gemini(self, response: types.GenerateContentResponse) -> AssistantTurn:
         texts, calls = [], []
@@ -84,17 +88,26 @@ class GeminiModel:
         for part in parts:
             if part.function_call is not None:
                 call = part.function_call
+                if not isinstance(call.args or {}, dict) or not isinstance(call.name, str) or not call.name:
+                    raise ValueError("a function call without a name or with arguments that are not an object")
                 call_id = call.id or f"{LOCAL_ID_PREFIX}{next(self._ids)}"
-                calls.append(ToolCall(id=call_id, name=call.name or "", arguments=dict(call.args or {})))
+                calls.append(ToolCall(id=call_id, name=call.name, arguments=dict(call.args or {})))
             elif part.text and not part.thought:
                 texts.append(part.text)
-        finish = candidate.finish_reason.name if candidate and candidate.finish_reason else "STOP"
-        stop = "tool_use" if calls else FINISH_REASONS.get(finish, finish.lower())
+        if candidate is None:
+            feedback = response.prompt_feedback
+            reason = feedback.block_reason.name if feedback and feedback.block_reason else "unknown"
+            stop = f"no_candidates (block reason: {reason})"
+        else:
+            finish = candidate.finish_reason.name if candidate.finish_reason else "STOP"
+            stop = "tool_use" if calls else FINISH_REASONS.get(finish, finish.lower())
         meta = response.usage_metadata
-        cached = (meta.cached_content_token_count or 0) if meta else 0
+        if meta is None:
+            raise ValueError("the answer has no usage metadata (tokens could not be counted)")
+        cached = meta.cached_content_token_count or 0
         usage = Usage(
-            input_tokens=max(((meta.prompt_token_count or 0) if meta else 0) - cached, 0),
-            output_tokens=((meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)) if meta else 0,
+            input_tokens=max((meta.prompt_token_count or 0) - cached, 0),
+            output_tokens=(meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0),
             cache_read_tokens=cached,
         )
         return AssistantTurn(text="\n".join(texts), tool_calls=calls, stop_reason=stop, usage=usage,

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage
+from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage, clean_turn
 from conductor.providers.base import ProviderError
 from file_cache import estimate_tokens
 
@@ -63,6 +63,8 @@ class ScriptedTurn(BaseModel):
     tool_calls: list[ScriptedCall] = Field(default_factory=list)
     usage: Usage | None = None
     expect: Expectation | None = None
+    stop_reason: str | None = None
+    """Why the answer ended (default: `tool_use` with calls, else `end_turn`); tests use `max_tokens`, `refusal`."""
 
 
 class Script(BaseModel):
@@ -124,9 +126,10 @@ class ScriptedModel:
             + sum(estimate_tokens(t.description + json.dumps(t.parameters)) for t in tools),
             output_tokens=estimate_tokens(turn.text) + sum(estimate_tokens(json.dumps(c.arguments)) for c in calls),
         )
-        answer = AssistantTurn(text=turn.text, tool_calls=calls, stop_reason="tool_use" if calls else "end_turn",
-                               usage=usage, model=self.model)
-        self.given.append(answer.as_message())
+        answer = AssistantTurn(text=turn.text, tool_calls=calls,
+                               stop_reason=turn.stop_reason or ("tool_use" if calls else "end_turn"), usage=usage,
+                               model=self.model)
+        self.given.append(clean_turn(answer).as_message())  # the worker stores answers cleaned
         return answer
 
     def _adopt_history(self, messages: list[Message]) -> None:

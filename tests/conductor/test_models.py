@@ -63,7 +63,7 @@ def test_every_transition_is_allowed_or_raises(old, new):
 def test_allowed_transitions_are_the_documented_ones():
     assert ALLOWED_TRANSITIONS == {
         S.LOCKED: {S.PENDING, S.BLOCKED},
-        S.PENDING: {S.IN_PROGRESS, S.LOCKED, S.BLOCKED},
+        S.PENDING: {S.IN_PROGRESS, S.LOCKED, S.BLOCKED, S.COMPLETED},
         S.IN_PROGRESS: {S.STEP_PAUSED, S.COMPLETED, S.BLOCKED, S.PENDING},
         S.STEP_PAUSED: {S.IN_PROGRESS, S.COMPLETED, S.BLOCKED, S.PENDING},
         S.COMPLETED: set(),

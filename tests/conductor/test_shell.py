@@ -44,3 +44,52 @@ def test_commands_never_see_api_keys(tmp_path):
     result = run_command("env", tmp_path, timeout=10, environ=environ)
     assert "k1" not in result.stdout and "ANTHROPIC" not in result.stdout
     assert "LANG=C" in result.stdout
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead too (its parent has not reaped it yet)
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().split(")")[-1].split()[0] != "Z"
+
+
+def wait_dead(pid: int) -> bool:
+    for _ in range(200):
+        if not alive(pid):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_command_that_starts_a_new_session_is_killed_at_the_timeout(tmp_path):
+    marker = tmp_path / "pid"
+    started = time.monotonic()
+    result = run_command(f"setsid sh -c 'echo $$ > {marker}; exec sleep 25'", tmp_path, timeout=2)
+    took = time.monotonic() - started
+    assert result.timed_out
+    assert took < 20, took  # far from the 25 s the escaped child would have held the pipes
+    assert wait_dead(int(marker.read_text()))
+
+
+def test_nothing_a_command_started_outlives_it(tmp_path):
+    marker = tmp_path / "pids"
+    command = (f"nohup sleep 30 >/dev/null 2>&1 & echo $! >> {marker}; "
+               f"(setsid sh -c 'sleep 30 & echo $! >> {marker}; wait' &) ; "
+               f"sh -c 'sleep 30 & echo $! >> {marker}' ; sleep 0.3; echo done")
+    result = run_command(command, tmp_path, timeout=20)
+    assert (result.exit_code, result.stdout.strip(), result.timed_out) == (0, "done", False)
+    pids = [int(line) for line in marker.read_text().split()]
+    assert len(pids) == 3
+    assert all(wait_dead(pid) for pid in pids)
+
+
+def test_the_environment_is_scrubbed_by_pattern():
+    environ = {"PATH": "/bin", "HOME": "/root", "LANG": "C", "PWD": "/w", "OLDPWD": "/", "MY_PWD": "p",
+               "DB_PASSWORD": "p", "PASSWD": "p", "MY_KEY": "k", "KEYRING_THING": "k", "SLACK_TOKEN": "t",
+               "CLIENT_SECRET": "s", "AWS_CREDENTIAL_FILE": "c", "SSH_AUTH_SOCK": "/tmp/agent",
+               "DATABASE_URL": "postgres://user:hunter2@db/app", "PUBLIC_URL": "https://example.org/app",
+               "anthropic_api_key": "lower"}
+    assert set(clean_environment(environ)) == {"PATH", "HOME", "LANG", "PWD", "OLDPWD", "PUBLIC_URL"}

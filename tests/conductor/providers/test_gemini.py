@@ -90,7 +90,7 @@ def test_slow_response_past_the_timeout(fake_api):
 
 def test_malformed_json_is_a_typed_error(fake_api):
     fake_api.reply("{this is not json")
-    with pytest.raises(ProviderError, match="^gemini: malformed response: Expecting property name"):
+    with pytest.raises(ProviderError, match="^gemini: malformed response: JSONDecodeError: Expecting property name"):
         model(fake_api).complete("s", [Message(role="user", text="x")], [], 10)
 
 
