@@ -17,6 +17,7 @@ from conductor.errors import ConductorError
 from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 from conductor.models import utc_now
+from conductor.text import clip
 from conductor.tools import ToolArgumentError, parse_edited_json
 from file_cache import ViewError
 
@@ -194,7 +195,10 @@ class TerminalGate:
 
     def _show(self, call: ToolCall, diff: str | None, problem: str | None) -> None:
         self.write(f"\n--- {call.name} wants to run ---")
-        self.write(json.dumps(call.arguments, indent=2, ensure_ascii=False))
+        shown = call.arguments
+        if diff:  # the diff below shows every changed line: long texts are cut here, with a marker
+            shown = {k: clip(v, 300) if isinstance(v, str) else v for k, v in call.arguments.items()}
+        self.write(json.dumps(shown, indent=2, ensure_ascii=False))
         if diff:
             self.write(diff.rstrip("\n"))
         if problem:

@@ -72,7 +72,7 @@ class EventPrinter:
             case ToolFinished(tool=tool, arguments=arguments, is_error=is_error, content=content) if (
                     tool != "run_shell"):
                 shown = json.dumps({k: v for k, v in arguments.items() if k != "content"}, ensure_ascii=False)
-                first_line = content.splitlines()[0] if content else ""
+                first_line = content.splitlines()[0].removeprefix("error: ") if content else ""
                 return f"  {tool} {clip(shown, 120)} -> {'error' if is_error else 'ok'}: {clip(first_line, 120)}"
             case TicketCompleted(summary=summary, unlocked=unlocked):
                 after = f" (unlocked {', '.join(unlocked)})" if unlocked else ""

@@ -21,6 +21,7 @@ from conductor.files import atomic_write
 from conductor.gate import Decision, QueueGate
 from conductor.messages import Message
 from conductor.store import TrackStore
+from conductor.text import clip
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
 from conductor.tools import ToolArgumentError, parse_edited_json
 from file_cache import FileCache, ViewError, directory_map
@@ -305,10 +306,22 @@ class Controller:
         except ConductorError as error:
             return str(error)
 
-    def history(self, ticket_id: str) -> list[Path]:
+    def history(self, ticket_id: str) -> list[tuple[str, Path]]:
+        """The ticket's archived runs, oldest first, each labelled with when and how it ended (from the ledger)."""
         if self.state.track is None:
             return []
-        return self.store.histories(self.state.track.id, ticket_id)
+        track_id = self.state.track.id
+        endings = {event.get("history"): event for event in self.store.ledger(track_id).read()
+                   if event.get("event") in ("ticket_completed", "ticket_blocked") and event.get("history")}
+        runs = []
+        for path in self.store.histories(track_id, ticket_id):
+            ending = endings.get(path.name)
+            when = (ending or {}).get("time", "")[:16].replace("T", " ") or path.stem.split("-", 1)[-1][:13]
+            how = {"ticket_completed": "completed", "ticket_blocked": "blocked"}.get((ending or {}).get("event", ""),
+                                                                                    "ended")
+            why = f": {clip(ending['reason'], 60)}" if ending and ending.get("reason") else ""
+            runs.append((f"{when}  {how}{why}", path))
+        return runs
 
     def history_messages(self, path: Path) -> list[Message]:
         """An archived conversation of the selected track ([] when it cannot be read)."""

@@ -241,8 +241,13 @@ class ViewState:
         self.touch("detail")
 
     def _set_track(self, data: dict[str, Any]) -> None:
-        self.track = Track.model_validate(data)
+        self.track = track = Track.model_validate(data)
         self.touch("tickets", "detail")
+        row = TrackRow(track.id, track.title, str(track.status), track.counts()["completed"], len(track.tickets))
+        rows = [row if r.id == track.id else r for r in self.tracks]
+        if rows != self.tracks:  # the combo's "(1/2 done, active)" follows the tickets
+            self.tracks = rows
+            self.touch("tracks")
 
     def _on_shell(self, event: ShellRan) -> None:
         self._stream(event.ticket, StreamEntry("shell", event.report, event.exit_code != 0))

@@ -15,3 +15,12 @@ def fake_api(fake_api_server):
     fake_api_server.reset()
     yield fake_api_server
     fake_api_server.reset()
+
+
+@pytest.fixture(autouse=True)
+def private_temp_folder(tmp_path, monkeypatch):
+    """Subprocesses (`conductor run --demo`, the window) make their temporary folders inside the test's own, so
+    the suite leaves no `conductor-demo-*` folder behind."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))

@@ -14,14 +14,33 @@ from conductor.files import atomic_write
 from gui.controller import Controller
 from gui.state import PANELS
 from gui.views.approval import ApprovalView
-from gui.views.common import reset_themes
+from gui.views.common import reset_themes, setup_look
 from gui.views.detail import DetailView
 from gui.views.files import FilesView
 from gui.views.side import SideView
 from gui.views.tags import TAGS, Tags
 from gui.views.tracks import TracksView
 
-WIDTH, HEIGHT = 1600, 1000
+WIDTH, HEIGHT = 1280, 800
+"""The viewport's first size (it fits most screens); it is then maximised and the panels follow its size."""
+Layout = dict[str, list[int]]
+
+
+def tiled_layout(tags: Tags, width: int, height: int) -> Layout:
+    """Five tiled windows filling ``width`` x ``height``: [x, y, width, height] per window tag."""
+    left, middle, top = int(width * 0.27), int(width * 0.39), int(height * 0.56)
+    right, bottom = width - left - middle, height
+    return {tags.tracks_window: [0, 0, left, bottom], tags.detail_window: [left, 0, middle, top],
+            tags.approval_window: [left + middle, 0, right, top],
+            tags.files_window: [left, top, middle, bottom - top],
+            tags.side_window: [left + middle, top, right, bottom - top]}
+
+
+def clamp_box(box: list[int], width: int, height: int) -> list[int]:
+    """A window box moved (and shrunk if it must) so that it lies inside the viewport."""
+    x, y, w, h = box
+    w, h = max(min(w, width), 100), max(min(h, height), 80)
+    return [max(min(x, width - w), 0), max(min(y, height - h), 0), w, h]
 
 
 class FrameHook(Protocol):
@@ -47,22 +66,16 @@ class ConductorWindow:
         self._seen = dict.fromkeys(PANELS, -1)
         self._frame = 0
         self._ctrl_frame = -10
+        self._fitted: Layout | None = None
+        """The layout last applied by `fit` (a layout the person has not changed since is re-tiled)."""
 
-    def default_layout(self) -> dict[str, list[int]]:
-        """Five tiled windows: [x, y, width, height] per window tag."""
-        left, middle, top, bottom = 430, 620, 560, HEIGHT - 40
-        right = WIDTH - left - middle
-        t = self.tags
-        return {t.tracks_window: [0, 0, left, bottom], t.detail_window: [left, 0, middle, top],
-                t.approval_window: [left + middle, 0, right, top],
-                t.files_window: [left, top, middle, bottom - top],
-                t.side_window: [left + middle, top, right, bottom - top]}
-
-    def build(self, layout: dict[str, list[int]] | None = None) -> None:
-        places = self.default_layout()
+    def build(self, layout: Layout | None = None) -> None:
+        places = tiled_layout(self.tags, WIDTH, HEIGHT)
+        self._fitted = dict(places)
         for tag, box in (layout or {}).items():
             if tag in places and len(box) == 4 and all(isinstance(v, int) and 0 <= v <= 10_000 for v in box):
                 places[tag] = box
+                self._fitted = None  # a restored layout is kept (inside the viewport), not re-tiled
         t = self.tags
         for view, tag in ((self.tracks, t.tracks_window), (self.detail, t.detail_window),
                           (self.approval, t.approval_window), (self.files, t.files_window),
@@ -70,9 +83,23 @@ class ConductorWindow:
             x, y, width, height = places[tag]
             view.build((x, y), (width, height))
 
-    def current_layout(self) -> dict[str, list[int]]:
+    def current_layout(self) -> Layout:
         return {tag: [*map(int, dpg.get_item_pos(tag)), dpg.get_item_width(tag), dpg.get_item_height(tag)]
-                for tag in self.default_layout()}
+                for tag in tiled_layout(self.tags, WIDTH, HEIGHT)}
+
+    def fit(self, width: int, height: int) -> None:
+        """Keep every panel inside a ``width`` x ``height`` viewport: tiled to it while the person has not
+        rearranged them, else where they were, moved or shrunk only as much as needed."""
+        if width <= 0 or height <= 0:
+            return
+        current = self.current_layout()
+        if self._fitted is not None and current == self._fitted:
+            places = tiled_layout(self.tags, width, height)
+        else:
+            places = {tag: clamp_box(box, width, height) for tag, box in current.items()}
+        for tag, (x, y, w, h) in places.items():
+            dpg.configure_item(tag, pos=(x, y), width=w, height=h)
+        self._fitted = places if self._fitted is not None else None
 
     def poll_shortcuts(self) -> None:
         """Ctrl+Enter / Ctrl+R, read each frame. Dear ImGui trickles fast key events over several frames, so
@@ -125,12 +152,22 @@ def run_app(controller: Controller, layout_file: Path | None = None, hook: Frame
     """Open the window and loop until it is closed; returns the exit code."""
     dpg.create_context()
     reset_themes()
+    setup_look()
     dpg.configure_app(manual_callback_management=True)
     window = ConductorWindow(controller)
     window.build(load_layout(layout_file))
-    dpg.create_viewport(title=f"Conductor - {controller.root.name}", width=WIDTH, height=HEIGHT, vsync=vsync)
+    dpg.create_viewport(title=f"Conductor - {controller.root.name}", width=WIDTH, height=HEIGHT, x_pos=0, y_pos=0,
+                        vsync=vsync)
     dpg.setup_dearpygui()
     dpg.show_viewport()
+    dpg.maximize_viewport()  # where a window manager honours it; the panels follow the size either way
+
+    def fit_viewport() -> None:
+        window.fit(dpg.get_viewport_client_width(), dpg.get_viewport_client_height())
+
+    dpg.set_viewport_resize_callback(fit_viewport)
+    dpg.render_dearpygui_frame()
+    fit_viewport()
     signal.signal(signal.SIGTERM, lambda *_: dpg.stop_dearpygui())
     try:
         while dpg.is_dearpygui_running():

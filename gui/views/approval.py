@@ -21,10 +21,10 @@ class ApprovalView:
         t, c = self.tags, self.controller
         with dpg.window(label="Approval", tag=t.approval_window, pos=pos, width=size[0], height=size[1],
                         no_close=True):
-            dpg.add_text("nothing awaits your decision", tag=t.approval_title, wrap=size[0] - 20)
+            dpg.add_text("nothing awaits your decision", tag=t.approval_title, wrap=0)
             dpg.add_input_text(tag=t.approval_json, multiline=True, width=-1, height=size[1] // 4, tab_input=True,
                                callback=lambda _s, value: c.set_edit_text(value))
-            dpg.add_text("", tag=t.approval_error, color=(235, 100, 100), wrap=size[0] - 20)
+            dpg.add_text("", tag=t.approval_error, color=(235, 100, 100), wrap=0)
             with dpg.group(horizontal=True):
                 # approves what the box shows: the call as made, or as edited
                 dpg.add_button(label="Approve (Ctrl+Enter)", tag=t.approve_button, callback=lambda: c.approve())

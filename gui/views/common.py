@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dearpygui.dearpygui as dpg
 
 from gui.state import STATUS_COLORS
@@ -21,6 +23,25 @@ def status_theme(status: str) -> int:
 
 def reset_themes() -> None:
     _THEMES.clear()
+
+
+FONT_FILE = Path(__file__).resolve().parents[1] / "fonts" / "DejaVuSansMono.ttf"
+FONT_SIZE = 15
+
+
+def setup_look() -> None:
+    """The shipped font (DejaVu Sans Mono: Latin, Greek, Cyrillic, punctuation such as …, arrows, box drawing;
+    Dear ImGui 1.92 loads each glyph when first drawn), and buttons that look disabled when they do nothing."""
+    with dpg.font_registry():
+        font = dpg.add_font(str(FONT_FILE), FONT_SIZE)
+    dpg.bind_font(font)
+    with dpg.theme() as theme:
+        with dpg.theme_component(dpg.mvButton, enabled_state=False):
+            dpg.add_theme_color(dpg.mvThemeCol_Text, (110, 110, 110))
+            dpg.add_theme_color(dpg.mvThemeCol_Button, (45, 45, 48))
+            dpg.add_theme_color(dpg.mvThemeCol_ButtonHovered, (45, 45, 48))
+            dpg.add_theme_color(dpg.mvThemeCol_ButtonActive, (45, 45, 48))
+    dpg.bind_theme(theme)
 
 
 def fill_lines(table: str | int, lines: list[str], colors: dict[str, tuple[int, int, int]] | None = None) -> None:

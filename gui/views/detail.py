@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dearpygui.dearpygui as dpg
 
 from gui.controller import Controller
@@ -20,16 +22,16 @@ class DetailView:
         self._shown_ticket: str | None = None
         self._shown_status: str | None = None
         self._shown_entries = 0
-        self._width = 600
+        self._runs: dict[str, Path] = {}
+        """Combo label (when and how the run ended) -> its archived history."""
 
     def build(self, pos: tuple[int, int], size: tuple[int, int]) -> None:
         t = self.tags
-        self._width = size[0]
         with dpg.window(label="Ticket detail", tag=t.detail_window, pos=pos, width=size[0], height=size[1],
                         no_close=True):
-            dpg.add_text("", tag=t.detail_header, wrap=size[0] - 20)
-            dpg.add_text("", tag=t.detail_prompt, wrap=size[0] - 20, color=(200, 200, 200))
-            dpg.add_text("", tag=t.detail_summary, wrap=size[0] - 20, color=(110, 210, 120))
+            dpg.add_text("", tag=t.detail_header, wrap=0)
+            dpg.add_text("", tag=t.detail_prompt, wrap=0, color=(200, 200, 200))
+            dpg.add_text("", tag=t.detail_summary, wrap=0, color=(110, 210, 120))
             with dpg.group(horizontal=True):
                 dpg.add_text("history:")
                 dpg.add_combo([], tag=t.history_combo, width=-1, callback=lambda _s, v: self._show_history(v))
@@ -51,7 +53,8 @@ class DetailView:
         entries = state.streams.get(ticket.id, [])
         if (ticket.id, ticket.status) != (self._shown_ticket, self._shown_status):
             # a ticket that just ended has a new archive: list the histories again
-            dpg.configure_item(t.history_combo, items=[p.name for p in self.controller.history(ticket.id)])
+            self._runs = dict(self.controller.history(ticket.id))
+            dpg.configure_item(t.history_combo, items=list(self._runs))
             self._shown_status = ticket.status
         if ticket.id != self._shown_ticket or len(entries) < self._shown_entries:
             dpg.delete_item(t.stream_child, children_only=True)
@@ -65,18 +68,18 @@ class DetailView:
     def _add_entry(self, entry: StreamEntry) -> None:
         color = ERROR_COLOR if entry.is_error else STREAM_COLORS.get(entry.kind, (230, 230, 230))
         dpg.add_text(f"[{entry.kind}] {entry.text}", parent=self.tags.stream_child, color=color,
-                     wrap=self._width - 40)
+                     wrap=0)
 
     def _show_history(self, name: str) -> None:
         ticket = self.controller.state.selected()
         if ticket is None:
             return
-        paths = [p for p in self.controller.history(ticket.id) if p.name == name]
-        if not paths:
+        path = self._runs.get(name)
+        if path is None:
             return
         dpg.delete_item(self.tags.stream_child, children_only=True)
         self._shown_entries = 10**9  # the next live entry rebuilds the stream
-        for message in self.controller.history_messages(paths[0]):
+        for message in self.controller.history_messages(path):
             if message.text:
                 self._add_entry(StreamEntry("assistant" if message.role == "assistant" else "info",
                                             message.text[:3000]))

@@ -24,17 +24,21 @@ class FilesView:
     def build(self, pos: tuple[int, int], size: tuple[int, int]) -> None:
         t, c = self.tags, self.controller
         with dpg.window(label="Files", tag=t.files_window, pos=pos, width=size[0], height=size[1], no_close=True):
-            with dpg.group(horizontal=True):
-                with dpg.group(width=size[0] // 3):
-                    dpg.add_input_text(tag=t.files_filter, hint="filter", width=-1,
-                                       callback=lambda: self.refresh_tree(c.state, force=True))
-                    with dpg.table(tag=t.files_table, header_row=False, clipper=True, scrollY=True, height=-1):
-                        dpg.add_table_column()
-                with dpg.group():
-                    dpg.add_radio_button(self._labels, tag=t.view_radio, horizontal=True, default_value="skeleton",
-                                         callback=lambda _s, label: c.set_view_kind(KINDS[self._labels.index(label)]))
-                    dpg.add_text("", tag=t.view_title)
-                    line_table(t.view_table)
+            # the view toggle spans the panel, so its labels (with token counts) are never clipped
+            dpg.add_radio_button(self._labels, tag=t.view_radio, horizontal=True, default_value="Skeleton",
+                                 callback=lambda _s, label: c.set_view_kind(KINDS[self._labels.index(label)]))
+            with dpg.table(header_row=False, resizable=True, policy=dpg.mvTable_SizingStretchProp, height=-1):
+                dpg.add_table_column(init_width_or_weight=0.3)
+                dpg.add_table_column(init_width_or_weight=0.7)
+                with dpg.table_row():
+                    with dpg.group():
+                        dpg.add_input_text(tag=t.files_filter, hint="filter", width=-1,
+                                           callback=lambda: self.refresh_tree(c.state, force=True))
+                        with dpg.table(tag=t.files_table, header_row=False, clipper=True, scrollY=True, height=-1):
+                            dpg.add_table_column()
+                    with dpg.group():
+                        dpg.add_text("", tag=t.view_title)
+                        line_table(t.view_table)
 
     def refresh_tree(self, state: ViewState, force: bool = False) -> None:
         needle = dpg.get_value(self.tags.files_filter).lower()

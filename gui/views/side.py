@@ -25,9 +25,8 @@ class SideView:
                         no_close=True), dpg.tab_bar():
             with dpg.tab(label="Tier 4 hints"):
                 with dpg.table(tag=t.hints_table, header_row=True, scrollY=True, height=-1,
-                               policy=dpg.mvTable_SizingStretchProp, borders_innerH=True):
-                    for label, weight in (("ticket", 0.08), ("command", 0.25), ("exit", 0.06), ("hint", 0.45),
-                                          ("output", 0.16)):
+                               policy=dpg.mvTable_SizingStretchProp, borders_innerH=True, borders_innerV=True):
+                    for label, weight in (("ticket / command", 0.35), ("hint", 0.5), ("output", 0.15)):
                         dpg.add_table_column(label=label, init_width_or_weight=weight)
             with dpg.tab(label="Usage"):
                 with dpg.table(tag=t.usage_table, header_row=True, policy=dpg.mvTable_SizingStretchProp):
@@ -41,20 +40,21 @@ class SideView:
 
     def _build_settings(self) -> None:
         t, config = self.tags, self.controller.config
-        dpg.add_text("Tier 3 worker")
+        dpg.add_text("Tier 3 worker: provider and model")
         dpg.add_combo(PROVIDERS, tag=t.settings_tier3_provider, default_value=config.tier3.provider or "",
                       width=200)
-        dpg.add_input_text(tag=t.settings_tier3_model, default_value=config.tier3.model or "", width=-1)
-        dpg.add_text("Tier 4 summariser (none: deterministic compressor)")
+        dpg.add_input_text(tag=t.settings_tier3_model, default_value=config.tier3.model or "", width=-1,
+                           hint="Tier 3 model (empty: the provider's default)")
+        dpg.add_text("Tier 4 summariser: provider and model (none: deterministic compressor)")
         dpg.add_combo(["none", *PROVIDERS], tag=t.settings_tier4_provider, width=200,
-                      default_value=config.tier4.provider if config.tier4 else "none")
+                      default_value=config.tier4.provider or "none" if config.tier4 else "none")
         dpg.add_input_text(tag=t.settings_tier4_model, default_value=config.tier4.model or "" if config.tier4 else "",
-                           width=-1)
+                           width=-1, hint="Tier 4 model (empty: the provider's default)")
         dpg.add_text("Default archetype trust")
         dpg.add_radio_button(["step", "auto"], tag=t.settings_trust, horizontal=True,
                              default_value=config.archetype("default").trust)
-        dpg.add_input_float(label="shell timeout (s)", tag=t.settings_timeout, width=200,
-                            default_value=config.shell.timeout_seconds)
+        dpg.add_input_int(label="shell timeout (seconds)", tag=t.settings_timeout, width=200, min_value=1,
+                          min_clamped=True, default_value=round(config.shell.timeout_seconds))
         with dpg.group(horizontal=True):
             dpg.add_button(label="Apply to this session", callback=lambda: self.controller.apply_settings(
                 self._values()))
@@ -75,10 +75,8 @@ class SideView:
     def refresh_hints(self, state: ViewState) -> None:
         for hint in state.hints[self._hints_shown:]:
             with dpg.table_row(parent=self.tags.hints_table):
-                dpg.add_text(hint.ticket_id or "")
-                dpg.add_text(hint.command, wrap=150)
-                dpg.add_text(str(hint.exit_code))
-                dpg.add_text(f"{hint.hint} ({hint.source})", wrap=250)
+                dpg.add_text(f"{hint.ticket_id or ''} exit {hint.exit_code}\n$ {hint.command}", wrap=0)
+                dpg.add_text(f"{hint.hint} ({hint.source})", wrap=0)
                 if hint.output_id:
                     dpg.add_button(label="raw output", user_data=hint.output_id,
                                    callback=lambda _s, _v, output_id: self.show_output(output_id))

@@ -20,6 +20,8 @@ class Tags:
     form_archetype: str = "form_archetype"
     form_new_file: str = "form_new_file"
     block_reason: str = "block_reason"
+    done_summary: str = "done_summary"
+    mark_done_button: str = "mark_done_button"
 
     detail_window: str = "detail_window"
     detail_header: str = "detail_header"

@@ -27,7 +27,7 @@ class TracksView:
         tags, c = self.tags, self.controller
         with dpg.window(label="Tracks & tickets", tag=tags.tracks_window, pos=pos, width=size[0], height=size[1],
                         no_close=True):
-            dpg.add_text("", tag=tags.status_text, wrap=size[0] - 20)
+            dpg.add_text("", tag=tags.status_text, wrap=0)
             dpg.add_combo([], tag=tags.track_combo, width=-1,
                           callback=lambda _s, label: c.select_track(self._track_ids[label]))
             with dpg.group(horizontal=True):
@@ -44,12 +44,18 @@ class TracksView:
                     lambda t: c.block_ticket(t, dpg.get_value(tags.block_reason))))
                 dpg.add_button(label="Unblock", callback=lambda: self._on_selected(c.unblock_ticket))
                 dpg.add_button(label="Retry", callback=lambda: self._on_selected(c.retry_ticket))
+            with dpg.group(horizontal=True):
+                dpg.add_input_text(tag=tags.done_summary, hint="summary (optional)", width=200)
+                dpg.add_button(label="Mark done", tag=tags.mark_done_button, callback=lambda: self._on_selected(
+                    lambda t: c.complete_ticket(t, dpg.get_value(tags.done_summary))))
             with dpg.collapsing_header(label="Add or edit a ticket"):
-                dpg.add_input_text(tag=tags.form_title, hint="title", width=-1)
-                dpg.add_input_text(tag=tags.form_target, hint="target file", width=-1)
-                dpg.add_input_text(tag=tags.form_prompt, hint="prompt", multiline=True, height=70, width=-1)
-                dpg.add_input_text(tag=tags.form_dependencies, hint="depends on (ids)", width=-1)
-                dpg.add_input_text(tag=tags.form_archetype, default_value="default", width=-1)
+                dpg.add_input_text(tag=tags.form_title, hint="title (default: the prompt's first line)", width=-1)
+                dpg.add_input_text(tag=tags.form_target, hint="target file, relative to the project", width=-1)
+                dpg.add_text("prompt: what the worker is asked to do")
+                dpg.add_input_text(tag=tags.form_prompt, multiline=True, height=70, width=-1)
+                dpg.add_input_text(tag=tags.form_dependencies, hint="depends on (ticket ids, e.g. T1 T2)", width=-1)
+                dpg.add_input_text(tag=tags.form_archetype, default_value="default", width=-200,
+                                   label="archetype (project.toml)")
                 dpg.add_checkbox(label="new file", tag=tags.form_new_file)
                 with dpg.group(horizontal=True):
                     dpg.add_button(label="Add ticket", callback=lambda: c.add_ticket(

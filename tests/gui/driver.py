@@ -102,10 +102,14 @@ class Recorder:
             "approval_text": state.approval.text, "approval_error": state.approval.error,
             "tickets": {t.id: str(t.status) for t in state.track.tickets} if state.track else {},
             "buttons": {name: window.centre(tag) for name, tag in (
-                ("approve", tags.approve_button), ("reject", tags.reject_button), ("run", tags.run_button))},
+                ("approve", tags.approve_button), ("reject", tags.reject_button), ("run", tags.run_button),
+                ("mark_done", tags.mark_done_button))},
+            "tracks": [row.label for row in state.tracks],
             "enabled": {name: dpg.get_item_configuration(tag)["enabled"] for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button))},
             "screenshots": sorted(self.shots),
+            "viewport": [dpg.get_viewport_client_width(), dpg.get_viewport_client_height()],
+            "windows": window.current_layout(),
         }
         atomic_write(self.status_file, json.dumps(status))
 

@@ -157,3 +157,28 @@ def test_settings_saved_to_project_toml_keep_its_comments(controller):
                                                                                       "script.json")
     assert not controller.save_settings({"shell.timeout_seconds": -1})
     assert path.read_text() == text
+
+
+def test_the_gui_follows_the_same_ticket_rules_as_the_terminal(controller):
+    state = controller.state
+    (controller.root / "credentials.toml").write_text("anthropic_api_key = 'sk-ant-0123456789'\n")
+    assert controller.add_ticket("x", "credentials.toml", "read it") is None
+    assert state.message.startswith("error: credentials.toml: a secret file")
+    assert controller.add_ticket("x", "calc/new.py", "make it") is None  # a new file must be said
+    assert "tick 'new file'" in state.message
+    assert controller.add_ticket("x", "calc/stats.py", "p", archetype="nonsense") is None
+    assert state.message == "error: unknown archetype 'nonsense'; known: default (define more under " \
+                            "[archetypes.NAME] in project.toml)"
+    controller.complete_ticket("T1", "done by hand")
+    assert [r.status for r in state.ticket_rows()] == ["completed", "pending"]
+    assert controller.edit_ticket("T1", "t", "calc/stats.py", "p", "", "default") is None
+    assert state.message == "error: ticket T1 is completed; only locked, pending or blocked tickets can be edited"
+    assert state.tracks[0].label == "Add median to the calc package  (1/2 done, active)  [add-median]"
+
+
+def test_archived_runs_are_labelled_with_when_and_how_they_ended(controller):
+    controller.set_mode("auto")
+    controller.run()
+    poll_until(controller, lambda: controller.state.engine == "finished")
+    [(label, path)] = controller.history("T1")
+    assert label.endswith("  completed") and label[:4].isdigit() and path.name.startswith("T1-")

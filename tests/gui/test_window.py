@@ -9,6 +9,8 @@ import pytest
 
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.store import TrackStore
+from gui.views.app import tiled_layout
+from gui.views.tags import TAGS
 from tests.gui.xvfb import click, key, select_all, type_text, wait_for_status, xvfb_display
 
 
@@ -132,17 +134,65 @@ def test_without_a_display_the_gui_says_so(tmp_path):
 def test_the_window_layout_is_remembered_between_runs(display, tmp_path):
     layout = tmp_path / "config" / "conductor" / "layout.json"
     layout.parent.mkdir(parents=True)
-    moved = {"approval_window": [700, 100, 600, 500], "files_window": [0, 0, 400, 300], "bogus": [1, 2, 3, 4],
+    moved = {"approval_window": [600, 100, 600, 500], "files_window": [0, 0, 400, 300], "bogus": [1, 2, 3, 4],
+             "detail_window": [3000, 2000, 700, 5000],  # saved on a bigger screen: brought back inside
              "side_window": "garbage"}
     layout.write_text(json.dumps(moved))
     project = prepare_demo(tmp_path / "demo")
     result = subprocess.run([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--layout",
-                             str(layout), "--max-frames", "15", "--no-vsync"],
+                             str(layout), "--max-frames", "15", "--no-vsync", "--status-file",
+                             str(tmp_path / "status.json")],
                             env={**display, "XDG_CONFIG_HOME": str(tmp_path / "config")}, timeout=120,
                             cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0
     saved = json.loads(layout.read_text())
-    assert saved["approval_window"] == [700, 100, 600, 500]
+    assert saved["approval_window"] == [600, 100, 600, 500]
     assert saved["files_window"] == [0, 0, 400, 300]
-    assert saved["side_window"] == [1050, 560, 550, 400]  # the unreadable entry fell back to the default
+    width, height = json.loads((tmp_path / "status.json").read_text())["viewport"]
+    assert saved["side_window"] == tiled_layout(TAGS, width, height)["side_window"]  # unreadable: the default
+    x, y, w, h = saved["detail_window"]
+    assert (w, h) == (700, height) and 0 <= x <= width - w and y == 0
     assert "bogus" not in saved
+
+
+def test_the_window_fits_the_screen_and_idle_buttons_look_disabled(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    (project / "calc" / "names.py").write_text('GREETING = "Grüße, Ελλάδα, Москва … → ✓"\n')
+    status_file = tmp_path / "status.json"
+    gui = subprocess.Popen(
+        [sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file", str(status_file),
+         "--screenshot-dir", str(tmp_path / "shots"), "--open", "calc/names.py", "--view", "raw",
+         "--requests", str(tmp_path / "requests.jsonl")],
+        env=display, cwd=Path(__file__).resolve().parents[2])
+    try:
+        status = wait_for_status(status_file, lambda s: s["frame"] > 20, gui)
+        (tmp_path / "requests.jsonl").write_text(json.dumps({"do": "screenshot", "name": "idle"}) + "\n")
+        wait_for_status(status_file, lambda s: "idle" in s["screenshots"], gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    width, height = status["viewport"]
+    assert width <= 1600 and height <= 1000  # the Xvfb screen
+    for tag, (x, y, w, h) in status["windows"].items():
+        assert 0 <= x and 0 <= y and x + w <= width and y + h <= height, (tag, status["windows"])
+    assert status["enabled"] == {"approve": False, "reject": False}
+    assert (tmp_path / "shots" / "idle.png").stat().st_size > 10_000
+
+
+def test_mark_done_with_a_real_click_unlocks_the_dependent(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    status_file = tmp_path / "status.json"
+    gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
+                            str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
+    try:
+        status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
+        assert status["tracks"] == ["Add median to the calc package  (0/2 done, planned)  [add-median]"]
+        click(display, *status["buttons"]["mark_done"])
+        status = wait_for_status(status_file, lambda s: s["tickets"].get("T1") == "completed", gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert status["tickets"] == {"T1": "completed", "T2": "pending"}
+    assert status["tracks"] == ["Add median to the calc package  (1/2 done, active)  [add-median]"]
+    event = TrackStore(project / "tracks").ledger(DEMO_TRACK).read()[-1]
+    assert (event["event"], event["by"], event["summary"]) == ("ticket_completed", "gui", "marked done by hand (gui)")

@@ -1,0 +1,68 @@
+"""Regenerate the README's screenshots from the real window under Xvfb, driven by real clicks and keys:
+`.venv/bin/python -m scripts.screenshots` (needs xvfb and xdotool, which scripts/test installs)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from conductor.demo import prepare_demo
+from tests.gui.xvfb import click, select_all, type_text, wait_for_status, xvfb_display
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "docs" / "screenshots"
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as folder, xvfb_display(1280, 800) as env:
+        work = Path(folder)
+        project = prepare_demo(work / "calc-demo")
+        status_file, requests, shots = work / "status.json", work / "requests.jsonl", work / "shots"
+        gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--run",
+                                "--status-file", str(status_file), "--screenshot-dir", str(shots), "--requests",
+                                str(requests)], env=env, cwd=ROOT)
+
+        def shot(name: str) -> None:
+            requests.write_text(json.dumps({"do": "screenshot", "name": name}) + "\n")
+            wait_for_status(status_file, lambda s: name in s["screenshots"], gui)
+
+        try:
+            edit = wait_for_status(status_file, lambda s: s["pending"] is not None, gui)
+            shot("1-approve-an-edit")
+            click(env, *edit["buttons"]["approve"])
+            shell = wait_for_status(status_file, lambda s: s["pending"] is not None
+                                    and s["pending"]["call"]["name"] == "run_shell", gui)
+            click(env, shell["buttons"]["approve"][0], shell["buttons"]["approve"][1] - 120)
+            select_all(env)
+            edited = '{"command": "python3 -m unittest -v tests.test_stats"}'
+            type_text(env, edited)
+            wait_for_status(status_file, lambda s: s["approval_text"] == edited, gui)
+            shot("2-edit-a-command")
+            answered = {shell["pending"]["id"]}
+            click(env, *shell["buttons"]["approve"])
+            while True:
+                status = wait_for_status(status_file, lambda s: s["engine"] == "finished" or (
+                    s["pending"] is not None and s["pending"]["id"] not in answered), gui)
+                if status["engine"] == "finished":
+                    break
+                answered.add(status["pending"]["id"])
+                click(env, *status["buttons"]["approve"])
+            shot("3-finished")
+        finally:
+            gui.terminate()
+            gui.wait(timeout=60)
+        TARGET.mkdir(parents=True, exist_ok=True)
+        for old in TARGET.glob("*.png"):
+            old.unlink()
+        for name in ("1-approve-an-edit", "2-edit-a-command", "3-finished"):
+            shutil.copy(shots / f"{name}.png", TARGET / f"{name}.png")
+            print(TARGET / f"{name}.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

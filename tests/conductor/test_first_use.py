@@ -1,0 +1,71 @@
+"""What a new user meets first: defaults that are said, not guessed, and output that reads well."""
+
+from __future__ import annotations
+
+from conductor.config import load_project_config
+from conductor.events import DecisionMade, TicketBlocked, ToolFinished
+from conductor.gate import PendingCall, TerminalGate
+from conductor.messages import ToolCall
+from conductor.models import Ticket, TicketStatus, Track
+from conductor.run_cli import EventPrinter
+from conductor.store import TrackStore
+from conductor.text import clip
+
+
+def test_a_provider_without_a_model_gets_its_own_default_never_another_providers(tmp_path):
+    (tmp_path / "project.toml").write_text('[tier3]\nprovider = "gemini"\nmodel = "gemini-2.5-pro"\n')
+    assert load_project_config(tmp_path, environ={}).tier3.model == "gemini-2.5-pro"
+    switched = load_project_config(tmp_path, {"tier3.provider": "anthropic"}, environ={})
+    assert (switched.tier3.provider, switched.tier3.model) == ("anthropic", "claude-sonnet-4-5")
+    by_variable = load_project_config(tmp_path, environ={"CONDUCTOR_TIER3_PROVIDER": "anthropic"})
+    assert by_variable.tier3.model == "claude-sonnet-4-5"
+    named = load_project_config(tmp_path, {"tier3.provider": "anthropic", "tier3.model": "claude-haiku-4-5"},
+                                environ={})
+    assert named.tier3.model == "claude-haiku-4-5"
+
+
+def test_a_track_built_in_python_derives_its_statuses():
+    track = Track(id="t", title="t", tickets=[
+        Ticket(id="A", title="a", target_file="a.py", prompt="p"),
+        Ticket(id="B", title="b", target_file="b.py", prompt="p", dependencies=["A"]),
+        Ticket(id="C", title="c", target_file="c.py", prompt="p", dependencies=["A", "B"])])
+    assert [t.status for t in track.tickets] == ["pending", "locked", "locked"]
+    assert [t.id for t in track.get_executable_tickets()] == ["A"]
+    assert track.mark_complete("A", "done by hand") == ["B"]
+    assert track.mark_complete("B") == ["C"]
+    assert track.ticket("C").status == TicketStatus.PENDING
+
+
+def test_clipped_text_says_how_much_was_cut_and_cuts_between_words():
+    text = "word " * 200
+    clipped = clip(text, 100)
+    assert len(clipped) <= 100 and clipped.endswith(f"…[+{len(text) - len(clipped.split('…')[0])} chars]")
+    assert clipped.split("…")[0].endswith("word")
+    assert clip("short", 100) == "short"
+
+
+def test_the_terminal_reads_well(tmp_path):
+    printer = EventPrinter(TrackStore(tmp_path))
+    blocked = printer.format(TicketBlocked(track="tr", ticket="T1", reason="tests fail:\nline two", cascaded=[]))
+    assert blocked == ("BLOCKED T1:\n    tests fail:\n    line two\n"
+                       "  to go on: conductor ticket retry tr T1  (after fixing the cause)")
+    edited = printer.format(DecisionMade(track="tr", ticket="T1", tool="run_shell", call_id="c", action="edit",
+                                         by="terminal", edited_arguments={"command": "ls"}))
+    assert edited == "  approve (edited)"
+    failed = printer.format(ToolFinished(track="tr", ticket="T1", tool="read_file", call_id="c", is_error=True,
+                                         mutating=False, chars=20, arguments={"path": "x.py"},
+                                         content="error: x.py: no such file"))
+    assert failed == '  read_file {"path": "x.py"} -> error: x.py: no such file'
+
+
+def test_step_mode_cuts_long_texts_shown_beside_their_diff():
+    shown: list[str] = []
+    gate = TerminalGate(preview=lambda call: None, read=lambda prompt: "a", write=shown.append)
+    content = "x = 1\n" * 200
+    call = ToolCall(id="c", name="write_file", arguments={"path": "a.py", "content": content})
+    gate.decide(PendingCall(track_id="t", ticket_id="T1", call=call, diff="--- a/a.py\n+++ b/a.py\n"))
+    assert any("…[+" in line and "chars]" in line for line in shown)
+    command = "echo " + "y" * 500
+    gate.decide(PendingCall(track_id="t", ticket_id="T1", call=ToolCall(id="d", name="run_shell",
+                                                                        arguments={"command": command})))
+    assert any(command in line for line in shown)  # a command is always shown whole
