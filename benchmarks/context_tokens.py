@@ -56,7 +56,7 @@ def tokens_per_ticket(view: str) -> dict[str, int]:
         engine = ConductorEngine(load_project_config(root, environ={}), "bench", AutoGate(), auto=True)
         result = engine.run()
         assert len(result.completed) == len(TARGETS), result
-        tickets = engine.accountant.snapshot()["tickets"]
+        tickets = engine.accountant.snapshot().tickets
         return {TARGETS[int(t[1:]) - 1]: totals.input_tokens for t, totals in tickets.items()}
 
 

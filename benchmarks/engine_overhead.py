@@ -25,6 +25,7 @@ from conductor.models import Ticket, Track
 from conductor.providers import create_model
 from conductor.shell import run_command
 from conductor.store import TrackStore
+from conductor.guards import PathGuard
 from conductor.tools import ProjectTools
 from file_cache import FileCache
 
@@ -67,13 +68,14 @@ def measure(calls: int) -> tuple[float, float]:
             timed.append(TimedModel(create_model(*args, **kwargs)))
             return timed[-1]
 
-        engine = ConductorEngine(load_project_config(root, environ={}), "bench", AutoGate(), auto=True,
-                                 model_factory=factory)
+        config = load_project_config(root, environ={})
+        engine = ConductorEngine(config, "bench", AutoGate(), auto=True, model_factory=factory)
         start = time.perf_counter()
         assert engine.run().completed == ["T1"]
         engine_per_call = (time.perf_counter() - start - sum(t.seconds for t in timed)) / calls
 
-        tools = ProjectTools(cache=FileCache(root), run_command=lambda c: run_command(c, root, 10))
+        tools = ProjectTools(cache=FileCache(root), guard=PathGuard.for_project(config),
+                             run_command=lambda c: run_command(c, root, 10))
         start = time.perf_counter()
         for call in bare_calls:
             tools.execute(call)
