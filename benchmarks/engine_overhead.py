@@ -20,12 +20,12 @@ from pathlib import Path
 from conductor.config import load_project_config
 from conductor.engine import ConductorEngine
 from conductor.gate import AutoGate
+from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 from conductor.models import Ticket, Track
 from conductor.providers import create_model
 from conductor.shell import run_command
 from conductor.store import TrackStore
-from conductor.guards import PathGuard
 from conductor.tools import ProjectTools
 from file_cache import FileCache
 
