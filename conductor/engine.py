@@ -313,10 +313,10 @@ class ConductorEngine:
                                    action="approve", by="rule", reason=rule))
             return Decision(action="approve", reason=rule, decided_by="rule")
         pending = self._restore_pending(ticket, call) or self.make_pending(ticket.id, call)
-        atomic_write(self.pending_path(), pending.model_dump_json(indent=2))
-        if ticket.status != TicketStatus.STEP_PAUSED:
+        if ticket.status != TicketStatus.STEP_PAUSED:  # saved first: a pending file means a paused ticket
             ticket.transition(TicketStatus.STEP_PAUSED)
             self._save_track()
+        atomic_write(self.pending_path(), pending.model_dump_json(indent=2))
         self.emit(ApprovalRequested(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
                                     pending_id=pending.id, pending=pending))
         decision = self._ask(ticket, pending)

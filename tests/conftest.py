@@ -18,9 +18,8 @@ def fake_api(fake_api_server):
 
 
 @pytest.fixture(autouse=True)
-def private_temp_folder(tmp_path, monkeypatch):
+def private_temp_folder(tmp_path_factory, monkeypatch):
     """Subprocesses (`conductor run --demo`, the window) make their temporary folders inside the test's own, so
     the suite leaves no `conductor-demo-*` folder behind."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
+    folder = tmp_path_factory.mktemp("tmp")
     monkeypatch.setenv("TMPDIR", str(folder))
