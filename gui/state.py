@@ -5,6 +5,7 @@ Every change bumps the revision of the panels it touches, so views rebuild only 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,18 @@ class ApprovalState:
     diff: str | None = None
     """Unified diff of the call as currently edited."""
     edited: bool = False
+
+    def wrapped_arguments(self, limit: int = 2000) -> str:
+        """The arguments as the box holds them, one `name: value` per line, for a wrapped read-out under the box
+        (a multi-line input cannot wrap); empty when the box does not hold a JSON object."""
+        try:
+            arguments = json.loads(self.text)
+        except (ValueError, RecursionError):
+            return ""
+        if not isinstance(arguments, dict):
+            return ""
+        return "\n".join(f"{name}: {clip(value if isinstance(value, str) else json.dumps(value), limit)}"
+                         for name, value in arguments.items())
 
 
 @dataclass

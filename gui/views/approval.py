@@ -25,6 +25,7 @@ class ApprovalView:
             dpg.add_input_text(tag=t.approval_json, multiline=True, width=-1, height=size[1] // 4, tab_input=True,
                                callback=lambda _s, value: c.set_edit_text(value))
             dpg.add_text("", tag=t.approval_error, color=(235, 100, 100), wrap=0)
+            dpg.add_text("", tag=t.approval_wrapped, color=(170, 170, 170), wrap=0)
             with dpg.group(horizontal=True):
                 # approves what the box shows: the call as made, or as edited
                 dpg.add_button(label="Approve (Ctrl+Enter)", tag=t.approve_button, callback=lambda: c.approve())
@@ -54,6 +55,7 @@ class ApprovalView:
             dpg.set_value(t.approval_title, "nothing awaits your decision")
             dpg.set_value(t.approval_json, "")
             dpg.set_value(t.approval_error, "")
+            dpg.set_value(t.approval_wrapped, "")
             fill_lines(t.approval_diff, [])
             self._shown_pending = self._shown_diff = None
             return
@@ -64,6 +66,8 @@ class ApprovalView:
             dpg.focus_item(t.approval_window)
             self._shown_pending = pending.id
         dpg.set_value(t.approval_error, approval.error or "")
+        if pending.diff is None:  # a file write shows its text in the diff below
+            dpg.set_value(t.approval_wrapped, approval.wrapped_arguments())
         if approval.diff != self._shown_diff:
             fill_lines(t.approval_diff, (approval.diff or "").splitlines(), DIFF_COLORS)
             self._shown_diff = approval.diff

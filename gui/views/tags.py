@@ -34,6 +34,7 @@ class Tags:
     approval_title: str = "approval_title"
     approval_json: str = "approval_json"
     approval_error: str = "approval_error"
+    approval_wrapped: str = "approval_wrapped"
     approval_diff: str = "approval_diff"
     approve_button: str = "approve_button"
     reject_button: str = "reject_button"

@@ -1,6 +1,7 @@
 """The widgets without a viewport: build the real window's items, refresh them from state, fire callbacks."""
 
 import inspect
+import json
 import time
 
 import dearpygui.dearpygui as dpg
@@ -129,3 +130,32 @@ def test_large_track_rows_are_updated_in_place(tmp_path):
         assert dpg.get_item_label(item).endswith("T1000 [blocked] ticket 1000  <- T999")
     finally:
         dpg.destroy_context()
+
+
+def test_the_shipped_font_is_bound_and_licensed(tmp_path):
+    from gui.views.common import FONT_FILE, setup_look
+
+    dpg.create_context()
+    try:
+        setup_look()
+        fonts = [item for item in dpg.get_all_items() if dpg.get_item_type(item) == "mvAppItemType::mvFont"]
+        assert [dpg.get_item_configuration(font)["file"] for font in fonts] == [str(FONT_FILE)]
+    finally:
+        dpg.destroy_context()
+    assert FONT_FILE.stat().st_size > 300_000
+    licence = (FONT_FILE.parent / "LICENSE-DejaVu.txt").read_text()
+    assert "Bitstream Vera" in licence and "DejaVu changes are in public domain" in licence
+
+
+def test_long_arguments_are_shown_wrapped_under_the_box(window):
+    fire(TAGS.run_button)
+    settle(window, lambda: window.controller.state.approval.pending is not None)
+    fire(TAGS.approve_button)
+    settle(window, lambda: getattr(window.controller.state.approval.pending, "call", None) is not None
+           and window.controller.state.approval.pending.call.name == "run_shell")
+    long_command = "python3 -m unittest " + " ".join(f"tests.test_{i}" for i in range(40))
+    dpg.set_value(TAGS.approval_json, json.dumps({"command": long_command}))
+    fire(TAGS.approval_json)
+    window.refresh()
+    assert dpg.get_value(TAGS.approval_wrapped) == f"command: {long_command}"
+    assert dpg.get_item_configuration(TAGS.approval_wrapped)["wrap"] == 0
