@@ -121,6 +121,16 @@ class GuardConfig(_Strict):
     edit_file and write_file refuse them."""
 
 
+class GitConfig(_Strict):
+    """Checkpoints (a shadow git repository per track) and commits to the project's own repository."""
+
+    commit: Literal["never", "ticket"] = "never"
+    """`ticket`: a completed ticket's files (only those) are committed to the project's repository, with a
+    message from the ticket's id, title and summary; nothing else that was staged is included."""
+    checkpoint_max_file_bytes: int = Field(default=10_000_000, gt=0)
+    """Files above this are left out of checkpoints (and so of shell-change diffs and undo)."""
+
+
 class ProviderSettings(_Strict):
     """Transport settings shared by the SDK-backed providers."""
 
@@ -167,6 +177,7 @@ class ProjectConfig(_Strict):
     shell: ShellConfig = Field(default_factory=ShellConfig)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     guard: GuardConfig = Field(default_factory=GuardConfig)
+    git: GitConfig = Field(default_factory=GitConfig)
     prices: dict[str, Price] = Field(default_factory=dict)
     """Overrides and additions to the built-in price table, by model name."""
 

@@ -10,17 +10,20 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from conductor.accounting import Accountant, with_overrides
+from conductor.checkpoints import Checkpoints, commit_to_project
 from conductor.config import DEFAULT_MODELS, Credentials, ProjectConfig, TierConfig, load_credentials
 from conductor.context import build_brief
 from conductor.errors import ConductorError
 from conductor.events import (
     ApprovalRequested,
+    CheckpointTaken,
     ContextBuilt,
     DecisionMade,
     EditRefused,
     Event,
     EventLog,
     FileChanged,
+    FilesChangedByCommand,
     ModelCalled,
     PendingRefused,
     RunFinished,
@@ -29,6 +32,7 @@ from conductor.events import (
     ShellRan,
     Subscriber,
     TicketBlocked,
+    TicketCommitted,
     TicketCompleted,
     TicketReset,
     TicketStarted,
@@ -48,6 +52,7 @@ from conductor.providers import ProviderError, RateLimiter, check_tier, create_m
 from conductor.providers.base import redact
 from conductor.shell import run_command
 from conductor.store import TrackStore, set_aside
+from conductor.text import clip
 from conductor.tier4 import Tier4Summariser
 from conductor.tools import (
     MUTATING_TOOLS,
@@ -99,6 +104,8 @@ class RunResult:
 
 
 ModelFactory = Callable[..., Model]
+MAX_LEDGER_DIFF = 200_000
+"""A command's diff is kept in the ledger up to this many characters (the checkpoints hold all of it)."""
 
 
 class ConductorEngine:
@@ -121,6 +128,10 @@ class ConductorEngine:
             cache=self.cache, guard=self.guard, max_file_bytes=config.guard.max_file_bytes,
             run_command=lambda command: run_command(command, config.root, config.shell.timeout_seconds,
                                                     config.shell.max_output_bytes, shell=config.shell))
+        self.checkpoints = Checkpoints(config.root, self.store.checkpoint_dir(track_id), [config.tracks_path],
+                                       config.git.checkpoint_max_file_bytes, config.guard.secret_files)
+        self._checkpoint_before: dict[str, str] = {}
+        """Call id -> the checkpoint taken just before it ran."""
         self._stop = threading.Event()
         self._limiters: dict[str, RateLimiter] = {}
         self._tier4: Tier4Summariser | None = None
@@ -247,7 +258,22 @@ class ConductorEngine:
         self._save_track()
         self.store.worker_state_path(self.track_id, ticket.id).unlink(missing_ok=True)
         self.emit(event)
+        if isinstance(outcome, Completed) and self.config.git.commit == "ticket":
+            self._commit(ticket, outcome.summary)
         return outcome
+
+    def _commit(self, ticket: Ticket, summary: str) -> None:
+        """`[git] commit = "ticket"`: the completed ticket's files, and only those, go into the project's repo."""
+        paths = sorted(self.store.ticket_files(self.track_id, ticket.id))
+        message = f"{ticket.id}: {ticket.title}\n\n{summary}\n\nConductor track {self.track_id}"
+        try:
+            commit = commit_to_project(self.config.root, paths, message) if paths else None
+        except ConductorError as error:
+            self.emit(TicketCommitted(track=self.track_id, ticket=ticket.id, commit=None, paths=paths,
+                                      problem=str(error)))
+            return
+        self.emit(TicketCommitted(track=self.track_id, ticket=ticket.id, commit=commit, paths=paths,
+                                  problem=None if commit else "nothing to commit"))
 
     def _save_track(self) -> None:
         assert self.track is not None
@@ -292,6 +318,7 @@ class ConductorEngine:
         return WorkerHooks(
             decide=lambda call: self._decide(ticket, call),
             on_turn=lambda turn: self._on_turn(ticket, turn),
+            before_execute=lambda call: self._checkpoint(ticket, call),
             on_outcome=lambda call, outcome: self._on_outcome(ticket, call, outcome),
             save=self._save_state,
             should_stop=self._stop.is_set,
@@ -380,17 +407,50 @@ class ConductorEngine:
         self.emit(PendingRefused(track=self.track_id, ticket=ticket.id, reason=f"{why}; kept as {aside.name}, "
                                  "the call is asked again as the worker holds it"))
 
+    def _checkpoint(self, ticket: Ticket, call: ToolCall) -> None:
+        commit = self.checkpoints.snapshot(f"{ticket.id}: before {call.name} ({call.id})")
+        self._checkpoint_before[call.id] = commit
+        self.emit(CheckpointTaken(track=self.track_id, ticket=ticket.id, call_id=call.id, tool=call.name,
+                                  commit=commit))
+
+    def _shell_changes(self, ticket: Ticket, call: ToolCall) -> str:
+        """What a command changed in the project (checkpoints before and after it): recorded for undo, shown with
+        its diff, and returned as a line for the worker."""
+        before = self._checkpoint_before.pop(call.id, None)
+        if before is None:
+            return ""
+        after = self.checkpoints.snapshot(f"{ticket.id}: after {call.name} ({call.id})")
+        deltas = self.checkpoints.deltas(before, after)
+        if not deltas:
+            return ""
+        for delta in deltas:
+            old = {"blob": delta.old_blob, "mode": delta.old_mode} if delta.old_blob else None
+            new = {"blob": delta.new_blob, "mode": delta.new_mode} if delta.new_blob else None
+            self.store.record_change(self.track_id, ticket.id, delta.path, old, new, call_id=call.id)
+            self.emit(FileChanged(track=self.track_id, ticket=ticket.id, path=delta.path))
+        diff = redact(self.checkpoints.diff(before, after))
+        self.emit(FilesChangedByCommand(track=self.track_id, ticket=ticket.id, call_id=call.id, before=before,
+                                        after=after, files={d.path: d.status for d in deltas},
+                                        diff=clip(diff, MAX_LEDGER_DIFF)))
+        listed = ", ".join(f"{d.path} ({d.status})" for d in deltas[:20])
+        more = f" and {len(deltas) - 20} more" if len(deltas) > 20 else ""
+        return f"\nfiles changed by the command: {listed}{more}"
+
     def _on_outcome(self, ticket: Ticket, call: ToolCall, outcome: ToolOutcome) -> str:
         content = redact(outcome.content)  # a configured key never reaches the model, a file or the ledger
+        if outcome.shell is None:
+            self._checkpoint_before.pop(call.id, None)
         if outcome.change is not None:
             change = outcome.change
-            self.store.record_change(self.track_id, ticket.id, change.path, change.before, change.after)
+            self.store.record_change(self.track_id, ticket.id, change.path,
+                                     change.before.record() if change.before else None, change.after.record(),
+                                     call_id=call.id)
             self.emit(FileChanged(track=self.track_id, ticket=ticket.id, path=change.path))
         if outcome.shell is not None:
             shell = replace(outcome.shell, stdout=redact(outcome.shell.stdout), stderr=redact(outcome.shell.stderr))
             output_id = self.store.save_output(self.track_id, shell.output) if shell.output else None
             report = self._summariser().report(shell, output_id)
-            content = report.text
+            content = report.text + self._shell_changes(ticket, call)
             self.emit(ShellRan(track=self.track_id, ticket=ticket.id, command=shell.command, exit_code=shell.exit_code,
                                seconds=round(shell.seconds, 3), timed_out=shell.timed_out, output=output_id,
                                hint=report.hint, hint_source=report.hint_source, report=report.text))

@@ -80,6 +80,8 @@ class TicketUnblocked(Event):
 class TicketUndone(Event):
     event: Literal["ticket_undone"] = "ticket_undone"
     paths: list[str]
+    from_call: str | None = None
+    """Set when only the changes of that call and the later ones were undone (restore to before that call)."""
     by: Actor = "cli"
 
 
@@ -166,6 +168,29 @@ class DecisionMade(Event):
     edited_arguments: dict[str, Any] | None = None
 
 
+class CheckpointTaken(Event):
+    """The project's files were snapshotted just before a mutating call ran (restore to it: undo from the call)."""
+
+    event: Literal["checkpoint"] = "checkpoint"
+    call_id: str
+    tool: str
+    commit: str
+    """The checkpoint's commit in the track's shadow repository."""
+
+
+class FilesChangedByCommand(Event):
+    """What a shell command added, modified or deleted, between the checkpoints before and after it."""
+
+    event: Literal["command_changes"] = "command_changes"
+    call_id: str
+    before: str
+    after: str
+    files: dict[str, str]
+    """path -> added, modified or deleted."""
+    diff: str
+    """Git's unified diff (cut with a marker past 200,000 characters)."""
+
+
 class FileChanged(Event):
     event: Literal["file_changed"] = "file_changed"
     path: str
@@ -207,6 +232,16 @@ class TicketCompleted(Event):
     steps: int = 0
     usage: UsageTotalsData | None = None
     by: Actor = "engine"
+
+
+class TicketCommitted(Event):
+    """`[git] commit = "ticket"`: the completed ticket's files were committed to the project's repository."""
+
+    event: Literal["ticket_committed"] = "ticket_committed"
+    commit: str | None
+    paths: list[str]
+    problem: str | None = None
+    """Why nothing was committed (not a repository, nothing changed, git refused)."""
 
 
 class TicketBlocked(Event):
@@ -251,8 +286,9 @@ class WorkerStateUnreadable(Event):
 AnyEvent = Annotated[
     TrackCreated | TicketAdded | TicketEdited | TicketUnblocked | TicketUndone | RunStarted | TrackSaved
     | TicketReset | TicketStarted | ContextBuilt | ModelCalled | UsageUpdated | ApprovalRequested | EditRefused
-    | DecisionMade | FileChanged | ShellRan | ToolFinished | TicketCompleted | TicketBlocked | RunPaused
-    | RunFinished | Tier4Unavailable | PendingRefused | WorkerStateUnreadable,
+    | DecisionMade | CheckpointTaken | FilesChangedByCommand | FileChanged | ShellRan | ToolFinished
+    | TicketCompleted | TicketCommitted | TicketBlocked | RunPaused | RunFinished | Tier4Unavailable | PendingRefused
+    | WorkerStateUnreadable,
     Field(discriminator="event"),
 ]
 EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import difflib
 import io
 import os
 import stat
 import tempfile
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,46 @@ class TextFile:
         if isinstance(record, str):  # changes recorded before encodings were kept
             return cls(record)
         return cls(record["text"], record.get("encoding", "utf-8"), record.get("mode"))
+
+
+FileState = dict[str, Any] | str | None
+"""A file's state in a change record: None (absent), a `TextFile.record()` (text, encoding, mode), a checkpoint
+blob `{"blob": id, "mode": bits}`, or (records from before encodings were kept) the text itself."""
+BlobReader = Callable[[str], bytes]
+
+
+def state_bytes(state: FileState, read_blob: BlobReader) -> bytes | None:
+    """The file's bytes in ``state`` (None: the file did not exist)."""
+    if state is None:
+        return None
+    if isinstance(state, dict) and "blob" in state:
+        return read_blob(state["blob"])
+    file = TextFile.from_record(state)
+    return file.encode() if file is not None else None
+
+
+def state_mode(state: FileState) -> int | None:
+    if isinstance(state, dict) and state.get("mode") is not None:
+        return int(state["mode"]) & 0o7777
+    return None
+
+
+def bytes_diff(path: str, old: bytes | None, new: bytes | None) -> str:
+    """A unified diff of one file's bytes (UTF-8 text; binary files named, not shown)."""
+    try:
+        old_text = old.decode("utf-8") if old is not None else None
+        new_text = new.decode("utf-8") if new is not None else None
+    except UnicodeDecodeError:
+        return f"Binary file {path} {'added' if old is None else 'deleted' if new is None else 'changed'}\n"
+    return text_diff(path, old_text, new_text)
+
+
+def text_diff(path: str, old: str | None, new: str | None) -> str:
+    """A unified diff of one file (None: the file does not exist on that side)."""
+    lines = difflib.unified_diff((old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True),
+                                 fromfile="/dev/null" if old is None else f"a/{path}",
+                                 tofile="/dev/null" if new is None else f"b/{path}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def detect_encoding(head: bytes) -> str:

@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from conductor.errors import ConductorError
-from conductor.files import TextFile, atomic_write, read_text_file, write_text_file
+from conductor.files import BlobReader, FileState, atomic_write, bytes_diff, state_bytes, state_mode
 from conductor.messages import Message
 from conductor.models import Track, utc_now
-from file_cache import ViewError, resolve_inside
+from file_cache import resolve_inside
 
 TRACK_FILE = "track.json"
 LEDGER_FILE = "ledger.jsonl"
@@ -166,6 +166,10 @@ class TrackStore:
         return path.read_text(encoding="utf-8", errors="replace")
 
     # -- worker state and file changes ---------------------------------------------------------------
+    def checkpoint_dir(self, track_id: str) -> Path:
+        """The track's shadow git repository (see `conductor.checkpoints`)."""
+        return self.folder(track_id) / "checkpoints.git"
+
     def pending_path(self, track_id: str) -> Path:
         """The call awaiting a human decision, if any."""
         return self.folder(track_id) / "pending.json"
@@ -173,52 +177,73 @@ class TrackStore:
     def worker_state_path(self, track_id: str, ticket_id: str) -> Path:
         return self.folder(track_id) / "workers" / f"{ticket_id}.json"
 
-    def record_change(self, track_id: str, ticket_id: str, path: str, before: TextFile | None,
-                      after: TextFile) -> None:
-        """Keep a file write (before and after, with encoding and mode) so the ticket's changes can be undone."""
-        Ledger(self.folder(track_id) / CHANGES_FILE).append("write", ticket=ticket_id, path=path,
-                                                           before=before.record() if before else None,
-                                                           after=after.record())
+    def record_change(self, track_id: str, ticket_id: str, path: str, before: FileState, after: FileState,
+                      call_id: str | None = None) -> None:
+        """Keep one file's change (its state before and after: text with encoding and mode, or a checkpoint blob)
+        so the ticket's changes can be shown and undone."""
+        Ledger(self.folder(track_id) / CHANGES_FILE).append("write", ticket=ticket_id, path=path, before=before,
+                                                           after=after, call=call_id)
 
-    def changes(self, track_id: str, ticket_id: str) -> list[dict[str, Any]]:
-        """The ticket's writes since its last undo, oldest first."""
+    def changes(self, track_id: str, ticket_id: str, from_call: str | None = None) -> list[dict[str, Any]]:
+        """The ticket's changes since its last undo, oldest first (``from_call``: that call's and later ones)."""
         found: list[dict[str, Any]] = []
         for record in Ledger(self.folder(track_id) / CHANGES_FILE).read():
             if record.get("ticket") != ticket_id:
                 continue
             if record["event"] == "undo":
-                found = []
+                found = [r for r in found if r.get("call") in record.get("kept_calls", [])]
             else:
                 found.append(record)
+        if from_call is not None:
+            calls = [r.get("call") for r in found]
+            if from_call not in calls:
+                raise ConductorError(f"ticket {ticket_id} has no change from call {from_call}")
+            found = found[calls.index(from_call):]
         return found
 
-    def undo_ticket(self, track_id: str, ticket_id: str, root: Path, force: bool = False) -> list[str]:
-        """Put back every file the ticket wrote, newest write first; returns the paths restored.
+    def ticket_files(self, track_id: str, ticket_id: str, from_call: str | None = None
+                     ) -> dict[str, tuple[FileState, FileState]]:
+        """Each file the ticket changed: (its state before the ticket's first change, after its last)."""
+        spans: dict[str, tuple[FileState, FileState]] = {}
+        for record in self.changes(track_id, ticket_id, from_call):
+            first = spans[record["path"]][0] if record["path"] in spans else record["before"]
+            spans[record["path"]] = (first, record["after"])
+        return spans
 
-        Refuses (naming the files) when a file changed since the ticket wrote it, unless ``force``.
-        """
-        records = self.changes(track_id, ticket_id)
-        if not records:
+    def ticket_diff(self, track_id: str, ticket_id: str, read_blob: BlobReader) -> str:
+        """The ticket's whole change as one unified diff (binary files named, not shown)."""
+        parts = []
+        for path, (before, after) in sorted(self.ticket_files(track_id, ticket_id).items()):
+            old, new = state_bytes(before, read_blob), state_bytes(after, read_blob)
+            parts.append(bytes_diff(path, old, new))
+        return "".join(parts)
+
+    def undo_ticket(self, track_id: str, ticket_id: str, root: Path, force: bool = False,
+                    read_blob: BlobReader | None = None, from_call: str | None = None) -> list[str]:
+        """Put back every file the ticket changed, by any means (``from_call``: only what that call and the later
+        ones changed): changed files get their content and mode back, created ones are deleted, deleted ones come
+        back. Refuses (naming the files) when a file changed since the ticket left it, unless ``force``."""
+        reader = read_blob or _no_blobs
+        spans = self.ticket_files(track_id, ticket_id, from_call)
+        if not spans:
             raise ConductorError(f"ticket {ticket_id} has no file changes to undo")
-        latest: dict[str, dict[str, Any]] = {}
-        for record in records:
-            latest[record["path"]] = record
-        changed = [path for path, record in latest.items()
-                   if _current_text(resolve_inside(root, path)) != _text_of(record["after"])]
+        changed = [path for path, (_, after) in spans.items()
+                   if _current_bytes(resolve_inside(root, path)) != state_bytes(after, reader)]
         if changed and not force:
-            raise ConductorError(f"changed since ticket {ticket_id} wrote them: {', '.join(changed)} "
+            raise ConductorError(f"changed since ticket {ticket_id} left them: {', '.join(sorted(changed))} "
                                  "(use --force to overwrite)")
-        first_before: dict[str, TextFile | None] = {}
-        for record in records:
-            first_before.setdefault(record["path"], TextFile.from_record(record["before"]))
-        for path, before in first_before.items():
+        for path, (before, _) in spans.items():
             target = resolve_inside(root, path)
-            if before is None:
+            content = state_bytes(before, reader)
+            if content is None:
                 target.unlink(missing_ok=True)
             else:
-                write_text_file(target, before)
-        Ledger(self.folder(track_id) / CHANGES_FILE).append("undo", ticket=ticket_id, paths=list(first_before))
-        return list(first_before)
+                atomic_write(target, content, state_mode(before))
+        kept = sorted({r.get("call") for r in self.changes(track_id, ticket_id)} -
+                      {r.get("call") for r in self.changes(track_id, ticket_id, from_call)}, key=str)
+        Ledger(self.folder(track_id) / CHANGES_FILE).append("undo", ticket=ticket_id, paths=sorted(spans),
+                                                           from_call=from_call, kept_calls=kept)
+        return sorted(spans)
 
     @contextlib.contextmanager
     def locked(self, track_id: str) -> Iterator[None]:
@@ -271,17 +296,17 @@ def read_json_file(path: Path) -> Any:
         raise TrackFileError(f"{path}: {error}") from None
 
 
-def _current_text(path: Path) -> str | None:
+def _current_bytes(path: Path) -> bytes | None:
     try:
-        current = read_text_file(path, max_bytes=1 << 40)
-    except (ViewError, OSError):  # no longer text: it has changed
-        return "(unreadable)"
-    return current.text if current is not None else None
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return b"(unreadable)"
 
 
-def _text_of(record: dict[str, Any] | str | None) -> str | None:
-    file = TextFile.from_record(record)
-    return file.text if file is not None else None
+def _no_blobs(blob: str) -> bytes:
+    raise ConductorError(f"this change was recorded in a checkpoint ({blob[:12]}) that cannot be read here")
 
 
 def _describe(problem: ErrorDetails, data: Any) -> str:

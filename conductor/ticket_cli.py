@@ -140,8 +140,14 @@ def _ticket_complete(args: argparse.Namespace) -> int:
 
 
 def _ticket_undo(args: argparse.Namespace) -> int:
-    for path in service(args).undo(args.track, args.ticket, force=args.force):
+    for path in service(args).undo(args.track, args.ticket, force=args.force, from_call=args.from_call):
         print(f"restored {path}")
+    return 0
+
+
+def _ticket_diff(args: argparse.Namespace) -> int:
+    diff = service(args).diff(args.track, args.ticket)
+    sys.stdout.write(diff or f"ticket {args.ticket} changed no file\n")
     return 0
 
 
@@ -200,12 +206,18 @@ def register_tickets(commands: Subparsers) -> None:
     complete.add_argument("ticket")
     complete.add_argument("--summary", help="what was done (shown to dependent tickets' workers)")
     complete.set_defaults(handler=_ticket_complete)
-    undo = ticket.add_parser("undo", help="put back every file a ticket wrote")
+    undo = ticket.add_parser("undo", help="put back every file a ticket changed (writes and commands alike)")
     undo.add_argument("track")
     undo.add_argument("ticket")
-    undo.add_argument("--force", action="store_true", help="overwrite files changed since the ticket wrote them")
+    undo.add_argument("--force", action="store_true", help="overwrite files changed since the ticket left them")
+    undo.add_argument("--from-call", metavar="CALL_ID", help="only that call's changes and the later ones (restore "
+                      "to before that call; ids are in `track ledger`)")
     undo.set_defaults(handler=_ticket_undo)
-    subs = [add, edit, complete, undo]
+    diff = ticket.add_parser("diff", help="a ticket's whole change as one unified diff")
+    diff.add_argument("track")
+    diff.add_argument("ticket")
+    diff.set_defaults(handler=_ticket_diff)
+    subs = [add, edit, complete, undo, diff]
     for name, handler, text in (("block", _ticket_block, "block a ticket (and its dependents) with a reason"),
                                 ("unblock", _ticket_unblock, "lift a block; dependents are restored"),
                                 ("retry", _ticket_retry, "send a blocked ticket back to pending")):

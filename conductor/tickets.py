@@ -9,10 +9,11 @@ archetype must be one the project defines.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conductor.checkpoints import Checkpoints
 from conductor.config import ProjectConfig
 from conductor.errors import ConductorError
 from conductor.events import (
@@ -202,10 +203,31 @@ class TicketService:
         self.emit(TicketCompleted(track=track_id, ticket=ticket_id, summary=summary, unlocked=unlocked, by=self.by))
         return unlocked
 
-    def undo(self, track_id: str, ticket_id: str, force: bool = False) -> list[str]:
-        """Put back every file the ticket wrote; returns the paths restored."""
+    def undo(self, track_id: str, ticket_id: str, force: bool = False, from_call: str | None = None) -> list[str]:
+        """Put back every file the ticket changed, by any means (``from_call``: what that call and the later ones
+        changed, i.e. restore to before that call); returns the paths restored."""
         self.store.load(track_id).ticket(ticket_id)
         with self.store.locked(track_id):
-            restored = self.store.undo_ticket(track_id, ticket_id, self.config.root, force=force)
-        self.emit(TicketUndone(track=track_id, ticket=ticket_id, paths=restored, by=self.by))
+            restored = self.store.undo_ticket(track_id, ticket_id, self.config.root, force=force,
+                                              read_blob=self._read_blob(track_id), from_call=from_call)
+        self.emit(TicketUndone(track=track_id, ticket=ticket_id, paths=restored, from_call=from_call, by=self.by))
         return restored
+
+    def diff(self, track_id: str, ticket_id: str) -> str:
+        """The ticket's whole change (every file it touched, by any means) as one unified diff."""
+        self.store.load(track_id).ticket(ticket_id)
+        return self.store.ticket_diff(track_id, ticket_id, self._read_blob(track_id))
+
+    def changes_by_call(self, track_id: str, ticket_id: str) -> list[tuple[str, list[str]]]:
+        """The ticket's calls that changed files, oldest first, with the files each changed."""
+        calls: dict[str, list[str]] = {}
+        for record in self.store.changes(track_id, ticket_id):
+            calls.setdefault(record.get("call") or "?", []).append(record["path"])
+        return [(call, sorted(set(paths))) for call, paths in calls.items()]
+
+    def _read_blob(self, track_id: str) -> Callable[[str], bytes]:
+        def read(blob: str) -> bytes:
+            checkpoints = Checkpoints(self.config.root, self.store.checkpoint_dir(track_id), [])
+            return checkpoints.blob(blob)
+
+        return read

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from conductor.config import READ_ONLY_TOOLS
 from conductor.errors import ConductorError
-from conductor.files import TextFile, count_lines, read_line_range, read_text_file, write_text_file
+from conductor.files import TextFile, count_lines, read_line_range, read_text_file, text_diff, write_text_file
 from conductor.guards import PathGuard, check_text
 from conductor.messages import ToolCall, ToolSpec
 from conductor.shell import ShellResult
@@ -203,7 +203,7 @@ class ProjectTools:
         path = self._writable(args.path)
         before = self._current(path)
         after = self._new_file(args, before)
-        return unified_diff(self.guard.relative(path), before.text if before else None, after.text)
+        return text_diff(self.guard.relative(path), before.text if before else None, after.text)
 
     def _new_file(self, args: WriteFileArgs | EditFileArgs, before: TextFile | None) -> TextFile:
         if isinstance(args, WriteFileArgs):
@@ -353,11 +353,3 @@ class ProjectTools:
 
     def _current(self, path: Path) -> TextFile | None:
         return read_text_file(path, self.max_file_bytes)
-
-
-def unified_diff(relative: str, before: str | None, after: str) -> str:
-    old = (before or "").splitlines(keepends=True)
-    new = after.splitlines(keepends=True)
-    lines = difflib.unified_diff(old, new, fromfile="/dev/null" if before is None else f"a/{relative}",
-                                 tofile=f"b/{relative}")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

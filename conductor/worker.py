@@ -74,6 +74,8 @@ class WorkerHooks:
     """May block for a human; raises EngineStopped when the run stops meanwhile."""
     on_turn: Callable[[AssistantTurn], float | None]
     """Records a model answer; returns its cost (None when the model has no price)."""
+    before_execute: Callable[[ToolCall], None]
+    """Called just before an approved mutating call runs (the engine takes a checkpoint)."""
     on_outcome: Callable[[ToolCall, ToolOutcome], str]
     """Records what a tool did; returns the text the model gets."""
     save: Callable[[WorkerState], None]
@@ -178,6 +180,8 @@ class Worker:
             call = call.model_copy(update={"arguments": decision.arguments})
             note = ("Note: the developer edited your call before it ran; it ran with these arguments instead: "
                     f"{json.dumps(decision.arguments, ensure_ascii=False)}. Do not repeat the original call.\n")
+        if call.name in MUTATING_TOOLS:
+            self.hooks.before_execute(call)
         outcome = self.tools.execute(call)
         content = self.hooks.on_outcome(call, outcome)
         return ToolResult(tool_call_id=call.id, name=call.name, content=note + content, is_error=outcome.is_error)

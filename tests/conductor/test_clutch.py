@@ -165,8 +165,8 @@ def test_configured_keys_are_redacted_from_what_tools_return(tmp_path, monkeypat
                             [ticket("T1", "a.py")])
     engine = engine_for(tmp_path, track_id, gate=AutoGate(), auto=True)
     assert engine.run().completed == ["T1"]
-    everything = "".join(p.read_text() for p in engine.store.folder(track_id).rglob("*") if p.is_file())
-    assert KEY not in everything
+    everything = b"".join(p.read_bytes() for p in engine.store.folder(track_id).rglob("*") if p.is_file())
+    assert KEY.encode() not in everything
     assert "the key is [REDACTED]" in history_results(engine.store, track_id, "T1")[0].content
 
 

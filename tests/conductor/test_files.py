@@ -87,9 +87,9 @@ def test_undo_restores_the_same_bytes_and_mode(tools, tmp_path):
     before = script.read_bytes()
     outcome = edit(tools, "run.sh", "echo one", "echo two")
     store = TrackStore(tmp_path / "tracks")
-    store.record_change("t", "T1", outcome.change.path, outcome.change.before, outcome.change.after)
+    store.record_change("t", "T1", outcome.change.path, outcome.change.before.record(), outcome.change.after.record())
     created = tools.execute(ToolCall(id="c", name="write_file", arguments={"path": "made.py", "content": "m\n"}))
-    store.record_change("t", "T1", created.change.path, created.change.before, created.change.after)
+    store.record_change("t", "T1", created.change.path, None, created.change.after.record())
     script.chmod(0o700)  # undo also puts back the mode the file had
     with (tmp_path / "tracks" / "t" / "changes.jsonl").open("ab") as handle:
         handle.write('{"event": "write", "path": "é'.encode()[:-1])  # a torn line, cut inside a character

@@ -44,7 +44,7 @@ def test_undo_and_errors(tmp_path, capsys, monkeypatch):
     assert (project / "calc" / "stats.py").read_text() == original
     (project / "calc" / "report.py").write_text("# edited by hand\n")
     assert main(["ticket", "undo", DEMO_TRACK, "T2", "--project", str(project)]) == 2
-    assert capsys.readouterr().err == ("conductor: changed since ticket T2 wrote them: calc/report.py "
+    assert capsys.readouterr().err == ("conductor: changed since ticket T2 left them: calc/report.py "
                                        "(use --force to overwrite)\n")
     assert main(["run", "nope", "--project", str(project)]) == 2
     assert capsys.readouterr().err.startswith("conductor: no track 'nope'")
