@@ -3,9 +3,10 @@
 The repository is Conductor's own (`tracks/<track>/checkpoints.git`, the project as its work tree): the user's own
 `.git` — HEAD, index, branches, stash, hooks, config — is never read or written, and `GIT_*` variables of the
 calling environment are not passed on. `.gitignore` files are honoured as git honours them; the tracks folder,
-`.git` folders, secret files (the guard's globs) and files above `max_file_bytes` are left out (a big file is
-written to the shadow repository's `info/exclude`, so it stays out once seen). Nested repositories are not
-entered. Git is a requirement, checked with a clear message (`require_git`).
+`.git` folders, secret files (the guard's globs), caches and virtual environments (`__pycache__`, `.venv`,
+`node_modules`, ... as in `file_cache.cache.IGNORED_DIRS`, and `*.pyc`) and files above `max_file_bytes` are left
+out (a big file is written to the shadow repository's `info/exclude`, so it stays out once seen). Nested
+repositories are not entered. Git is a requirement, checked with a clear message (`require_git`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conductor.errors import ConductorError
+from file_cache.cache import IGNORED_DIRS
 
 GIT_IDENTITY = ["-c", "user.name=Conductor", "-c", "user.email=conductor@localhost", "-c", "core.autocrlf=false",
                 "-c", "core.quotepath=false", "-c", "gc.auto=0", "-c", "core.hooksPath=/dev/null"]
@@ -88,7 +90,8 @@ class Checkpoints:
         self.git("init", "-q")
         # the repository lives in the project (under tracks/): keep it out of the project's own `git status`
         (self.git_dir / ".gitignore").write_text("*\n", encoding="utf-8")
-        lines = ["# written by Conductor: what checkpoints leave out", ".git", *self.secret_globs]
+        lines = ["# written by Conductor: what checkpoints leave out", ".git", *self.secret_globs,
+                 *(f"{name}/" for name in sorted(IGNORED_DIRS - {".git"})), "*.pyc"]
         for folder in self.excluded:
             if folder.resolve().is_relative_to(self.root):
                 lines.append("/" + folder.resolve().relative_to(self.root).as_posix() + "/")

@@ -103,6 +103,8 @@ class Controller:
     def select_ticket(self, ticket_id: str) -> None:
         self.state.selected_ticket = ticket_id
         self.state.touch("detail", "tickets")
+        if self.state.changes.ticket_id is not None:  # the Changes view is in use: it follows the selection
+            self.load_changes(ticket_id)
 
     def new_track(self, title: str, description: str = "") -> str | None:
         def create() -> str:
@@ -322,6 +324,35 @@ class Controller:
             why = f": {clip(ending['reason'], 60)}" if ending and ending.get("reason") else ""
             runs.append((f"{when}  {how}{why}", path))
         return runs
+
+    # -- changes -------------------------------------------------------------------------------------------
+    def load_changes(self, ticket_id: str | None = None) -> None:
+        """The selected (or given) ticket's whole change, and the calls that made it."""
+        ticket_id = ticket_id or self.state.selected_ticket
+        changes = self.state.changes
+        changes.ticket_id, changes.diff, changes.calls, changes.error = ticket_id, "", [], None
+        if self.state.track is not None and ticket_id is not None:
+            try:
+                changes.diff = self.tickets.diff(self.state.track.id, ticket_id)
+                changes.calls = self.tickets.changes_by_call(self.state.track.id, ticket_id)
+            except ConductorError as error:
+                changes.error = str(error)
+        self.state.touch("changes")
+
+    def undo_ticket(self, ticket_id: str, force: bool = False, from_call: str | None = None) -> None:
+        """Put back what the ticket changed (``from_call``: restore to before that call)."""
+        track = self.state.track
+        if track is None or self.running:
+            self.state.notify("stop the run before undoing" if self.running else "select a track first")
+            return
+        try:
+            restored = self.tickets.undo(track.id, ticket_id, force=force, from_call=from_call)
+        except ConductorError as error:
+            self.state.notify(f"error: {error}")
+        else:
+            self.state.notify(f"restored {', '.join(restored)}")
+            self.state.files.stale = self.state.files.stale_tree = True
+        self.load_changes(ticket_id)
 
     def history_messages(self, path: Path) -> list[Message]:
         """An archived conversation of the selected track ([] when it cannot be read)."""

@@ -18,6 +18,7 @@ from conductor.events import (
     EditRefused,
     Event,
     FileChanged,
+    FilesChangedByCommand,
     ModelCalled,
     RunFinished,
     RunPaused,
@@ -35,7 +36,8 @@ from conductor.models import Ticket, Track
 from conductor.text import clip
 from file_cache.cache import ViewKind
 
-PANELS = ("tracks", "tickets", "detail", "approval", "files", "view", "hints", "usage", "settings", "status")
+PANELS = ("tracks", "tickets", "detail", "approval", "files", "view", "hints", "usage", "settings", "status",
+          "changes")
 STATUS_COLORS: dict[str, tuple[int, int, int]] = {
     "locked": (140, 140, 140),
     "pending": (90, 150, 255),
@@ -83,9 +85,11 @@ class TicketRow:
 @dataclass(frozen=True)
 class StreamEntry:
     kind: str
-    """assistant, tool_call, tool_result, shell, decision, info."""
+    """assistant, tool_call, tool_result, shell, changes, decision, info."""
     text: str
     is_error: bool = False
+    diff: str = ""
+    """For `changes`: the command's diff, shown folded under the entry."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,17 @@ class ApprovalState:
 
 
 @dataclass
+class ChangesState:
+    """The selected ticket's whole change (every file it touched, by any means) and the calls that made it."""
+
+    ticket_id: str | None = None
+    diff: str = ""
+    calls: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(call id, files it changed), oldest first: each can be undone with the later ones."""
+    error: str | None = None
+
+
+@dataclass
 class FileViewState:
     files: list[str] = field(default_factory=list)
     selected: str | None = None
@@ -153,6 +168,7 @@ class ViewState:
         self.mode = "step"
         self.message = ""
         self.files = FileViewState()
+        self.changes = ChangesState()
         self.revision: dict[str, int] = dict.fromkeys(PANELS, 0)
 
     def touch(self, *panels: str) -> None:
@@ -223,6 +239,9 @@ class ViewState:
                 self.approval = ApprovalState()
                 self.engine = "running"
                 self.touch("approval")
+            case FilesChangedByCommand(files=files, diff=diff):
+                listed = ", ".join(f"{path} ({status})" for path, status in files.items())
+                self._stream(ticket, StreamEntry("changes", f"files changed by the command: {listed}", diff=diff))
             case FileChanged(path=path):
                 if path == self.files.selected:
                     self.files.stale = True

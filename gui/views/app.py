@@ -129,6 +129,8 @@ class ConductorWindow:
             self.tracks.refresh_status(state)
         if changed & {"detail", "tickets"}:
             self.detail.refresh(state)
+        if "changes" in changed:
+            self.detail.refresh_changes(state)
         if "approval" in changed:
             self.approval.refresh(state)
         if "files" in changed:

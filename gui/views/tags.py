@@ -29,6 +29,13 @@ class Tags:
     detail_summary: str = "detail_summary"
     stream_child: str = "stream_child"
     history_combo: str = "history_combo"
+    stream_tab: str = "stream_tab"
+    changes_tab: str = "changes_tab"
+    undo_button: str = "undo_button"
+    undo_force: str = "undo_force"
+    changes_summary: str = "changes_summary"
+    changes_calls: str = "changes_calls"
+    changes_diff: str = "changes_diff"
 
     approval_window: str = "approval_window"
     approval_title: str = "approval_title"

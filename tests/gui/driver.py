@@ -103,7 +103,11 @@ class Recorder:
             "tickets": {t.id: str(t.status) for t in state.track.tickets} if state.track else {},
             "buttons": {name: window.centre(tag) for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button), ("run", tags.run_button),
-                ("mark_done", tags.mark_done_button))},
+                ("mark_done", tags.mark_done_button), ("changes_tab", tags.changes_tab),
+                ("undo", tags.undo_button))},
+            "changes": {"ticket": state.changes.ticket_id, "calls": state.changes.calls,
+                        "diff_lines": len(state.changes.diff.splitlines())},
+            "selected": state.selected_ticket,
             "tracks": [row.label for row in state.tracks],
             "enabled": {name: dpg.get_item_configuration(tag)["enabled"] for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button))},

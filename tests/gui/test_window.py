@@ -196,3 +196,24 @@ def test_mark_done_with_a_real_click_unlocks_the_dependent(display, tmp_path):
     assert status["tracks"] == ["Add median to the calc package  (1/2 done, active)  [add-median]"]
     event = TrackStore(project / "tracks").ledger(DEMO_TRACK).read()[-1]
     assert (event["event"], event["by"], event["summary"]) == ("ticket_completed", "gui", "marked done by hand (gui)")
+
+
+def test_the_changes_view_and_undo_by_real_clicks(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    original = (project / "calc" / "report.py").read_text()
+    status_file = tmp_path / "status.json"
+    gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--auto", "--run",
+                            "--status-file", str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
+    try:
+        status = wait_for_status(status_file, lambda s: s["engine"] == "finished", gui)
+        assert status["selected"] == "T2" and original != (project / "calc" / "report.py").read_text()
+        click(display, *status["buttons"]["changes_tab"])
+        status = wait_for_status(status_file, lambda s: s["changes"]["ticket"] == "T2", gui)
+        assert status["changes"]["diff_lines"] > 5
+        assert [paths for _, paths in status["changes"]["calls"]] == [["calc/report.py"], ["calc/report.py"]]
+        click(display, *status["buttons"]["undo"])
+        wait_for_status(status_file, lambda s: s["changes"]["calls"] == [] and "restored" in s["message"], gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert (project / "calc" / "report.py").read_text() == original
