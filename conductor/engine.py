@@ -453,7 +453,8 @@ class ConductorEngine:
             content = report.text + self._shell_changes(ticket, call)
             self.emit(ShellRan(track=self.track_id, ticket=ticket.id, command=shell.command, exit_code=shell.exit_code,
                                seconds=round(shell.seconds, 3), timed_out=shell.timed_out, output=output_id,
-                               hint=report.hint, hint_source=report.hint_source, report=report.text))
+                               hint=report.hint, hint_source=report.hint_source, report=report.text,
+                               failures=report.failures))
         self.emit(ToolFinished(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
                                is_error=outcome.is_error, mutating=call.name in MUTATING_TOOLS, chars=len(content),
                                arguments=call.arguments, content=content))

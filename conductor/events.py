@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from conductor.accounting import UsageReport, UsageTotalsData
+from conductor.failures import Failure
 from conductor.gate import PendingCall
 from conductor.messages import ToolCall, Usage
 from conductor.models import utc_now
@@ -209,6 +210,8 @@ class ShellRan(Event):
     hint_source: str | None
     report: str = ""
     """What the worker was told (not in the ledger: the output is saved under `output`)."""
+    failures: list[Failure] = Field(default_factory=list)
+    """One record per failure the output reports, each with its own test, exception and place."""
 
 
 class ToolFinished(Event):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conductor.failures import Failure, parse_failures
 from conductor.messages import AssistantTurn, Message
 from conductor.protocols import Model
 from conductor.providers import ProviderError
@@ -73,6 +74,8 @@ class ShellReport:
     """`tier4` (the model), `deterministic` (the compressor) or None for a successful command."""
     output_id: str | None
     digest: FailureDigest | None
+    failures: list[Failure] = field(default_factory=list)
+    """One record per failure the output reports (see `conductor.failures`)."""
 
 
 def digest_output(output: str, root: Path, cache: FileCache | None = None) -> FailureDigest:
@@ -175,35 +178,104 @@ class Tier4Summariser:
             body = result.output if len(result.output) <= 1500 else (
                 "[...]\n" + "\n".join(result.output.splitlines()[-15:])[-1400:])
             return ShellReport("\n".join(p for p in (header, body.rstrip(), saved) if p), None, None, output_id, None)
-        digest = digest_output(result.output, self.root, self.cache)
-        hint, source = self._hint(result, digest)
         if result.timed_out:
-            header += " (timed out, process group killed)"
+            header += " (timed out, everything it started was killed)"
+        failures = parse_failures(result.output, self.root)
+        digest = digest_output(result.output, self.root, self.cache)
+        if failures and not result.timed_out:
+            hint, source = self._hint(result, digest, failures)
+            # the deterministic hint is the first record: said once, in the list
+            head = [header, f"hint: {clip(hint, 400)}"] if source == "tier4" else [header]
+            text = fit_records(head, failures, saved)
+            return ShellReport(text, hint, source, output_id, digest, failures)
+        hint, source = self._hint(result, digest, [])
         text = _fit([header, f"hint: {clip(hint, 400)}"], digest.decisive_lines(), saved)
-        return ShellReport(text, hint, source, output_id, digest)
+        return ShellReport(text, hint, source, output_id, digest, failures)
 
-    def _hint(self, result: ShellResult, digest: FailureDigest) -> tuple[str, str]:
+    def _hint(self, result: ShellResult, digest: FailureDigest, failures: list[Failure]) -> tuple[str, str]:
+        fallback = records_hint(failures) if failures else deterministic_hint(digest, result)
         if self.model is None:
-            return deterministic_hint(digest, result), "deterministic"
-        tail = "\n".join(result.output.splitlines()[-200:])[-12_000:]
+            return fallback, "deterministic"
         parts = [f"Command: {result.command}", f"Exit code: {result.exit_code}" + (" (timed out)" if result.timed_out
-                                                                                     else ""),
-                 f"Output (last lines):\n{tail}"]
-        if digest.snippet and digest.frame:
-            parts.append(f"Project code at the failing frame ({digest.frame.path}):\n{digest.snippet}")
+                                                                                     else "")]
+        if failures:
+            parts.append(f"{len(failures)} failures, as parsed from the output:")
+            parts += [f"{n}. {failure.text()}" + self._context(failure) for n, failure in enumerate(failures[:10], 1)]
+        else:
+            tail = "\n".join(result.output.splitlines()[-200:])[-12_000:]
+            parts.append(f"Output (last lines):\n{tail}")
+            if digest.snippet and digest.frame:
+                parts.append(f"Project code at the failing frame ({digest.frame.path}):\n{digest.snippet}")
         try:
             turn = self.model.complete(TIER4_SYSTEM, [Message(role="user", text="\n\n".join(parts))], [],
                                        self.max_output_tokens)
         except ProviderError as error:
             self.failures.append(str(error))
-            return deterministic_hint(digest, result), "deterministic"
+            return fallback, "deterministic"
         if self.on_usage is not None:
             self.on_usage(turn)
         hint = " ".join(turn.text.split())
         if not hint:
             self.failures.append("the Tier 4 model answered with no text")
-            return deterministic_hint(digest, result), "deterministic"
+            return fallback, "deterministic"
+        stray = unfounded_names(hint, failures) if failures else []
+        if stray:  # a hint that points somewhere the records do not is worse than none
+            self.failures.append(f"the Tier 4 hint named {', '.join(stray)}, absent from the failures; dropped")
+            return fallback, "deterministic"
         return _clip_words(hint), "tier4"
+
+    def _context(self, failure: Failure) -> str:
+        """A few numbered lines of source around the failure's place."""
+        if not failure.path or not failure.line:
+            return ""
+        start = max(failure.line - 3, 1)
+        try:
+            text = self.cache.slice(failure.path, start, failure.line + 3).text
+        except (ViewError, OSError):
+            return ""
+        numbered = [f"{number:>5}{'>' if number == failure.line else ' '} {line}"
+                    for number, line in enumerate(text.splitlines(), start)]
+        return "\n" + "\n".join(numbered)
+
+
+def records_hint(failures: list[Failure]) -> str:
+    """The deterministic hint from failure records: how many, and the first one whole."""
+    more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
+    return _clip_words(f"{len(failures)} failure{'s' if len(failures) != 1 else ''}{more}; first: "
+                       f"{failures[0].text()}")
+
+
+_FILE_NAME = re.compile(r"[\w./-]+\.(?:py|pyi|c|h|cc|cpp|js|ts|rs|go|java|rb|toml|json|ya?ml|cfg|ini|txt)\b")
+_TEST_NAME = re.compile(r"\btest_\w+")
+
+
+def unfounded_names(hint: str, failures: list[Failure]) -> list[str]:
+    """Files and tests a hint names that no failure record holds."""
+    paths = {f.path for f in failures if f.path} | {f.test.split("::")[0] for f in failures if f.test}
+    names = {Path(p).name for p in paths}
+    tests = " ".join(f.test for f in failures if f.test)
+    stray = [name for name in _FILE_NAME.findall(hint) if name not in paths and Path(name).name not in names]
+    stray += [name for name in _TEST_NAME.findall(hint) if name not in tests]
+    return list(dict.fromkeys(stray))
+
+
+def fit_records(head: list[str], failures: list[Failure], tail: str) -> str:
+    """The report with as many whole failure records as fit under MAX_HISTORY_CHARS (never half of one)."""
+    count = f"{len(failures)} failure{'s' if len(failures) != 1 else ''}:"
+    kept: list[str] = []
+    for failure in failures:
+        line = f"- {failure.text()}"
+        rest = len(failures) - len(kept) - 1
+        more = [f"(+{rest} more in the full output)"] if rest else []
+        if len("\n".join([*head, count, *kept, line, *more, tail])) >= MAX_HISTORY_CHARS:
+            break
+        kept.append(line)
+    omitted = len(failures) - len(kept)
+    more = [f"(+{omitted} more in the full output)"] if omitted else []
+    text = "\n".join(p for p in [*head, count, *kept, *more, tail] if p)
+    if len(text) >= MAX_HISTORY_CHARS:  # even the head is too long: clip the hint, never a record
+        text = "\n".join(p for p in [head[0], count, *more, tail] if p)
+    return text[: MAX_HISTORY_CHARS - 1]
 
 
 def _fit(head: list[str], decisive: list[str], tail: str) -> str:

@@ -275,10 +275,16 @@ class Controller:
                                   and not (hidden and p.startswith(hidden))]
         self.state.touch("files")
 
-    def select_file(self, path: str) -> None:
+    def select_file(self, path: str, line: int | None = None) -> None:
         self.state.files.selected = path
         self.state.files.tokens = {}
+        self.state.files.line = line
         self.load_file_view()
+
+    def open_at(self, path: str, line: int | None) -> None:
+        """Show a file's raw text at a line (a failure's place, clicked in the Tier 4 panel)."""
+        self.state.files.kind = "raw"
+        self.select_file(path, line)
 
     def set_view_kind(self, kind: ViewKind) -> None:
         self.state.files.kind = kind

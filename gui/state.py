@@ -31,6 +31,7 @@ from conductor.events import (
     TrackSaved,
     UsageUpdated,
 )
+from conductor.failures import Failure
 from conductor.gate import PendingCall
 from conductor.models import Ticket, Track
 from conductor.text import clip
@@ -101,6 +102,8 @@ class HintEntry:
     source: str
     output_id: str | None
     report: str
+    failures: tuple[Failure, ...] = ()
+    """One record per failure, each with its place (clickable in the panel)."""
 
 
 @dataclass
@@ -151,6 +154,8 @@ class FileViewState:
     """The selected file changed on disk: its views must be rebuilt."""
     stale_tree: bool = False
     """A file was created: the tree must be listed again."""
+    line: int | None = None
+    """A line to show and mark in the raw view (a failure's place)."""
 
 
 class ViewState:
@@ -285,7 +290,7 @@ class ViewState:
         self._stream(event.ticket, StreamEntry("shell", event.report, event.exit_code != 0))
         if event.hint:
             self.hints.append(HintEntry(event.ticket, event.command, event.exit_code, event.hint,
-                                        event.hint_source or "", event.output, event.report))
+                                        event.hint_source or "", event.output, event.report, tuple(event.failures)))
             self.touch("hints")
 
 

@@ -105,6 +105,8 @@ class ScriptedModel:
         self.ticket_id = ticket_id or "tier4"
         self.given: list[Message] = []
         """What this provider answered so far (checked against the history it is sent back)."""
+        self.stateless = tier != "tier3"
+        """Tier 4 requests are independent one-message conversations: no history to check."""
         self.requests: list[dict[str, Any]] = []
 
     def __repr__(self) -> str:
@@ -129,7 +131,8 @@ class ScriptedModel:
         answer = AssistantTurn(text=turn.text, tool_calls=calls,
                                stop_reason=turn.stop_reason or ("tool_use" if calls else "end_turn"), usage=usage,
                                model=self.model)
-        self.given.append(clean_turn(answer).as_message())  # the worker stores answers cleaned
+        if not self.stateless:
+            self.given.append(clean_turn(answer).as_message())  # the worker stores answers cleaned
         return answer
 
     def _adopt_history(self, messages: list[Message]) -> None:

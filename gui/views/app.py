@@ -142,7 +142,7 @@ class ConductorWindow:
         if "usage" in changed:
             self.side.refresh_usage(state)
 
-    def centre(self, tag: str) -> list[int]:
+    def centre(self, tag: str | int) -> list[int]:
         """Screen coordinates of an item's centre (for xdotool)."""
         low, high = dpg.get_item_rect_min(tag), dpg.get_item_rect_max(tag)
         x, y = dpg.get_viewport_pos()

@@ -11,6 +11,8 @@ from gui.views.common import fill_lines, line_table
 from gui.views.tags import Tags
 
 KINDS: tuple[ViewKind, ...] = ("skeleton", "curated", "raw")
+LINE_HEIGHT = 21
+"""Pixels per row of the line tables (the font's 15 px plus the cell padding)."""
 
 
 class FilesView:
@@ -61,4 +63,13 @@ class FilesView:
         dpg.set_value(self.tags.view_radio, labels[KINDS.index(files.kind)])
         title = files.selected or "select a file"
         dpg.set_value(self.tags.view_title, f"{title}: {files.error}" if files.error else title)
-        fill_lines(self.tags.view_table, files.text.splitlines())
+        lines = files.text.splitlines()
+        if files.line and files.kind == "raw":  # numbered, the line marked and scrolled to
+            width = len(str(len(lines)))
+            lines = [f"{'>' if n == files.line else ' '}{n:>{width}}  {text}" for n, text in enumerate(lines, 1)]
+            fill_lines(self.tags.view_table, lines, {">": (250, 200, 80)})
+            target = max(files.line - 5, 0) * LINE_HEIGHT
+            dpg.set_frame_callback(dpg.get_frame_count() + 2,
+                                   lambda: dpg.set_y_scroll(self.tags.view_table, target))
+        else:
+            fill_lines(self.tags.view_table, lines)

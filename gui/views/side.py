@@ -18,6 +18,8 @@ class SideView:
         self.tags = tags
         self.controller = controller
         self._hints_shown = 0
+        self.record_buttons: list[int | str] = []
+        """The failure-place buttons, oldest first (tests click them)."""
 
     def build(self, pos: tuple[int, int], size: tuple[int, int]) -> None:
         t = self.tags
@@ -76,7 +78,17 @@ class SideView:
         for hint in state.hints[self._hints_shown:]:
             with dpg.table_row(parent=self.tags.hints_table):
                 dpg.add_text(f"{hint.ticket_id or ''} exit {hint.exit_code}\n$ {hint.command}", wrap=0)
-                dpg.add_text(f"{hint.hint} ({hint.source})", wrap=0)
+                with dpg.group():
+                    dpg.add_text(f"{hint.hint} ({hint.source})", wrap=0)
+                    for failure in hint.failures:  # one record per failure, its place one click from the code
+                        if failure.path:
+                            button = dpg.add_button(label=f"{failure.path}:{failure.line}",
+                                                    user_data=(failure.path, failure.line),
+                                                    callback=lambda _s, _v, at: self.controller.open_at(*at))
+                            self.record_buttons.append(button)
+                        rest = failure.model_copy(update={"path": None, "line": None, "function": None,
+                                                          "source": None})
+                        dpg.add_text(rest.text() or failure.message or "", wrap=0, color=(200, 200, 200))
                 if hint.output_id:
                     dpg.add_button(label="raw output", user_data=hint.output_id,
                                    callback=lambda _s, _v, output_id: self.show_output(output_id))

@@ -33,7 +33,8 @@ def test_demo_through_the_anthropic_sdk(tmp_path, fake_api, monkeypatch):
     # the failing run's Tier 4 report (deterministic: no Tier 4 model here) went back as a tool_result
     third = requests[2]["messages"][-1]["content"][0]
     assert third["type"] == "tool_result" and third["tool_use_id"] == "toolu_T1_2_0" and third["is_error"]
-    assert "hint: AssertionError: 3 != 2.5; at tests/test_stats.py:14 in test_median_even" in third["content"]
+    assert ("1 failure:\n- tests.test_stats.StatsTest.test_median_even | AssertionError: 3 != 2.5 | "
+            "at tests/test_stats.py:14 in test_median_even") in third["content"]
     # context amnesia: T2's first request starts a fresh conversation
     assert len(requests[5]["messages"]) == 1 and "# Ticket T2" in requests[5]["messages"][0]["content"][0]["text"]
     usage = engine.accountant.snapshot().track

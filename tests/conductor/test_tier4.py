@@ -96,6 +96,6 @@ def test_successful_and_timed_out_commands(tmp_path):
     assert ok.text == "$ echo hi\nexit code 0 after 0.0s\nhi\nfull output: out-1-a (1 lines)"
     assert ok.hint is None
     slow = summariser.report(ShellResult("sleep 9", 124, "", "", 5.0, timed_out=True), None)
-    assert slow.text.startswith("$ sleep 9\nexit code 124 after 5.0s (timed out, process group killed)\nhint: "
-                                "The command timed out after 5s")
+    assert slow.text.startswith("$ sleep 9\nexit code 124 after 5.0s (timed out, everything it started was "
+                                "killed)\nhint: The command timed out after 5s")
     assert json.dumps(slow.text)

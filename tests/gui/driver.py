@@ -108,6 +108,8 @@ class Recorder:
             "changes": {"ticket": state.changes.ticket_id, "calls": state.changes.calls,
                         "diff_lines": len(state.changes.diff.splitlines())},
             "selected": state.selected_ticket,
+            "record_buttons": [window.centre(button) for button in window.side.record_buttons],
+            "file": {"selected": state.files.selected, "kind": state.files.kind, "line": state.files.line},
             "tracks": [row.label for row in state.tracks],
             "enabled": {name: dpg.get_item_configuration(tag)["enabled"] for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button))},

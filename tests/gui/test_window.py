@@ -217,3 +217,22 @@ def test_the_changes_view_and_undo_by_real_clicks(display, tmp_path):
         gui.terminate()
         gui.wait(timeout=60)
     assert (project / "calc" / "report.py").read_text() == original
+
+
+def test_a_failure_place_opens_the_file_at_its_line_by_a_real_click(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    status_file = tmp_path / "status.json"
+    gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--auto", "--run",
+                            "--status-file", str(status_file), "--screenshot-dir", str(tmp_path / "shots"),
+                            "--requests", str(tmp_path / "requests.jsonl")],
+                           env=display, cwd=Path(__file__).resolve().parents[2])
+    try:
+        status = wait_for_status(status_file, lambda s: s["engine"] == "finished" and s["record_buttons"], gui)
+        click(display, *status["record_buttons"][0])
+        status = wait_for_status(status_file, lambda s: s["file"]["line"] is not None, gui)
+        (tmp_path / "requests.jsonl").write_text(json.dumps({"do": "screenshot", "name": "at-line"}) + "\n")
+        wait_for_status(status_file, lambda s: "at-line" in s["screenshots"], gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert status["file"] == {"selected": "tests/test_stats.py", "kind": "raw", "line": 14}

@@ -1,0 +1,2 @@
+def one() -> int:
+    return 1

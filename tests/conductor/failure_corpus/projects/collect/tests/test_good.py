@@ -1,0 +1,5 @@
+from pkg.good import one
+
+
+def test_one():
+    assert one() == 1

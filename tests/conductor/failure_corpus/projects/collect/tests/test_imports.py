@@ -1,0 +1,5 @@
+from pkg.missing import thing  # BUG:import
+
+
+def test_thing():
+    assert thing

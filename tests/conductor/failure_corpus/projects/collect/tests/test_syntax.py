@@ -1,0 +1,3 @@
+def test_broken():
+    value = (1,
+    assert value  # BUG:syntax

@@ -1,0 +1,3 @@
+from app.checks import positive
+
+print(positive([3, -1, 4]))

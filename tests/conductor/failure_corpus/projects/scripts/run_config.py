@@ -1,0 +1,3 @@
+from app.config import port
+
+print(port('{"host": "x"}'))

@@ -1,0 +1,3 @@
+from app.deep import level_one
+
+print(level_one())

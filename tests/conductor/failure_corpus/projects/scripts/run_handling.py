@@ -1,0 +1,3 @@
+from app.handling import parse
+
+print(parse('seven'))

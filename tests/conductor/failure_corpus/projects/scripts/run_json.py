@@ -1,0 +1,3 @@
+from app.config import load
+
+print(load('{broken'))  # BUG:json

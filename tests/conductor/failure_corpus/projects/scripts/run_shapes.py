@@ -1,0 +1,3 @@
+from app.shapes import Square
+
+print(Square(2).area())
