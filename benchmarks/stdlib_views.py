@@ -22,7 +22,7 @@ from pathlib import Path
 
 from file_cache import ASTParser, FileCache, estimate_tokens, is_valid_python
 from file_cache.parser import decode_source
-from file_cache.verify import lost_signatures
+from file_cache.verify import lost_fields, lost_signatures
 
 TEST_FOLDERS = {"test", "tests", "idle_test"}
 
@@ -33,6 +33,8 @@ class StdlibReport:
     invalid_skeletons: list[str] = field(default_factory=list)
     invalid_curated: list[str] = field(default_factory=list)
     lost_signatures: list[str] = field(default_factory=list)
+    lost_fields: list[str] = field(default_factory=list)
+    """Class fields (annotated names, enum members, __slots__) missing from a skeleton."""
     skeleton_ratios: list[float] = field(default_factory=list)
     curated_ratios: list[float] = field(default_factory=list)
 
@@ -79,6 +81,7 @@ def check_views(files: list[tuple[Path, str]]) -> StdlibReport:
                     bad.append(str(path))
             if is_valid_python(skeleton):
                 report.lost_signatures += [f"{path}:{name}" for name in lost_signatures(text, skeleton)]
+                report.lost_fields += [f"{path}:{name}" for name in lost_fields(text, skeleton)]
             source_tokens = estimate_tokens(text)
             if source_tokens >= 200 and not TEST_FOLDERS & set(path.parts):
                 report.skeleton_ratios.append(estimate_tokens(skeleton) / source_tokens)
@@ -105,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     report = check_views(files)
     print(f"files: {report.files} (stdlib of Python {sys.version.split()[0]})")
     print(f"invalid skeletons: {len(report.invalid_skeletons)}  invalid curated: {len(report.invalid_curated)}")
-    print(f"lost or altered signatures: {len(report.lost_signatures)}")
-    for line in (report.invalid_skeletons + report.invalid_curated + report.lost_signatures)[:20]:
+    print(f"lost or altered signatures: {len(report.lost_signatures)}  lost fields: {len(report.lost_fields)}")
+    for line in (report.invalid_skeletons + report.invalid_curated + report.lost_signatures + report.lost_fields)[:20]:
         print("  ", line)
     print(f"median skeleton/source tokens: {report.median_skeleton_ratio:.1%} "
           f"(curated {report.median_curated_ratio:.1%}) over {len(report.skeleton_ratios)} files >= 200 tokens")
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         warm_times.append(_median_time(serve, 1))
     cold, warm = statistics.median(cold_times), statistics.median(warm_times)
     print(f"file cache cold: {cold:.2f} s; warm: {warm:.2f} s; warm/cold = {warm / cold:.3f}")
-    return 1 if report.invalid_skeletons or report.invalid_curated or report.lost_signatures else 0
+    return 1 if report.invalid_skeletons or report.invalid_curated or report.lost_signatures or report.lost_fields else 0
 
 
 if __name__ == "__main__":

@@ -35,6 +35,11 @@ STRING_TYPES = frozenset({"string", "concatenated_string"})
 HIDDEN = "... # Hidden"
 # Assignments longer than this many lines keep their target and hide the value in the curated view.
 MAX_ASSIGNMENT_LINES = 3
+MAX_FIELD_DEFAULT = 40
+"""A class field's default longer than this (or on several lines) is shown as `...` in the skeleton."""
+_ENUM_BASE = re.compile(r"\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag|ReprEnum)\b")
+_FIELD_CALL = re.compile(r"^(?:[\w.]+\.)?(?:ib|attrib|field|Field)\s*\(")
+_DEFINED = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.MULTILINE)
 _CORE_LOGIC = re.compile(r"^@\s*(?:[\w.]+\.)?core_logic\b")
 
 
@@ -151,14 +156,17 @@ class ASTParser:
         return self._build(source, curated=True)
 
     def _build(self, source: str | bytes | ParsedSource, curated: bool) -> str:
-        parsed = self._view_source(self.parse(source))
-        if not parsed.tree.root_node.has_error:
-            return _ViewBuilder(parsed, curated).build()
-        # Broken source: an unclosed bracket swallows everything after it, so each top-level
-        # definition is parsed on its own and only the views that are valid Python are kept.
-        views = [_ViewBuilder(self.parse(chunk), curated).build() for chunk in split_top_level(parsed.text)]
-        text = "".join(views)
-        return text if is_valid_python(text) else ""
+        original = self.parse(source)
+        parsed = self._view_source(original)
+        text = _ViewBuilder(parsed, curated).build() if not parsed.tree.root_node.has_error else ""
+        if parsed.tree.root_node.has_error or not is_valid_python(text):
+            # Broken source (an unclosed bracket swallows everything after it), or a view CPython rejects
+            # (tree-sitter accepted something it does not): each top-level definition is viewed on its own
+            # and only the views that are valid Python are kept.
+            views = [_ViewBuilder(self.parse(chunk), curated).build() for chunk in split_top_level(parsed.text)]
+            text = "".join(view for view in views if is_valid_python(view))
+            text = text if is_valid_python(text) else ""
+        return text + _dropped_note(original.text, text)
 
     def _view_source(self, parsed: ParsedSource) -> ParsedSource:
         """The tree to build views from.
@@ -395,6 +403,8 @@ class _ViewBuilder:
     def emit_header(self, node: ts.Node, body: ts.Node) -> int:
         """The header of a def/class/compound statement without comments; returns its last line's index."""
         text = self.without_comments(node.start_byte, body.start_byte).rstrip()
+        while text.endswith("\\"):  # `def f(): \` with the body on the next line: the continuation goes too
+            text = text[:-1].rstrip()
         self.lines.extend((self.indent_for(node) + text).split("\n"))
         return len(self.lines) - 1
 
@@ -409,8 +419,10 @@ class _ViewBuilder:
                 return True
         return False
 
-    def block(self, node: ts.Node, top_level: bool = False, docstring: bool = False) -> bool:
-        """Emit what the view keeps of a block; True when a statement (not only comments) was emitted."""
+    def block(self, node: ts.Node, top_level: bool = False, docstring: bool = False,
+              class_kind: str | None = None) -> bool:
+        """Emit what the view keeps of a block; True when a statement (not only comments) was emitted.
+        ``class_kind`` (`class` or `enum`) says the block is a class body, whose fields the skeleton keeps."""
         emitted = False
         children = node.named_children
         first_statement = next((c for c in children if c.type != "comment"), None)
@@ -420,9 +432,35 @@ class _ViewBuilder:
             if docstring and child is first_statement and self.curated and _is_docstring(child):
                 self.emit(child)
                 emitted = True
+            elif class_kind and not self.curated and self.field(child, class_kind):
+                emitted = True
             elif self.statement(child):
                 emitted = True
         return emitted
+
+    def field(self, node: ts.Node, class_kind: str) -> bool:
+        """Skeleton of a class body: annotated fields (dataclasses, pydantic, NamedTuple, TypedDict, attrs),
+        `x = attr.ib()`-style fields, enum members and `__slots__`, each on one line, long defaults as `...`."""
+        if node.type != "expression_statement" or not node.named_children or node.has_error:
+            return False
+        assignment = node.named_children[0]
+        if assignment.type != "assignment":
+            return False
+        left, kind, right = (assignment.child_by_field_name(n) for n in ("left", "type", "right"))
+        if left is None or left.type != "identifier":
+            return False
+        name = _text(left)
+        value = _text(right) if right is not None else None
+        keep = kind is not None or name == "__slots__" or (class_kind == "enum" and not name.startswith("_")) or (
+            value is not None and _FIELD_CALL.match(value) is not None)
+        if not keep:
+            return False
+        line = name + (f": {_one_line(_text(kind))}" if kind is not None else "")
+        if value is not None:
+            short = value if "\n" not in value and len(value) <= MAX_FIELD_DEFAULT else "..."
+            line += f" = {short}"
+        self.lines.append(self.indent_for(node) + line)
+        return True
 
     def statement(self, node: ts.Node) -> bool:
         kind = node.type
@@ -481,7 +519,9 @@ class _ViewBuilder:
             header = self.emit_header(node, body)
             if self.curated:
                 self.comments_before_body(inner, body)
-            if not self.block(body, docstring=True):
+            bases = inner.child_by_field_name("superclasses")
+            kind = "enum" if bases is not None and _ENUM_BASE.search(_text(bases)) else "class"
+            if not self.block(body, docstring=True, class_kind=kind):
                 self.lines[header] += " ..."
             return True
         if not self.curated:
@@ -516,6 +556,36 @@ class _ViewBuilder:
         hot = self.parsed.hot_positions
         index = bisect.bisect_left(hot, node.start_byte)
         return index < len(hot) and hot[index] < inner.end_byte
+
+
+def _reachable_names(source: str) -> list[str]:
+    """Names of the defs and classes not inside a function (what a skeleton shows), found line by line so that
+    a header no parser accepts is still counted."""
+    names: list[str] = []
+    stack: list[tuple[int, str]] = []
+    for indent_text, kind, name in _DEFINED.findall(source):
+        indent = len(indent_text.expandtabs())
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        if not any(k == "def" for _, k in stack):
+            names.append(name)
+        stack.append((indent, kind))
+    return names
+
+
+def _one_line(text: str) -> str:
+    """An annotation written over several lines, on one: `dict[\n str, int\n]` -> `dict[str, int]`."""
+    return re.sub(r"\s+([\])])", r"\1", re.sub(r"([\[(])\s+", r"\1", " ".join(text.split())))
+
+
+def _dropped_note(source: str, view: str) -> str:
+    """Never drop a definition silently: a comment naming the ones the view could not show."""
+    shown = {name for _, _, name in _DEFINED.findall(view)}
+    missing = [name for name in dict.fromkeys(_reachable_names(source)) if name not in shown]
+    if not missing:
+        return ""
+    listed = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+    return f"# not shown (their source could not be parsed): {listed}\n"
 
 
 def _is_docstring(node: ts.Node) -> bool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from file_cache.parser import reachable_definitions
+
+_ENUM_BASE = re.compile(r"\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag|ReprEnum)\b")
 
 
 def signature_table(tree: ast.Module) -> list[tuple[str, str]]:
@@ -33,3 +36,28 @@ def lost_signatures(source: str, view: str) -> list[str]:
         return []
     kept_set = set(kept)
     return [name for name, signature in original if (name, signature) not in kept_set] or ["<order differs>"]
+
+
+def field_table(tree: ast.Module) -> set[tuple[str, str]]:
+    """(class, field) for every class field a skeleton must keep: annotated names (with their annotation),
+    `__slots__`, and the members of enum classes."""
+    fields = set()
+    for node in reachable_definitions(tree.body):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        enum = any(_ENUM_BASE.search(ast.unparse(base)) for base in node.bases)
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                fields.add((node.name, f"{statement.target.id}: {ast.dump(statement.annotation)}"))
+            elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
+                    statement.targets[0], ast.Name):
+                name = statement.targets[0].id
+                if name == "__slots__" or (enum and not name.startswith("_")):
+                    fields.add((node.name, name))
+    return fields
+
+
+def lost_fields(source: str, view: str) -> list[str]:
+    """`Class.field` for every field missing from, or with another annotation in, ``view``."""
+    kept = field_table(ast.parse(view))
+    return sorted(f"{cls}.{name.split(':')[0]}" for cls, name in field_table(ast.parse(source)) - kept)

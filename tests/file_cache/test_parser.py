@@ -4,7 +4,7 @@ import pytest
 
 from file_cache import ASTParser, Symbol, SymbolNotFoundError, is_valid_python
 from file_cache.parser import split_top_level
-from file_cache.verify import lost_signatures
+from file_cache.verify import lost_fields, lost_signatures
 
 SAMPLES = Path(__file__).with_name("samples")
 
@@ -20,6 +20,7 @@ def sample(name: str) -> bytes:
 
 MIXED_SKELETON = '''\
 class A(Base, metaclass=Meta):
+    field: int = 3
     @property
     def p(self) -> int: ...
     async def g(self, a, /, b: int = 3, *args, c: "str" = "x", **kw) -> dict[str, int]: ...
@@ -144,11 +145,12 @@ def test_tabs_and_form_feeds_keep_their_indentation(parser):
 
 
 def test_broken_source_gives_a_best_effort_valid_view(parser):
+    dropped = "# not shown (their source could not be parsed): broken\n"  # never dropped silently
     assert parser.get_skeleton_view(sample("broken.py")) == (
-        "def good(a: int) -> int: ...\nclass Fine:\n    def method(self): ...\n"
+        "def good(a: int) -> int: ...\nclass Fine:\n    def method(self): ...\n" + dropped
     )
     assert parser.get_curated_view(sample("broken.py")) == (
-        "import os\ndef good(a: int) -> int: ... # Hidden\nclass Fine:\n    def method(self): ... # Hidden\n"
+        "import os\ndef good(a: int) -> int: ... # Hidden\nclass Fine:\n    def method(self): ... # Hidden\n" + dropped
     )
 
 
@@ -214,3 +216,44 @@ def test_split_top_level_cuts_at_definitions_not_between_decorator_and_def():
     assert split_top_level("import os\n@d\ndef f(): pass\nclass C: pass") == [
         "import os\n", "@d\ndef f(): pass\n", "class C: pass\n"
     ]
+
+
+def test_skeletons_keep_class_fields_enum_members_and_slots(parser):
+    source = (
+        "import enum\nfrom dataclasses import dataclass, field\nimport attr\n\n"
+        "@dataclass\nclass Item:\n    name: str\n    price: float = 0.0\n"
+        "    tags: list[str] = field(default_factory=list)\n"
+        "    note: str = 'a default far too long to be worth its tokens in a skeleton'\n    _cache = {}\n"
+        "    def total(self) -> float:\n        return self.price\n\n"
+        "class Color(enum.Enum):\n    RED = 1\n    GREEN = 'green'\n\n"
+        "@attr.s\nclass A:\n    __slots__ = ('x',)\n    x = attr.ib()\n    plain = 5\n\n"
+        "class Wide:\n    table: dict[\n        str, int\n    ] = {\n        'a': 1,\n    }\n"
+    )
+    assert parser.get_skeleton_view(source) == (
+        "@dataclass\nclass Item:\n    name: str\n    price: float = 0.0\n"
+        "    tags: list[str] = field(default_factory=list)\n    note: str = ...\n"
+        "    def total(self) -> float: ...\n"
+        "class Color(enum.Enum):\n    RED = 1\n    GREEN = 'green'\n"
+        "@attr.s\nclass A:\n    __slots__ = ('x',)\n    x = attr.ib()\n"
+        "class Wide:\n    table: dict[str, int] = ...\n"
+    )
+    assert lost_fields(source, parser.get_skeleton_view(source)) == []
+    assert lost_fields(source, "class Item: ...\n") == ["A.__slots__", "Color.GREEN", "Color.RED", "Item.name",
+                                                        "Item.note", "Item.price", "Item.tags", "Wide.table"]
+
+
+def test_every_view_is_valid_python_even_where_tree_sitter_accepts_what_cpython_rejects(parser):
+    continuation = "def f(): \\\n    return 1\n\nclass C:\n    def g(self): \\\n        pass\n"
+    assert parser.get_skeleton_view(continuation) == "def f(): ...\nclass C:\n    def g(self): ...\n"
+    rejected = "def ok(a): pass\n\ndef bad(a=1, b): pass\n"
+    for view in (parser.get_skeleton_view(rejected), parser.get_curated_view(rejected)):
+        assert is_valid_python(view)
+        assert view.startswith("def ok(a): ...")
+        assert view.endswith("# not shown (their source could not be parsed): bad\n")
+
+
+def test_a_header_no_parser_here_accepts_is_reported_not_dropped(parser):
+    source = "def first(x): pass\n\ndef typed[T = int](value: T) -> T:\n    return value\n"
+    view = parser.get_skeleton_view(source)
+    assert is_valid_python(view)
+    assert "def first(x): ..." in view and "typed" in view.splitlines()[-1]

@@ -10,4 +10,5 @@ def test_every_stdlib_file_gets_valid_views_with_every_signature():
     assert report.invalid_skeletons == []
     assert report.invalid_curated == []
     assert report.lost_signatures == []
+    assert report.lost_fields == []
     assert report.median_skeleton_ratio <= 0.10
