@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         warm_times.append(_median_time(serve, 1))
     cold, warm = statistics.median(cold_times), statistics.median(warm_times)
     print(f"file cache cold: {cold:.2f} s; warm: {warm:.2f} s; warm/cold = {warm / cold:.3f}")
-    return 1 if report.invalid_skeletons or report.invalid_curated or report.lost_signatures or report.lost_fields else 0
+    problems = report.invalid_skeletons + report.invalid_curated + report.lost_signatures + report.lost_fields
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
