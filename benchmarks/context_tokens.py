@@ -23,8 +23,11 @@ from conductor.gate import AutoGate
 from conductor.models import Ticket, Track
 from conductor.store import TrackStore
 
-TARGETS = ["email/message.py", "email/generator.py", "email/feedparser.py", "email/utils.py",
-           "email/headerregistry.py", "email/_header_value_parser.py", "email/contentmanager.py"]
+TARGETS = {"email/message.py": "Message.get_content_type", "email/generator.py": "Generator.flatten",
+           "email/feedparser.py": "FeedParser.feed", "email/utils.py": "formataddr",
+           "email/headerregistry.py": "Address.addr_spec", "email/_header_value_parser.py": "get_address_list",
+           "email/contentmanager.py": "get_text_content"}
+"""Each ticket's target and the definition its prompt names."""
 
 
 def build_project(root: Path, view: str) -> None:
@@ -43,9 +46,9 @@ def build_project(root: Path, view: str) -> None:
     (root / "project.toml").write_text(f'[tier3]\nprovider = "scripted"\nscript = "script.json"\n'
                                        f'[archetypes.default]\ntrust = "auto"\ncontext_view = "{view}"\n')
     track = Track(id="bench", title="context benchmark")
-    for index, target in enumerate(TARGETS, 1):
+    for index, (target, symbol) in enumerate(TARGETS.items(), 1):
         track.add_ticket(Ticket(id=f"T{index}", title=f"review {target}", target_file=target,
-                                prompt=f"Review {target} and summarise what it does."))
+                                prompt=f"In {target}, review {symbol} and summarise what it does."))
     TrackStore(root / "tracks").save(track)
 
 
@@ -57,7 +60,7 @@ def tokens_per_ticket(view: str) -> dict[str, int]:
         result = engine.run()
         assert len(result.completed) == len(TARGETS), result
         tickets = engine.accountant.snapshot().tickets
-        return {TARGETS[int(t[1:]) - 1]: totals.input_tokens for t, totals in tickets.items()}
+        return {list(TARGETS)[int(t[1:]) - 1]: totals.input_tokens for t, totals in tickets.items()}
 
 
 def main() -> int:
@@ -68,8 +71,11 @@ def main() -> int:
         print(f"{target:<34}{row[0]:>10}{row[1]:>10}{row[2]:>10}{row[2] / row[0]:>10.1f}")
     medians = {view: statistics.median(figures[view].values()) for view in figures}
     print(f"median input tokens per ticket: skeleton {medians['skeleton']:.0f}, curated {medians['curated']:.0f}, "
-          f"raw {medians['raw']:.0f}; raw/skeleton = {medians['raw'] / medians['skeleton']:.1f}x, "
-          f"raw/curated = {medians['raw'] / medians['curated']:.1f}x")
+          f"raw {medians['raw']:.0f}")
+    for view in ("skeleton", "curated"):
+        ratios = [figures["raw"][t] / figures[view][t] for t in TARGETS]  # per ticket, then the median
+        print(f"raw/{view} per ticket: median {statistics.median(ratios):.1f}x, worst {min(ratios):.1f}x, "
+              f"best {max(ratios):.1f}x")
     return 0
 
 

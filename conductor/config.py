@@ -82,6 +82,17 @@ class ArchetypeConfig(_Strict):
     docstrings and marked bodies) or raw text (costly; for comparison)."""
 
 
+class ContextConfig(_Strict):
+    """What the worker's first message holds."""
+
+    target_raw_max_tokens: int = Field(default=2000, gt=0)
+    """A target above this many tokens is sent as its view (the archetype's `context_view`: skeleton or curated)
+    with the file's line numbers, plus the whole text of the definitions the ticket names; the worker reads the
+    rest with `read_file` line ranges. An archetype whose `context_view` is raw always gets the target raw."""
+    related_max_tokens: int = Field(default=8000, gt=0)
+    """Budget for the views of related files."""
+
+
 class LimitsConfig(_Strict):
     """When a worker is stopped; the ticket is blocked with the reason."""
 
@@ -174,6 +185,7 @@ class ProjectConfig(_Strict):
     """None: failed commands are summarised by the deterministic compressor."""
     archetypes: dict[str, ArchetypeConfig] = Field(default_factory=lambda: {"default": ArchetypeConfig()})
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    context: ContextConfig = Field(default_factory=ContextConfig)
     shell: ShellConfig = Field(default_factory=ShellConfig)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     guard: GuardConfig = Field(default_factory=GuardConfig)

@@ -82,6 +82,8 @@ class Ticket(BaseModel):
     """What the worker is asked to do."""
     worker_archetype: str = "default"
     """Selects the system prompt and the trust level (step or auto) from project.toml."""
+    symbols: list[str] = Field(default_factory=list)
+    """Definitions of the target the ticket is about (`Class.method`): shown whole even when the target is long."""
     status: TicketStatus = TicketStatus.LOCKED
     dependencies: list[str] = Field(default_factory=list)
     """Ids of tickets that must be completed first."""

@@ -104,7 +104,8 @@ def _ledger(args: argparse.Namespace) -> int:
 
 def _ticket_add(args: argparse.Namespace) -> int:
     draft = TicketDraft(prompt=args.prompt, target=args.target, title=args.title or "",
-                        dependencies=args.depends_on or [], archetype=args.archetype, new_file=args.new_file)
+                        dependencies=args.depends_on or [], archetype=args.archetype, new_file=args.new_file,
+                        symbols=args.symbol or [])
     print(service(args).add_ticket(args.track, draft).id)
     return 0
 
@@ -190,6 +191,8 @@ def register_tickets(commands: Subparsers) -> None:
     add.add_argument("--archetype", default="default")
     add.add_argument("--title")
     add.add_argument("--new-file", action="store_true", help="the target file does not exist yet")
+    add.add_argument("--symbol", action="append", metavar="NAME",
+                     help="a definition of the target the ticket is about (`Class.method`), shown whole")
     add.set_defaults(handler=_ticket_add)
     edit = ticket.add_parser("edit", help="change a ticket that is locked, pending or blocked")
     edit.add_argument("track")

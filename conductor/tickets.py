@@ -49,6 +49,8 @@ class TicketDraft(BaseModel):
     archetype: str = "default"
     new_file: bool = False
     """The target does not exist yet (the ticket creates it)."""
+    symbols: list[str] = Field(default_factory=list)
+    """Definitions of the target the ticket is about (shown whole even when the target is long)."""
 
 
 class TicketChanges(BaseModel):
@@ -129,6 +131,7 @@ class TicketService:
         with self.editing(track_id) as track:
             ticket = Ticket(id=track.next_ticket_id(), title=draft.title.strip() or prompt.splitlines()[0][:60],
                             target_file=target, prompt=draft.prompt, worker_archetype=archetype,
+                            symbols=list(draft.symbols),
                             dependencies=list(dict.fromkeys(d for d in draft.dependencies if d)))
             track.add_ticket(ticket)
         self.emit(TicketAdded(track=track_id, ticket=ticket.id, target=target, status=ticket.status, by=self.by))

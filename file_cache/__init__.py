@@ -1,7 +1,7 @@
 """Memory views of source files: tree-sitter skeletons, curated views, outlines, raw text."""
 
 from file_cache.cache import VIEW_KINDS, FileCache, PathOutsideRootError, View, ViewError, directory_map, resolve_inside
-from file_cache.parser import ASTParser, ParsedSource, Symbol, SymbolNotFoundError, is_valid_python
+from file_cache.parser import ASTParser, ParsedSource, Symbol, SymbolNotFoundError, is_valid_python, number_view
 from file_cache.tokens import estimate_tokens
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "directory_map",
     "estimate_tokens",
     "is_valid_python",
+    "number_view",
     "resolve_inside",
 ]

@@ -607,3 +607,32 @@ def _header_has_error(node: ts.Node, body: ts.Node) -> bool:
         elif child.is_error or child.is_missing or child.has_error:
             return True
     return False
+
+
+_ADDED = (" ... # Hidden", " ...")
+
+
+def number_view(source: str, view: str) -> str:
+    """``view`` with each line prefixed by its line number in ``source`` (lines the view made up, such as
+    `... # Hidden`, get none), so a worker can ask for exactly the lines it needs."""
+    source_lines = normalize_newlines(source).split("\n")
+    width = len(str(len(source_lines)))
+    numbered, position = [], 0
+    for line in view.split("\n")[:-1] if view.endswith("\n") else view.split("\n"):
+        key = line.rstrip()
+        for added in _ADDED:
+            if key.endswith(added):
+                key = key[: -len(added)]
+                break
+        found = None
+        if key.strip():
+            for index in range(position, min(position + 20_000, len(source_lines))):
+                if source_lines[index].rstrip().startswith(key):
+                    found = index
+                    break
+        if found is None:
+            numbered.append(f"{'':>{width}}| {line}")
+        else:
+            numbered.append(f"{found + 1:>{width}}| {line}")
+            position = found + 1
+    return "\n".join(numbered) + "\n"
