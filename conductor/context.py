@@ -12,6 +12,7 @@ from conductor.config import ProjectConfig
 from conductor.guards import PathGuard, PathRefusedError
 from conductor.models import Ticket, Track
 from file_cache import ASTParser, FileCache, ViewError, number_view
+from file_cache.repomap import resolve_imports
 
 WORKER_SYSTEM = """\
 You are a Tier 3 worker in Conductor, changing a developer's repository one ticket at a time.
@@ -119,7 +120,7 @@ def related_files(ticket: Ticket, track: Track, root: Path, cache: FileCache) ->
     if target.endswith(".py"):
         try:
             parsed = cache.parsed(target)
-            candidates += _resolve_imports(ASTParser().get_imports(parsed), target, root)
+            candidates += resolve_imports(ASTParser().get_imports(parsed), target, root)
         except ViewError:
             pass
     candidates += [m for m in _PATH_IN_TEXT.findall(ticket.prompt)]
@@ -135,20 +136,4 @@ def related_files(ticket: Ticket, track: Track, root: Path, cache: FileCache) ->
             found.append(relative)
         if len(found) >= MAX_RELATED_FILES:
             break
-    return found
-
-
-def _resolve_imports(imports: list[tuple[int, str]], target: str, root: Path) -> list[str]:
-    package = Path(target).parent
-    found = []
-    for level, dotted in imports:
-        base = package
-        for _ in range(level - 1):
-            base = base.parent
-        parts = dotted.split(".") if dotted else []
-        module = (base if level else Path()).joinpath(*parts)
-        for candidate in (module.with_suffix(".py") if parts else None, module / "__init__.py"):
-            if candidate is not None and (root / candidate).is_file():
-                found.append(candidate.as_posix())
-                break
     return found

@@ -11,11 +11,23 @@ from conductor.config import load_project_config
 from conductor.errors import ConductorError
 from conductor.guards import PathGuard
 from file_cache import ASTParser, FileCache, estimate_tokens
+from file_cache.repomap import repository_map
 
 
 def _view(args: argparse.Namespace) -> int:
     config = load_project_config(args.project)
     guard = PathGuard.for_project(config)
+    if args.kind == "map":
+        if args.budget < 1:
+            raise ConductorError(f"--budget takes a number of tokens from 1 up, not {args.budget}")
+        repo_map = repository_map(FileCache(config.root), args.budget, args.focus or "", include=guard.allows)
+        sys.stdout.write(repo_map.text)
+        shown = sum(1 for entry in repo_map.entries if entry.shown != "path")
+        print(f"# {repo_map.tokens} of {args.budget} tokens (estimate): {len(repo_map.entries)} of "
+              f"{repo_map.files} Python files, {shown} with their signatures")
+        return 0
+    if args.path is None:
+        raise ConductorError(f"`view {args.kind}` needs a file")
     target = guard.readable(args.path)  # relative paths are read from the project root, like every command's
     if not target.is_file():
         where = target.parent if target.parent.is_dir() else config.root
@@ -45,8 +57,11 @@ def _view(args: argparse.Namespace) -> int:
 
 def register_view(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     view = commands.add_parser("view", help="print a memory view of a file and its token count")
-    view.add_argument("kind", choices=["skeleton", "curated", "outline", "raw"])
-    view.add_argument("path", help="relative to the project root")
+    view.add_argument("kind", choices=["skeleton", "curated", "outline", "raw", "map"],
+                      help="a file's view, or `map`: the whole repository within a token budget")
+    view.add_argument("path", nargs="?", help="relative to the project root (not for `map`)")
+    view.add_argument("--budget", type=int, default=8000, help="map: tokens at most (default 8000)")
+    view.add_argument("--focus", help="map: words that rank matching files and definitions first")
     view.add_argument("--symbol", help="only this symbol (`Class.method` works)")
     view.add_argument("--project", default=".", type=Path, help="project root (default: current directory)")
     view.set_defaults(handler=_view)

@@ -18,7 +18,7 @@ ViewKind = Literal["skeleton", "curated", "raw", "outline"]
 VIEW_KINDS: tuple[ViewKind, ...] = ("skeleton", "curated", "raw", "outline")
 # Folders never listed in the directory map nor searched: tooling, caches and virtual environments.
 IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".mypy_cache",
-                          ".pytest_cache", ".ruff_cache", ".tox", "build", "dist", ".conductor"})
+                          ".pytest_cache", ".ruff_cache", ".tox", "build", "dist", ".conductor", "site-packages"})
 
 
 class ViewError(Exception):

@@ -1,0 +1,65 @@
+"""The repository map: ranked by the import graph, focus-boosted, .gitignore honoured, never over budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from file_cache import FileCache, estimate_tokens
+from file_cache.repomap import python_files, repository_map
+
+
+@pytest.fixture
+def repo(tmp_path):
+    files = {
+        "app/__init__.py": "",
+        "app/core.py": "class Engine:\n    def run(self, steps: int) -> None:\n        pass\n",
+        "app/billing.py": "from app.core import Engine\n\ndef invoice(total: float) -> str:\n    return ''\n",
+        "app/users.py": "from app.core import Engine\nfrom app import billing\n\ndef login(name: str) -> bool:\n"
+                        "    return True\n",
+        "app/cli.py": "from .users import login\nfrom .core import Engine\n\ndef main() -> None:\n    pass\n",
+        "scripts/one_off.py": "def payments_report() -> None:\n    pass\n",
+        "build/generated.py": "def generated() -> None:\n    pass\n",
+        "vendor/lib.py": "def vendored() -> None:\n    pass\n",
+        ".gitignore": "vendor/\n*.tmp.py\n",
+        "app/scratch.tmp.py": "def scratch() -> None:\n    pass\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    return tmp_path
+
+
+def test_gitignore_and_noise_folders_are_left_out(repo):
+    assert python_files(repo) == ["app/__init__.py", "app/billing.py", "app/cli.py", "app/core.py", "app/users.py",
+                                  "scripts/one_off.py"]
+
+
+def test_the_most_depended_on_file_comes_first_and_focus_moves_a_file_up(repo):
+    plain = repository_map(FileCache(repo), budget=2000)
+    order = [entry.path for entry in plain.entries]
+    assert order[0] == "app/core.py"  # imported by three files
+    assert order.index("app/billing.py") < order.index("app/cli.py")  # imported once, by an imported file
+    assert plain.text.startswith("## app/core.py\nclass Engine:\n    def run(self, steps: int) -> None: ...\n")
+    focused = repository_map(FileCache(repo), budget=2000, focus="payments report")
+    assert focused.entries[0].path == "scripts/one_off.py"
+
+
+@pytest.mark.parametrize("budget", [1, 12, 30, 60, 5000])
+def test_the_map_never_exceeds_its_budget(repo, budget):
+    repo_map = repository_map(FileCache(repo), budget=budget)
+    assert estimate_tokens(repo_map.text) <= budget
+    assert repo_map.files == 6
+    if budget >= 60:
+        assert {entry.shown for entry in repo_map.entries} <= {"skeleton", "outline", "path"}
+        assert repo_map.entries
+
+
+def test_a_tight_budget_falls_back_to_outlines_then_paths(repo):
+    full = repository_map(FileCache(repo), budget=5000)
+    index = next(n for n, e in enumerate(full.entries) if n > 0 and e.shown == "skeleton")
+    before, squeezed = full.entries[:index], full.entries[index]
+    header = estimate_tokens(f"## {squeezed.path}\n")
+    tight = repository_map(FileCache(repo), budget=sum(e.tokens for e in before) + header)
+    assert [(e.path, e.shown) for e in tight.entries] == [(e.path, e.shown) for e in before] + [
+        (squeezed.path, "path")]
+    assert tight.text.endswith(f"## {squeezed.path}\n")
