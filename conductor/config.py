@@ -142,6 +142,14 @@ class GitConfig(_Strict):
     """Files above this are left out of checkpoints (and so of shell-change diffs and undo)."""
 
 
+class McpConfig(_Strict):
+    """`conductor mcp`: other agents' claims on tickets."""
+
+    lease_seconds: float = Field(default=1800, gt=0)
+    """A claimed ticket goes back to pending when its agent has neither completed, blocked nor released it by
+    then (a crashed agent does not hold a ticket for ever)."""
+
+
 class ProviderSettings(_Strict):
     """Transport settings shared by the SDK-backed providers."""
 
@@ -190,6 +198,7 @@ class ProjectConfig(_Strict):
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
     guard: GuardConfig = Field(default_factory=GuardConfig)
     git: GitConfig = Field(default_factory=GitConfig)
+    mcp: McpConfig = Field(default_factory=McpConfig)
     prices: dict[str, Price] = Field(default_factory=dict)
     """Overrides and additions to the built-in price table, by model name."""
 

@@ -34,6 +34,7 @@ from conductor.events import (
     TicketBlocked,
     TicketCommitted,
     TicketCompleted,
+    TicketReleased,
     TicketReset,
     TicketStarted,
     Tier4Unavailable,
@@ -46,7 +47,7 @@ from conductor.files import atomic_write
 from conductor.gate import ApprovalPolicy, Decision, EngineStopped, PendingCall
 from conductor.guards import PathGuard
 from conductor.messages import AssistantTurn, Message, ToolCall
-from conductor.models import Ticket, TicketStatus, Track
+from conductor.models import Ticket, TicketStatus, Track, utc_now
 from conductor.protocols import ApprovalGate, Model
 from conductor.providers import ProviderError, RateLimiter, check_tier, create_model, register_secret
 from conductor.providers.base import redact
@@ -174,6 +175,9 @@ class ConductorEngine:
         result = RunResult()
         with self.store.locked(self.track_id):
             self.track = track = self.store.load(self.track_id)
+            for ticket_id in track.expire_claims(utc_now()):
+                self.emit(TicketReleased(track=track.id, ticket=ticket_id, reason="the claim's lease expired",
+                                         by="engine"))
             for ticket_id in track.recover(keep=self._saved_workers(track)):
                 self.emit(TicketReset(track=track.id, ticket=ticket_id,
                                       reason="left in progress by a process that died"))
@@ -205,7 +209,7 @@ class ConductorEngine:
     def _next_ticket(self, track: Track) -> Ticket | None:
         """A paused or interrupted ticket first, then a pending one with a saved worker, then the first one ready."""
         for ticket in track.tickets:
-            if ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED):
+            if ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED) and not ticket.claimed_by:
                 return ticket
         executable = track.get_executable_tickets()
         saved = self._saved_workers(track)

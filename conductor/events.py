@@ -78,6 +78,24 @@ class TicketUnblocked(Event):
     by: Actor = "cli"
 
 
+class TicketClaimed(Event):
+    """An outside agent (over MCP) took the ticket: in progress, with a lease."""
+
+    event: Literal["ticket_claimed"] = "ticket_claimed"
+    agent: str
+    lease_expires_at: datetime
+    by: Actor = "mcp"
+
+
+class TicketReleased(Event):
+    """A claim ended without completing the ticket (released by the agent or a person, or its lease expired)."""
+
+    event: Literal["ticket_released"] = "ticket_released"
+    agent: str | None = None
+    reason: str
+    by: Actor = "mcp"
+
+
 class TicketUndone(Event):
     event: Literal["ticket_undone"] = "ticket_undone"
     paths: list[str]
@@ -287,7 +305,8 @@ class WorkerStateUnreadable(Event):
 
 
 AnyEvent = Annotated[
-    TrackCreated | TicketAdded | TicketEdited | TicketUnblocked | TicketUndone | RunStarted | TrackSaved
+    TrackCreated | TicketAdded | TicketEdited | TicketUnblocked | TicketClaimed | TicketReleased | TicketUndone
+    | RunStarted | TrackSaved
     | TicketReset | TicketStarted | ContextBuilt | ModelCalled | UsageUpdated | ApprovalRequested | EditRefused
     | DecisionMade | CheckpointTaken | FilesChangedByCommand | FileChanged | ShellRan | ToolFinished
     | TicketCompleted | TicketCommitted | TicketBlocked | RunPaused | RunFinished | Tier4Unavailable | PendingRefused

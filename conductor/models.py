@@ -103,6 +103,14 @@ class Ticket(BaseModel):
     updated_at: datetime = Field(default_factory=utc_now)
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    claimed_by: str | None = None
+    """An outside agent (over MCP) working on the ticket: it is `in_progress` and no Conductor worker runs it."""
+    claim_expires_at: datetime | None = None
+    """When the claim lapses if the agent neither completes, blocks nor releases the ticket (back to pending)."""
+
+    def release_claim(self) -> None:
+        self.claimed_by = None
+        self.claim_expires_at = None
 
     def transition(self, new: TicketStatus) -> None:
         """Move to ``new`` or raise InvalidTransitionError naming both states."""
@@ -368,10 +376,21 @@ class Track(BaseModel):
         persisted. Returns the ids reset."""
         reset = []
         for ticket in self.tickets:
-            if ticket.status == TicketStatus.IN_PROGRESS and ticket.id not in keep:
+            if ticket.status == TicketStatus.IN_PROGRESS and ticket.id not in keep and ticket.claimed_by is None:
                 ticket.transition(TicketStatus.PENDING)
                 reset.append(ticket.id)
         return reset
+
+    def expire_claims(self, now: datetime) -> list[str]:
+        """Claims whose lease has passed: their tickets go back to pending. Returns their ids."""
+        expired = []
+        for ticket in self.tickets:
+            if ticket.claimed_by and ticket.claim_expires_at is not None and ticket.claim_expires_at <= now:
+                ticket.release_claim()
+                if ticket.status == TicketStatus.IN_PROGRESS:
+                    ticket.transition(TicketStatus.PENDING)
+                expired.append(ticket.id)
+        return expired
 
     def counts(self) -> dict[str, int]:
         counts = {status.value: 0 for status in TicketStatus}

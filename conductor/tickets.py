@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,14 +24,16 @@ from conductor.events import (
     Subscriber,
     TicketAdded,
     TicketBlocked,
+    TicketClaimed,
     TicketCompleted,
     TicketEdited,
+    TicketReleased,
     TicketUnblocked,
     TicketUndone,
     TrackCreated,
 )
 from conductor.guards import PathGuard
-from conductor.models import Ticket, TicketStatus, Track
+from conductor.models import Ticket, TicketStatus, Track, utc_now
 from conductor.store import TrackStore
 
 
@@ -172,8 +175,11 @@ class TicketService:
         """Block a ticket with a reason; returns the dependents blocked with it."""
         reason = reason.strip() or f"blocked by hand ({self.by})"
         with self.editing(track_id) as track:
+            holder = track.ticket(ticket_id).claimed_by
+            track.ticket(ticket_id).release_claim()
             cascaded = track.block(ticket_id, reason)
-        self.emit(TicketBlocked(track=track_id, ticket=ticket_id, reason=reason, cascaded=cascaded, by=self.by))
+        self.emit(TicketBlocked(track=track_id, ticket=ticket_id, reason=reason, cascaded=cascaded,
+                                by=holder or self.by))
         return cascaded
 
     def unblock(self, track_id: str, ticket_id: str, retry: bool = False) -> tuple[TicketStatus, list[str]]:
@@ -185,12 +191,58 @@ class TicketService:
                                   by=self.by))
         return status, restored
 
+    # -- claims by outside agents ------------------------------------------------------------------------
+    def claim_next(self, track_id: str, agent: str, lease_seconds: float) -> Ticket | None:
+        """Atomically (under the track's lock) take the first ready ticket for ``agent``: it goes in progress with
+        a lease. Expired leases are returned to pending first. None when nothing is ready."""
+        agent = agent.strip()
+        if not agent:
+            raise ConductorError("a claim needs the agent's name")
+        now = utc_now()
+        with self.editing(track_id) as track:
+            expired = self._expire(track, now)
+            ready = track.get_executable_tickets()
+            ticket = ready[0] if ready else None
+            if ticket is not None:
+                ticket.transition(TicketStatus.IN_PROGRESS)
+                ticket.claimed_by = agent
+                ticket.claim_expires_at = now + timedelta(seconds=lease_seconds)
+        for ticket_id, holder in expired:
+            self.emit(TicketReleased(track=track_id, ticket=ticket_id, agent=holder, reason="the claim's lease "
+                                     "expired", by=self.by))
+        if ticket is not None:
+            assert ticket.claim_expires_at is not None
+            self.emit(TicketClaimed(track=track_id, ticket=ticket.id, agent=agent,
+                                    lease_expires_at=ticket.claim_expires_at, by=self.by))
+        return ticket
+
+    def release(self, track_id: str, ticket_id: str) -> Ticket:
+        """End a claim without completing the ticket: it goes back to pending."""
+        with self.editing(track_id) as track:
+            ticket = track.ticket(ticket_id)
+            if not ticket.claimed_by:
+                raise ConductorError(f"ticket {ticket_id} is not claimed")
+            holder = ticket.claimed_by
+            ticket.release_claim()
+            ticket.transition(TicketStatus.PENDING)
+        self.emit(TicketReleased(track=track_id, ticket=ticket_id, agent=holder, reason="released", by=self.by))
+        return ticket
+
+    @staticmethod
+    def _expire(track: Track, now: datetime) -> list[tuple[str, str | None]]:
+        holders = {t.id: t.claimed_by for t in track.tickets}
+        return [(ticket_id, holders[ticket_id]) for ticket_id in track.expire_claims(now)]
+
     def complete(self, track_id: str, ticket_id: str, summary: str = "") -> list[str]:
-        """Mark a ticket done by hand (no model involved); returns the dependents it unlocked."""
+        """Mark a ticket done by hand or by the agent that claimed it (no model of ours involved); returns the
+        dependents it unlocked."""
         summary = summary.strip() or f"marked done by hand ({self.by})"
         with self.editing(track_id) as track:
             ticket = track.ticket(ticket_id)
-            if ticket.status in (TicketStatus.COMPLETED, TicketStatus.LOCKED, TicketStatus.IN_PROGRESS):
+            holder = ticket.claimed_by
+            if ticket.claimed_by and ticket.status == TicketStatus.IN_PROGRESS:
+                ticket.release_claim()
+            elif ticket.status in (TicketStatus.COMPLETED, TicketStatus.LOCKED, TicketStatus.IN_PROGRESS):
                 raise ConductorError(f"ticket {ticket_id} is {ticket.status}; only a pending, paused or blocked "
                                      "ticket can be marked done")
             if ticket.status == TicketStatus.BLOCKED:
@@ -203,7 +255,8 @@ class TicketService:
             unlocked = track.mark_complete(ticket_id, summary)
         self.store.worker_state_path(track_id, ticket_id).unlink(missing_ok=True)
         self.store.pending_path(track_id).unlink(missing_ok=True)
-        self.emit(TicketCompleted(track=track_id, ticket=ticket_id, summary=summary, unlocked=unlocked, by=self.by))
+        self.emit(TicketCompleted(track=track_id, ticket=ticket_id, summary=summary, unlocked=unlocked,
+                                  by=holder or self.by))
         return unlocked
 
     def undo(self, track_id: str, ticket_id: str, force: bool = False, from_call: str | None = None) -> list[str]:

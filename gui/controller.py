@@ -138,6 +138,10 @@ class Controller:
         self._edit_track("ticket retried", lambda track_id: self.tickets.unblock(track_id, ticket_id, retry=True),
                          ticket_id)
 
+    def release_claim(self, ticket_id: str) -> None:
+        """Take a ticket back from the outside agent that claimed it (pending again)."""
+        self._edit_track("claim released", lambda track_id: self.tickets.release(track_id, ticket_id), ticket_id)
+
     def complete_ticket(self, ticket_id: str, summary: str = "") -> None:
         """Mark done by hand (a pending, paused or blocked ticket); its dependents unlock."""
         self._edit_track("ticket marked done", lambda track_id: self.tickets.complete(track_id, ticket_id, summary),

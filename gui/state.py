@@ -72,6 +72,8 @@ class TicketRow:
     dependencies: tuple[str, ...]
     depth: int
     """Longest chain of dependencies above the ticket (indentation of the tree)."""
+    claim: str = ""
+    """`claimed by NAME until HH:MM` when an outside agent holds the ticket."""
 
     @property
     def color(self) -> tuple[int, int, int]:
@@ -80,7 +82,8 @@ class TicketRow:
     @property
     def label(self) -> str:
         after = f"  <- {', '.join(self.dependencies)}" if self.dependencies else ""
-        return f"{'  ' * self.depth}{self.id} [{self.status}] {self.title}{after}"
+        claim = f"  ({self.claim})" if self.claim else ""
+        return f"{'  ' * self.depth}{self.id} [{self.status}] {self.title}{after}{claim}"
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ class ViewState:
         for ticket_id in order:
             ticket = self.track.ticket(ticket_id)
             depth[ticket_id] = 1 + max((depth[d] for d in ticket.dependencies), default=-1)
-        return [TicketRow(t.id, t.title, str(t.status), t.target_file, tuple(t.dependencies), depth[t.id])
+        return [TicketRow(t.id, t.title, str(t.status), t.target_file, tuple(t.dependencies), depth[t.id],
+                          _claim_text(t))
                 for t in (self.track.ticket(i) for i in order)]
 
     def selected(self) -> Ticket | None:
@@ -292,6 +296,13 @@ class ViewState:
             self.hints.append(HintEntry(event.ticket, event.command, event.exit_code, event.hint,
                                         event.hint_source or "", event.output, event.report, tuple(event.failures)))
             self.touch("hints")
+
+
+def _claim_text(ticket: Ticket) -> str:
+    if not ticket.claimed_by:
+        return ""
+    until = ticket.claim_expires_at.astimezone().strftime("%H:%M") if ticket.claim_expires_at else "?"
+    return f"claimed by {ticket.claimed_by} until {until}"
 
 
 def _short_json(arguments: dict[str, Any]) -> str:

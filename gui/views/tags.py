@@ -22,6 +22,7 @@ class Tags:
     block_reason: str = "block_reason"
     done_summary: str = "done_summary"
     mark_done_button: str = "mark_done_button"
+    release_button: str = "release_button"
 
     detail_window: str = "detail_window"
     detail_header: str = "detail_header"

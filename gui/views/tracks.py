@@ -48,6 +48,8 @@ class TracksView:
                 dpg.add_input_text(tag=tags.done_summary, hint="summary (optional)", width=200)
                 dpg.add_button(label="Mark done", tag=tags.mark_done_button, callback=lambda: self._on_selected(
                     lambda t: c.complete_ticket(t, dpg.get_value(tags.done_summary))))
+            dpg.add_button(label="Release an agent's claim", tag=tags.release_button,
+                           callback=lambda: self._on_selected(c.release_claim))
             with dpg.collapsing_header(label="Add or edit a ticket"):
                 dpg.add_input_text(tag=tags.form_title, hint="title (default: the prompt's first line)", width=-1)
                 dpg.add_input_text(tag=tags.form_target, hint="target file, relative to the project", width=-1)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ["benchmarks.gui_frames", "--frames", "40"],
     ["benchmarks.checkpoints", "--files", "50", "--calls", "3"],
     ["benchmarks.failure_hints"],
+    ["benchmarks.mcp_tools"],
     ["benchmarks.repo_map", "--repeats", "1", "--root", "file_cache", "--budget", "500"],
 ])
 def test_the_benchmark_runs_and_prints_its_ratio(argv):

@@ -104,6 +104,7 @@ class Recorder:
             "buttons": {name: window.centre(tag) for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button), ("run", tags.run_button),
                 ("mark_done", tags.mark_done_button), ("changes_tab", tags.changes_tab),
+                ("release", tags.release_button),
                 ("undo", tags.undo_button))},
             "changes": {"ticket": state.changes.ticket_id, "calls": state.changes.calls,
                         "diff_lines": len(state.changes.diff.splitlines())},
@@ -111,6 +112,7 @@ class Recorder:
             "record_buttons": [window.centre(button) for button in window.side.record_buttons],
             "file": {"selected": state.files.selected, "kind": state.files.kind, "line": state.files.line},
             "tracks": [row.label for row in state.tracks],
+            "rows": [row.label for row in state.ticket_rows()],
             "enabled": {name: dpg.get_item_configuration(tag)["enabled"] for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button))},
             "screenshots": sorted(self.shots),

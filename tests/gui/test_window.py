@@ -177,6 +177,12 @@ def test_the_window_fits_the_screen_and_idle_buttons_look_disabled(display, tmp_
         assert 0 <= x and 0 <= y and x + w <= width and y + h <= height, (tag, status["windows"])
     assert status["enabled"] == {"approve": False, "reject": False}
     assert (tmp_path / "shots" / "idle.png").stat().st_size > 10_000
+    homes = {"run": "tracks_window", "mark_done": "tracks_window", "release": "tracks_window",
+             "approve": "approval_window", "reject": "approval_window", "changes_tab": "detail_window"}
+    for button, home in homes.items():  # no button is clipped off its panel
+        x, y = status["buttons"][button]
+        left, top, w, h = status["windows"][home]
+        assert left < x < left + w and top < y < top + h, (button, status["buttons"][button], home)
 
 
 def test_mark_done_with_a_real_click_unlocks_the_dependent(display, tmp_path):
@@ -236,3 +242,26 @@ def test_a_failure_place_opens_the_file_at_its_line_by_a_real_click(display, tmp
         gui.terminate()
         gui.wait(timeout=60)
     assert status["file"] == {"selected": "tests/test_stats.py", "kind": "raw", "line": 14}
+
+
+def test_a_claim_is_shown_with_its_agent_and_released_by_a_real_click(display, tmp_path):
+    from conductor.config import load_project_config
+    from conductor.tickets import TicketService
+
+    project = prepare_demo(tmp_path / "demo")
+    TicketService(load_project_config(project, environ={}), by="mcp").claim_next(DEMO_TRACK, "claude-code", 600)
+    status_file = tmp_path / "status.json"
+    gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
+                            str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
+    try:
+        status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
+        assert status["rows"][0].startswith("T1 [in_progress] Add median() to calc/stats.py  (claimed by claude-code "
+                                            "until ")
+        click(display, *status["buttons"]["release"])
+        status = wait_for_status(status_file, lambda s: s["tickets"].get("T1") == "pending", gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert status["rows"][0] == "T1 [pending] Add median() to calc/stats.py"
+    event = TrackStore(project / "tracks").ledger(DEMO_TRACK).read()[-1]
+    assert (event["event"], event["agent"], event["by"]) == ("ticket_released", "claude-code", "gui")

@@ -1,0 +1,19 @@
+"""`conductor mcp`: registered with the `conductor` command through the `conductor.commands` entry point."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def mcp_command(args: argparse.Namespace) -> int:
+    from mcp_server.server import build_server
+
+    build_server(Path(args.project)).run("stdio")
+    return 0
+
+
+def register_mcp(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mcp = commands.add_parser("mcp", help="serve views and tickets to other agents over MCP (stdio)")
+    mcp.add_argument("--project", default=".", type=Path, help="project root (default: current directory)")
+    mcp.set_defaults(handler=mcp_command)
