@@ -82,6 +82,17 @@ class ArchetypeConfig(_Strict):
     docstrings and marked bodies) or raw text (costly; for comparison)."""
 
 
+class PlannerConfig(_Strict):
+    """How the Tier 2 planner works."""
+
+    max_steps: int = Field(default=12, gt=0)
+    """Model calls per plan (reads included)."""
+    max_attempts: int = Field(default=3, gt=0)
+    """Proposals the model may make after its first is refused (or answers without proposing)."""
+    map_budget_tokens: int = Field(default=4000, gt=0)
+    """The repository map the planner starts from."""
+
+
 class ContextConfig(_Strict):
     """What the worker's first message holds."""
 
@@ -189,6 +200,9 @@ class ProjectConfig(_Strict):
     credentials_file: str | None = None
     """Where API keys are read from (default: `credentials.toml` in the root, then ~/.config/conductor/)."""
     tier3: TierConfig = Field(default_factory=TierConfig)
+    tier2: TierConfig | None = None
+    """The planner (`conductor plan`, the window's Plan panel); None: planning is not configured."""
+    planner: PlannerConfig = Field(default_factory=PlannerConfig)
     tier4: TierConfig | None = None
     """None: failed commands are summarised by the deterministic compressor."""
     archetypes: dict[str, ArchetypeConfig] = Field(default_factory=lambda: {"default": ArchetypeConfig()})
@@ -220,6 +234,8 @@ class Credentials(BaseModel):
 
 
 ENV_OVERRIDES = {
+    "CONDUCTOR_TIER2_PROVIDER": ("tier2", "provider"),
+    "CONDUCTOR_TIER2_MODEL": ("tier2", "model"),
     "CONDUCTOR_TIER3_PROVIDER": ("tier3", "provider"),
     "CONDUCTOR_TIER3_MODEL": ("tier3", "model"),
     "CONDUCTOR_TIER4_PROVIDER": ("tier4", "provider"),
@@ -261,7 +277,7 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
         config = ProjectConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(_describe_error(error, path, sources)) from None
-    for tier in (config.tier3, config.tier4):
+    for tier in (config.tier2, config.tier3, config.tier4):
         if tier is not None and tier.provider is not None and not tier.model:
             tier.model = DEFAULT_MODELS[tier.provider]
     config.root = root

@@ -292,6 +292,41 @@ class Tier4Unavailable(Event):
     error: str
 
 
+class PlanProposed(Event):
+    """The planner proposed a track (``track`` is the plan's id until a track is made)."""
+
+    event: Literal["plan_proposed"] = "plan_proposed"
+    goal: str
+    attempts: int
+    tickets: int
+    problems: list[str]
+    tokens: int
+    revision_of: str | None = None
+    """The running track whose remaining tickets this plan revises."""
+
+
+class PlanRevised(Event):
+    event: Literal["plan_revised"] = "plan_revised"
+    feedback: str
+    by: Actor = "cli"
+
+
+class PlanAccepted(Event):
+    event: Literal["plan_accepted"] = "plan_accepted"
+    plan: str
+    edited: bool
+    """The person changed the proposal before accepting it."""
+    proposal: dict[str, Any]
+    """What was accepted, as accepted."""
+    by: Actor = "cli"
+
+
+class PlanRejected(Event):
+    event: Literal["plan_rejected"] = "plan_rejected"
+    reason: str
+    by: Actor = "cli"
+
+
 class PendingRefused(Event):
     """The persisted pending call was not shown: unreadable, or not the call the worker will run."""
 
@@ -310,7 +345,7 @@ AnyEvent = Annotated[
     | TicketReset | TicketStarted | ContextBuilt | ModelCalled | UsageUpdated | ApprovalRequested | EditRefused
     | DecisionMade | CheckpointTaken | FilesChangedByCommand | FileChanged | ShellRan | ToolFinished
     | TicketCompleted | TicketCommitted | TicketBlocked | RunPaused | RunFinished | Tier4Unavailable | PendingRefused
-    | WorkerStateUnreadable,
+    | WorkerStateUnreadable | PlanProposed | PlanRevised | PlanAccepted | PlanRejected,
     Field(discriminator="event"),
 ]
 EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

@@ -21,7 +21,9 @@ class Model(Protocol):
     model: str
 
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
-                 max_output_tokens: int) -> AssistantTurn: ...
+                 max_output_tokens: int, require_tool: bool = False) -> AssistantTurn:
+        """One answer; ``require_tool``: the model must call one of ``tools`` (Anthropic `tool_choice` any,
+        Gemini function calling mode ANY)."""
 
 
 class ToolExecutor(Protocol):

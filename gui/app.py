@@ -30,6 +30,10 @@ def gui_command(args: argparse.Namespace) -> int:
     if args.demo:
         print(f"demo project copied to {project}")
     controller = Controller(project)
+    if args.demo:  # the Plan panel starts from the demo's goal; its planner answers from the script
+        from conductor.plan_cli import DEMO_GOAL
+
+        controller.state.plan.goal = DEMO_GOAL
     if args.auto:
         controller.set_mode("auto")
     if args.view:

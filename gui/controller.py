@@ -6,6 +6,7 @@ frame, and decisions go back through the QueueGate. No background thread touches
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,14 +20,17 @@ from conductor.errors import ConductorError
 from conductor.events import EventQueue, RunPaused
 from conductor.files import atomic_write
 from conductor.gate import Decision, QueueGate
+from conductor.guards import PathGuard
 from conductor.messages import Message
+from conductor.planner import PlanResult, PlanSession, Proposal, proposal_problems
+from conductor.providers import create_model
 from conductor.store import TrackStore
 from conductor.text import clip
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
 from conductor.tools import ToolArgumentError, parse_edited_json
 from file_cache import FileCache, ViewError, directory_map
 from file_cache.cache import ViewKind
-from gui.state import TrackRow, ViewState
+from gui.state import PlanState, TrackRow, ViewState
 
 
 class Controller:
@@ -44,6 +48,8 @@ class Controller:
         self.engine: ConductorEngine | None = None
         self.gate: QueueGate | None = None
         self._thread: threading.Thread | None = None
+        self._plan_session: PlanSession | None = None
+        self._plan_updates: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
         self.refresh_tracks()
         if self.state.tracks:
             self.select_track(self.state.tracks[0].id)
@@ -55,6 +61,7 @@ class Controller:
         events = self.events.drain(limit)
         for event in events:
             self.state.apply(event)
+        self._poll_plan()
         if self._thread is not None and not self._thread.is_alive():
             self._thread = None
             if self.state.engine in ("running", "stopping", "waiting"):
@@ -334,6 +341,167 @@ class Controller:
             why = f": {clip(ending['reason'], 60)}" if ending and ending.get("reason") else ""
             runs.append((f"{when}  {how}{why}", path))
         return runs
+
+    # -- planning ------------------------------------------------------------------------------------------
+    def open_plan(self, goal: str = "") -> None:
+        plan = self.state.plan
+        plan.visible = True
+        if goal and not plan.goal:
+            plan.goal = goal
+        self.state.touch("plan")
+
+    def start_plan(self, goal: str) -> None:
+        """Ask the Tier 2 planner for a track for ``goal`` (on a background thread; progress in the panel)."""
+        self.state.plan.goal = goal
+        self._plan(lambda session: session.start(goal), revision_of=None)
+
+    def revise_remaining(self) -> None:
+        """Ask the planner to redo the selected track's tickets that have not started."""
+        track = self.state.track
+        if track is None:
+            self.state.notify("select a track first")
+            return
+        note = self.state.plan.goal
+        self._plan(lambda session: session.start_revision(track.id, note), revision_of=track.id)
+
+    def revise_plan(self, feedback: str) -> None:
+        session = self._plan_session
+        if session is None or session.result is None:
+            self.state.notify("plan first")
+            return
+        self._plan(lambda s: s.revise(feedback), revision_of=self.state.plan.revision_of, session=session)
+
+    def _plan(self, step: Callable[[PlanSession], PlanResult], revision_of: str | None,
+              session: PlanSession | None = None) -> None:
+        plan = self.state.plan
+        if plan.busy:
+            return
+        if session is None:
+            try:
+                tier = self.config.tier2
+                if tier is None or tier.provider is None:
+                    raise ConductorError("no Tier 2 provider configured: set [tier2] provider in project.toml "
+                                         "(or CONDUCTOR_TIER2_PROVIDER)")
+                model = create_model(tier, self.config, tier_name="tier2")
+                session = PlanSession(self.config, self.store, model, by="gui",
+                                      on_progress=lambda text: self._plan_updates.put(("progress", text)))
+            except ConductorError as error:
+                plan.progress = f"error: {error}"
+                self.state.touch("plan")
+                return
+        self._plan_session = session
+        plan.busy, plan.progress, plan.revision_of = True, "asking the planner", revision_of
+        self.state.touch("plan")
+
+        def work() -> None:
+            try:
+                self._plan_updates.put(("result", step(session)))
+            except Exception as error:  # shown in the panel, never a dead thread
+                self._plan_updates.put(("error", str(error)))
+
+        threading.Thread(target=work, name="conductor-planner", daemon=True).start()
+
+    def _poll_plan(self) -> None:
+        plan = self.state.plan
+        while not self._plan_updates.empty():
+            kind, value = self._plan_updates.get_nowait()
+            if kind == "progress":
+                plan.progress = str(value)
+            elif kind == "error":
+                plan.busy, plan.progress = False, f"error: {value}"
+            elif isinstance(value, PlanResult) and value.proposal is not None:
+                proposal = value.proposal
+                plan.busy, plan.edited = False, False
+                plan.title, plan.description = proposal.title, proposal.description
+                plan.rows = [{"id": t.id, "title": t.title, "target_file": t.target_file, "prompt": t.prompt,
+                              "depends_on": " ".join(t.depends_on), "archetype": t.archetype or "",
+                              "new_file": t.new_file} for t in proposal.tickets]
+                plan.layout += 1
+                self._validate_plan()
+                session = self._plan_session
+                plan.diff = session.revision_diff(proposal) if session else ""
+                usage = session.accountant.track if session else None
+                plan.progress = (f"proposal after {value.attempts} attempt(s); " + (
+                    f"{usage.input_tokens} in / {usage.output_tokens} out tokens" if usage else ""))
+            self.state.touch("plan")
+
+    def set_plan_cell(self, row: int, name: str, value: object) -> None:
+        """A cell edited in the table: validated at once."""
+        plan = self.state.plan
+        if not 0 <= row < len(plan.rows):
+            return
+        plan.rows[row][name] = value
+        plan.edited = True
+        self._validate_plan()
+        self.state.touch("plan")
+
+    def set_plan_title(self, title: str) -> None:
+        self.state.plan.title, self.state.plan.edited = title, True
+        self._validate_plan()
+        self.state.touch("plan")
+
+    def add_plan_row(self) -> None:
+        plan = self.state.plan
+        numbers = [int(r["id"][1:]) for r in plan.rows if str(r.get("id", ""))[1:].isdigit()]
+        plan.rows.append({"id": f"T{max(numbers, default=0) + 1}", "title": "", "target_file": "", "prompt": "",
+                          "depends_on": "", "archetype": "", "new_file": False})
+        self._changed_rows()
+
+    def remove_plan_row(self, row: int) -> None:
+        if 0 <= row < len(self.state.plan.rows):
+            del self.state.plan.rows[row]
+            self._changed_rows()
+
+    def move_plan_row(self, row: int, offset: int) -> None:
+        rows = self.state.plan.rows
+        other = row + offset
+        if 0 <= row < len(rows) and 0 <= other < len(rows):
+            rows[row], rows[other] = rows[other], rows[row]
+            self._changed_rows()
+
+    def _changed_rows(self) -> None:
+        plan = self.state.plan
+        plan.edited = True
+        plan.layout += 1
+        self._validate_plan()
+        self.state.touch("plan")
+
+    def _validate_plan(self) -> None:
+        plan = self.state.plan
+        try:
+            proposal = Proposal.model_validate(plan.proposal_data())
+        except ValueError as error:
+            plan.problems = [str(error).splitlines()[0]]
+            return
+        session = self._plan_session
+        plan.problems = session.problems(proposal) if session else proposal_problems(
+            proposal, self.config, PathGuard.for_project(self.config))
+
+    def accept_plan(self) -> str | None:
+        plan, session = self.state.plan, self._plan_session
+        if session is None or plan.busy:
+            return None
+        try:
+            track = session.accept(Proposal.model_validate(plan.proposal_data()), edited=plan.edited)
+        except (ConductorError, ValueError) as error:
+            plan.progress = f"not accepted: {error}"
+            self.state.touch("plan")
+            return None
+        self.state.plan = PlanState()
+        self._plan_session = None
+        self.refresh_tracks()
+        self.select_track(track.id)
+        self.state.notify(f"plan accepted: track {track.id}, {len(track.tickets)} tickets")
+        self.state.touch("plan")
+        return track.id
+
+    def reject_plan(self, reason: str = "") -> None:
+        if self._plan_session is not None:
+            self._plan_session.reject(reason)
+        self.state.plan = PlanState()
+        self._plan_session = None
+        self.state.notify("plan rejected: nothing was created")
+        self.state.touch("plan")
 
     # -- changes -------------------------------------------------------------------------------------------
     def load_changes(self, ticket_id: str | None = None) -> None:

@@ -38,7 +38,7 @@ from conductor.text import clip
 from file_cache.cache import ViewKind
 
 PANELS = ("tracks", "tickets", "detail", "approval", "files", "view", "hints", "usage", "settings", "status",
-          "changes")
+          "changes", "plan")
 STATUS_COLORS: dict[str, tuple[int, int, int]] = {
     "locked": (140, 140, 140),
     "pending": (90, 150, 255),
@@ -177,6 +177,7 @@ class ViewState:
         self.message = ""
         self.files = FileViewState()
         self.changes = ChangesState()
+        self.plan = PlanState()
         self.revision: dict[str, int] = dict.fromkeys(PANELS, 0)
 
     def touch(self, *panels: str) -> None:
@@ -308,3 +309,54 @@ def _claim_text(ticket: Ticket) -> str:
 def _short_json(arguments: dict[str, Any]) -> str:
     shown = {k: (clip(v, 60) if isinstance(v, str) else v) for k, v in arguments.items()}
     return str(shown)
+
+
+PLAN_FIELDS = ("id", "title", "target_file", "prompt", "depends_on", "archetype", "new_file")
+
+
+@dataclass
+class PlanState:
+    """The Plan panel: the goal, the planner's progress, and its proposal as editable rows."""
+
+    visible: bool = False
+    goal: str = ""
+    busy: bool = False
+    progress: str = ""
+    title: str = ""
+    description: str = ""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    """One dict per ticket, PLAN_FIELDS as keys (`depends_on` as text: ids separated by spaces or commas)."""
+    problems: list[str] = field(default_factory=list)
+    edited: bool = False
+    """The person changed the proposal since the planner made it."""
+    revision_of: str | None = None
+    diff: str = ""
+    layout: int = 0
+    """Bumped when rows are added, removed, moved or replaced (the table is rebuilt; typing does not)."""
+
+    def proposal_data(self) -> dict[str, Any]:
+        tickets = []
+        for row in self.rows:
+            depends = [d for d in str(row.get("depends_on", "")).replace(",", " ").split() if d]
+            tickets.append({"id": str(row.get("id", "")).strip(), "title": str(row.get("title", "")),
+                            "target_file": str(row.get("target_file", "")).strip(),
+                            "prompt": str(row.get("prompt", "")),
+                            "depends_on": depends, "archetype": str(row.get("archetype", "")).strip() or None,
+                            "new_file": bool(row.get("new_file"))})
+        return {"title": self.title, "description": self.description, "tickets": tickets}
+
+    def preview(self) -> str:
+        """The dependency tree, as indented ids and titles."""
+        rows = {str(r.get("id", "")).strip(): r for r in self.rows}
+        depth: dict[str, int] = {}
+
+        def level(ticket_id: str, seen: frozenset[str] = frozenset()) -> int:
+            if ticket_id in depth:
+                return depth[ticket_id]
+            if ticket_id in seen or ticket_id not in rows:
+                return 0
+            deps = [d for d in str(rows[ticket_id].get("depends_on", "")).replace(",", " ").split() if d]
+            depth[ticket_id] = 1 + max((level(d, seen | {ticket_id}) for d in deps), default=-1)
+            return depth[ticket_id]
+
+        return "\n".join(f"{'    ' * level(i)}{i}  {r.get('title', '')}" for i, r in rows.items())

@@ -76,5 +76,5 @@ def create_model(tier: TierConfig, config: ProjectConfig, *, tier_name: str = "t
     return cls(tier.model, credentials, config.providers, limiter=limiter, credentials_hint=hint)
 
 
-__all__ = ["PROVIDERS", "MalformedAnswerError", "MissingKeyError", "ProviderError", "ProviderTimeoutError",
-           "RateLimiter", "check_tier", "create_model", "provider_class", "register_secret"]
+__all__ = ["HOW_TO_CHOOSE", "PROVIDERS", "MalformedAnswerError", "MissingKeyError", "ProviderError",
+           "ProviderTimeoutError", "RateLimiter", "check_tier", "create_model", "provider_class", "register_secret"]

@@ -46,7 +46,7 @@ class AnthropicModel:
         return f"AnthropicModel(model={self.model!r})"
 
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
-                 max_output_tokens: int) -> AssistantTurn:
+                 max_output_tokens: int, require_tool: bool = False) -> AssistantTurn:
         wire = [to_anthropic(message) for message in messages]
         system_blocks: list[dict[str, Any]] = [{"type": "text", "text": system}]
         if self.prompt_caching:
@@ -62,6 +62,7 @@ class AnthropicModel:
                 system=cast("list[anthropic.types.TextBlockParam]", system_blocks),
                 messages=cast("list[anthropic.types.MessageParam]", wire),
                 tools=[{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools],
+                tool_choice={"type": "any"} if require_tool and tools else anthropic.omit,
             )
         except anthropic.APITimeoutError as error:
             raise ProviderTimeoutError(self.provider, f"no answer in time: {error}") from None

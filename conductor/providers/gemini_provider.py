@@ -52,7 +52,7 @@ class GeminiModel:
         return f"GeminiModel(model={self.model!r})"
 
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
-                 max_output_tokens: int) -> AssistantTurn:
+                 max_output_tokens: int, require_tool: bool = False) -> AssistantTurn:
         config = types.GenerateContentConfig(
             system_instruction=system,
             max_output_tokens=max_output_tokens,
@@ -60,6 +60,8 @@ class GeminiModel:
                 types.FunctionDeclaration(name=t.name, description=t.description, parameters_json_schema=t.parameters)
                 for t in tools])] if tools else None,
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+            tool_config=types.ToolConfig(function_calling_config=types.FunctionCallingConfig(
+                mode=types.FunctionCallingConfigMode.ANY)) if require_tool and tools else None,
         )
         self._limiter.acquire()
         try:

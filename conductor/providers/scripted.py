@@ -72,6 +72,8 @@ class Script(BaseModel):
 
     tier3: dict[str, list[ScriptedTurn]] = Field(default_factory=dict)
     tier4: list[ScriptedTurn] = Field(default_factory=list)
+    tier2: list[ScriptedTurn] = Field(default_factory=list)
+    """The planner's answers, in order (one conversation per plan, revisions included)."""
 
 
 def load_script(path: str | Path) -> Script:
@@ -94,18 +96,20 @@ class ScriptedModel:
                  model: str = "scripted") -> None:
         self.script = script if isinstance(script, Script) else load_script(script)
         self.model = model
-        self.label = f"ticket {ticket_id}" if tier == "tier3" else "tier 4"
+        self.label = f"ticket {ticket_id}" if tier == "tier3" else tier.replace("tier", "tier ")
         if tier == "tier3":
             if ticket_id not in self.script.tier3:
                 raise ScriptError("scripted", f"the script has no turns for ticket {ticket_id}")
             self.turns = self.script.tier3[ticket_id]
+        elif tier == "tier2":
+            self.turns = self.script.tier2
         else:
             self.turns = self.script.tier4
         self.position = 0
         self.ticket_id = ticket_id or "tier4"
         self.given: list[Message] = []
         """What this provider answered so far (checked against the history it is sent back)."""
-        self.stateless = tier != "tier3"
+        self.stateless = tier == "tier4"
         """Tier 4 requests are independent one-message conversations: no history to check."""
         self.requests: list[dict[str, Any]] = []
 
@@ -113,8 +117,9 @@ class ScriptedModel:
         return f"ScriptedModel({self.label}, turn {self.position}/{len(self.turns)})"
 
     def complete(self, system: str, messages: list[Message], tools: list[ToolSpec],
-                 max_output_tokens: int) -> AssistantTurn:
-        self.requests.append({"system": system, "messages": list(messages), "tools": [t.name for t in tools]})
+                 max_output_tokens: int, require_tool: bool = False) -> AssistantTurn:
+        self.requests.append({"system": system, "messages": list(messages), "tools": [t.name for t in tools],
+                              "require_tool": require_tool})
         if self.position >= len(self.turns):
             raise ScriptError("scripted", f"{self.label}: the script has no turn {self.position + 1}")
         self._adopt_history(messages)

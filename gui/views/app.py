@@ -17,6 +17,7 @@ from gui.views.approval import ApprovalView
 from gui.views.common import reset_themes, setup_look
 from gui.views.detail import DetailView
 from gui.views.files import FilesView
+from gui.views.plan import PlanView
 from gui.views.side import SideView
 from gui.views.tags import TAGS, Tags
 from gui.views.tracks import TracksView
@@ -63,6 +64,7 @@ class ConductorWindow:
         self.approval = ApprovalView(tags, controller)
         self.files = FilesView(tags, controller)
         self.side = SideView(tags, controller)
+        self.plan = PlanView(tags, controller)
         self._seen = dict.fromkeys(PANELS, -1)
         self._frame = 0
         self._ctrl_frame = -10
@@ -82,6 +84,7 @@ class ConductorWindow:
                           (self.side, t.side_window)):
             x, y, width, height = places[tag]
             view.build((x, y), (width, height))
+        self.plan.build()
 
     def current_layout(self) -> Layout:
         return {tag: [*map(int, dpg.get_item_pos(tag)), dpg.get_item_width(tag), dpg.get_item_height(tag)]
@@ -141,6 +144,8 @@ class ConductorWindow:
             self.side.refresh_hints(state)
         if "usage" in changed:
             self.side.refresh_usage(state)
+        if "plan" in changed:
+            self.plan.refresh(state)
 
     def centre(self, tag: str | int) -> list[int]:
         """Screen coordinates of an item's centre (for xdotool)."""

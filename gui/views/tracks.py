@@ -65,6 +65,8 @@ class TracksView:
                     dpg.add_button(label="Load selected", callback=self._load_selected)
                     dpg.add_button(label="Save selected", callback=lambda: self._on_selected(
                         lambda t: c.edit_ticket(t, **self._form(), new_file=dpg.get_value(tags.form_new_file))))
+            dpg.add_button(label="Plan a track with the planner...", tag=tags.plan_open,
+                           callback=lambda: c.open_plan())
             with dpg.collapsing_header(label="New track"):
                 dpg.add_input_text(tag=tags.new_track_title, hint="title", width=-1)
                 dpg.add_button(label="Create track", callback=lambda: c.new_track(dpg.get_value(tags.new_track_title)))

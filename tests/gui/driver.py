@@ -104,7 +104,8 @@ class Recorder:
             "buttons": {name: window.centre(tag) for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button), ("run", tags.run_button),
                 ("mark_done", tags.mark_done_button), ("changes_tab", tags.changes_tab),
-                ("release", tags.release_button),
+                ("release", tags.release_button), ("plan_open", tags.plan_open), ("plan", tags.plan_button),
+                ("plan_accept", tags.plan_accept), ("plan_goal", tags.plan_goal),
                 ("undo", tags.undo_button))},
             "changes": {"ticket": state.changes.ticket_id, "calls": state.changes.calls,
                         "diff_lines": len(state.changes.diff.splitlines())},
@@ -113,6 +114,10 @@ class Recorder:
             "file": {"selected": state.files.selected, "kind": state.files.kind, "line": state.files.line},
             "tracks": [row.label for row in state.tracks],
             "rows": [row.label for row in state.ticket_rows()],
+            "plan": {"visible": state.plan.visible, "busy": state.plan.busy, "progress": state.plan.progress,
+                     "rows": state.plan.rows, "problems": state.plan.problems, "edited": state.plan.edited,
+                     "cells": {f"{row}:{name}": window.centre(cell) for (row, name), cell in window.plan.cells.items()
+                               if dpg.is_item_shown(cell)}},
             "enabled": {name: dpg.get_item_configuration(tag)["enabled"] for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button))},
             "screenshots": sorted(self.shots),

@@ -182,3 +182,32 @@ def test_archived_runs_are_labelled_with_when_and_how_they_ended(controller):
     poll_until(controller, lambda: controller.state.engine == "finished")
     [(label, path)] = controller.history("T1")
     assert label.endswith("  completed") and label[:4].isdigit() and path.name.startswith("T1-")
+
+
+def test_the_plan_panel_validates_as_you_type_and_accepts_what_is_shown(controller):
+    plan = controller.state.plan
+    controller.open_plan("Add mode to calc")
+    controller.start_plan(plan.goal)
+    poll_until(controller, lambda: plan.rows and not plan.busy)
+    assert ([r["id"] for r in plan.rows], plan.problems, plan.edited) == (["M1", "M2", "M3"], [], False)
+    assert plan.preview() == "M1  Add mode() to calc/stats.py\n    M2  Show the mode in describe()\n    M3  Test mode()"
+    controller.set_plan_cell(0, "depends_on", "M3")
+    assert plan.problems == ["dependency cycle: M1 -> M3 -> M1"] and plan.edited
+    controller.set_plan_cell(0, "depends_on", "")
+    controller.add_plan_row()
+    assert plan.rows[-1]["id"] == "T4" and "ticket T4: the prompt is empty" in plan.problems
+    controller.remove_plan_row(3)
+    controller.move_plan_row(2, -1)
+    assert [r["id"] for r in plan.rows] == ["M1", "M3", "M2"] and plan.problems == []
+    track_id = controller.accept_plan()
+    assert controller.state.track.id == track_id
+    assert [t.id for t in controller.state.track.tickets] == ["M1", "M3", "M2"]
+    assert controller.state.plan.visible is False
+
+
+def test_a_rejected_plan_creates_nothing(controller):
+    controller.start_plan("Add mode")
+    poll_until(controller, lambda: controller.state.plan.rows and not controller.state.plan.busy)
+    controller.reject_plan("not now")
+    assert [t.id for t in controller.state.tracks] == [DEMO_TRACK]
+    assert controller.state.message == "plan rejected: nothing was created"

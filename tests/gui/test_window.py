@@ -265,3 +265,43 @@ def test_a_claim_is_shown_with_its_agent_and_released_by_a_real_click(display, t
     assert status["rows"][0] == "T1 [pending] Add median() to calc/stats.py"
     event = TrackStore(project / "tracks").ledger(DEMO_TRACK).read()[-1]
     assert (event["event"], event["agent"], event["by"]) == ("ticket_released", "claude-code", "gui")
+
+
+def test_plan_edit_a_cell_and_accept_by_real_clicks(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    status_file = tmp_path / "status.json"
+    gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
+                            str(status_file), "--screenshot-dir", str(tmp_path / "shots"), "--requests",
+                            str(tmp_path / "requests.jsonl")], env=display, cwd=Path(__file__).resolve().parents[2])
+    try:
+        status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
+        click(display, *status["buttons"]["plan_open"])
+        status = wait_for_status(status_file, lambda s: s["plan"]["visible"], gui)
+        click(display, *status["buttons"]["plan_goal"])
+        type_text(display, "Add mode to calc")
+        click(display, *status["buttons"]["plan"])
+        status = wait_for_status(status_file, lambda s: s["plan"]["rows"] and not s["plan"]["busy"]
+                                 and "0:title" in s["plan"]["cells"], gui)
+        assert [r["id"] for r in status["plan"]["rows"]] == ["M1", "M2", "M3"] and status["plan"]["problems"] == []
+        click(display, *status["plan"]["cells"]["0:title"])
+        select_all(display)
+        type_text(display, "Mode first")
+        status = wait_for_status(status_file, lambda s: s["plan"]["rows"][0]["title"] == "Mode first", gui)
+        (tmp_path / "requests.jsonl").write_text(json.dumps({"do": "screenshot", "name": "plan"}) + "\n")
+        wait_for_status(status_file, lambda s: "plan" in s["screenshots"], gui)
+        click(display, *status["buttons"]["plan_accept"])
+        status = wait_for_status(status_file, lambda s: not s["plan"]["visible"] and len(s["tracks"]) == 2, gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    store = TrackStore(project / "tracks")
+    new = next(t for t in store.ids() if t != DEMO_TRACK)
+    track = store.load(new)
+    assert [(t.id, t.title, t.status) for t in track.tickets] == [
+        ("M1", "Mode first", "pending"), ("M2", "Show the mode in describe()", "locked"),
+        ("M3", "Test mode()", "locked")]
+    accepted = store.ledger(new).read()[-1]
+    assert (accepted["event"], accepted["edited"], accepted["by"]) == ("plan_accepted", True, "gui")
+    assert status["tickets"] == {"M1": "pending", "M2": "locked", "M3": "locked"}  # the new track is selected
+    shutil_copy = (tmp_path / "shots" / "plan.png")
+    assert shutil_copy.stat().st_size > 10_000
