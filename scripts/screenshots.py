@@ -52,13 +52,20 @@ def main() -> int:
                 answered.add(status["pending"]["id"])
                 click(env, *status["buttons"]["approve"])
             shot("3-finished")
+            click(env, *status["buttons"]["plan_open"])
+            status = wait_for_status(status_file, lambda s: s["plan"]["visible"], gui)
+            click(env, *status["buttons"]["plan_goal"])
+            type_text(env, "Add mode() to calc/stats.py and show it in describe()")
+            click(env, *status["buttons"]["plan"])
+            wait_for_status(status_file, lambda s: s["plan"]["rows"] and not s["plan"]["busy"], gui)
+            shot("4-plan-a-track")
         finally:
             gui.terminate()
             gui.wait(timeout=60)
         TARGET.mkdir(parents=True, exist_ok=True)
         for old in TARGET.glob("*.png"):
             old.unlink()
-        for name in ("1-approve-an-edit", "2-edit-a-command", "3-finished"):
+        for name in ("1-approve-an-edit", "2-edit-a-command", "3-finished", "4-plan-a-track"):
             shutil.copy(shots / f"{name}.png", TARGET / f"{name}.png")
             print(TARGET / f"{name}.png")
     return 0

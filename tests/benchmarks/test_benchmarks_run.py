@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ["benchmarks.checkpoints", "--files", "50", "--calls", "3"],
     ["benchmarks.failure_hints"],
     ["benchmarks.mcp_tools"],
+    ["benchmarks.planner_tokens"],
     ["benchmarks.repo_map", "--repeats", "1", "--root", "file_cache", "--budget", "500"],
 ])
 def test_the_benchmark_runs_and_prints_its_ratio(argv):
