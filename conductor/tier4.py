@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conductor.failures import Failure, parse_failures
+from conductor.failures import Failure, Frames, parse_failures
 from conductor.messages import AssistantTurn, Message
 from conductor.protocols import Model
 from conductor.providers import ProviderError
@@ -80,13 +80,13 @@ class ShellReport:
 
 def digest_output(output: str, root: Path, cache: FileCache | None = None) -> FailureDigest:
     digest = FailureDigest()
-    root = root.resolve()
+    frames = Frames(root)
     for raw in output.splitlines():
         line = raw.rstrip()
         stripped = line.strip()
         frame = _FRAME.match(line) or _PYTEST_FRAME.match(stripped)
         if frame:
-            relative = _inside_project(frame["path"], root)
+            relative = frames.inside(frame["path"])
             if relative:
                 function = frame.groupdict().get("function") or "?"
                 digest.frame = Frame(relative, int(frame["line"]), function)
@@ -106,19 +106,6 @@ def digest_output(output: str, root: Path, cache: FileCache | None = None) -> Fa
         if digest.frame.function == "?" and symbol:
             digest.frame = Frame(digest.frame.path, digest.frame.line, symbol)
     return digest
-
-
-def _inside_project(path: str, root: Path) -> str | None:
-    candidate = Path(path)
-    candidate = candidate if candidate.is_absolute() else root / candidate
-    try:
-        resolved = candidate.resolve()
-        relative = resolved.relative_to(root)
-    except (OSError, ValueError):
-        return None
-    if not resolved.is_file() or {"site-packages", ".venv", "venv"} & set(relative.parts):
-        return None
-    return relative.as_posix()
 
 
 def _snippet(cache: FileCache, frame: Frame) -> tuple[str | None, str | None]:
