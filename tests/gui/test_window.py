@@ -305,3 +305,26 @@ def test_plan_edit_a_cell_and_accept_by_real_clicks(display, tmp_path):
     assert status["tickets"] == {"M1": "pending", "M2": "locked", "M3": "locked"}  # the new track is selected
     shutil_copy = (tmp_path / "shots" / "plan.png")
     assert shutil_copy.stat().st_size > 10_000
+
+
+def test_the_readme_command_opens_the_demo_window_and_runs_it(display, tmp_path):
+    """`conductor gui --demo` as a person types it (no test hook): the window opens and the demo runs to the end."""
+    gui = subprocess.Popen([sys.executable, "-m", "conductor.cli", "gui", "--demo", "--auto", "--no-layout"],
+                           env={**display, "TMPDIR": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    try:
+        project = Path(gui.stdout.readline().removeprefix("demo project copied to ").strip())
+        ledger = project / "tracks" / DEMO_TRACK / "ledger.jsonl"
+        import time
+
+        for _ in range(1200):
+            if ledger.exists() and '"run_finished"' in ledger.read_text():
+                break
+            assert gui.poll() is None, gui.stderr.read()
+            time.sleep(0.1)
+        assert gui.poll() is None  # still open: the person closes it
+    finally:
+        gui.terminate()
+        code = gui.wait(timeout=60)
+    assert code == 0
+    assert [t.status for t in TrackStore(project / "tracks").load(DEMO_TRACK).tickets] == ["completed", "completed"]
