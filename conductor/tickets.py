@@ -9,8 +9,10 @@ archetype must be one the project defines.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -254,7 +256,9 @@ class TicketService:
                     raise ConductorError(f"ticket {ticket_id}'s dependencies are not completed")
             unlocked = track.mark_complete(ticket_id, summary)
         self.store.worker_state_path(track_id, ticket_id).unlink(missing_ok=True)
-        self.store.pending_path(track_id).unlink(missing_ok=True)
+        pending = self.store.pending_path(track_id)
+        if pending.is_file() and _pending_ticket(pending) == ticket_id:
+            pending.unlink()  # the call this ticket was paused on will never run
         self.emit(TicketCompleted(track=track_id, ticket=ticket_id, summary=summary, unlocked=unlocked,
                                   by=holder or self.by))
         return unlocked
@@ -287,3 +291,12 @@ class TicketService:
             return checkpoints.blob(blob)
 
         return read
+
+
+def _pending_ticket(path: Path) -> str | None:
+    """The ticket a pending-call file belongs to (None when it cannot be read)."""
+    try:
+        value = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return value.get("ticket_id") if isinstance(value, dict) else None

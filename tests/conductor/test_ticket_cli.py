@@ -106,3 +106,20 @@ def test_mermaid_graph(project, capsys):
         '    t_T2["T2: y<br/>locked"]:::locked',
         "    t_T1 --> t_T2",
     ]
+
+
+def test_marking_one_ticket_done_keeps_another_tickets_pending_call(tmp_path):
+    from conductor.config import load_project_config
+    from conductor.tickets import TicketDraft, TicketService
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    service = TicketService(load_project_config(tmp_path, environ={}))
+    track = service.create_track("t")
+    service.add_ticket(track.id, TicketDraft(prompt="one", target="a.py"))
+    service.add_ticket(track.id, TicketDraft(prompt="two", target="a.py"))
+    pending = service.store.pending_path(track.id)
+    pending.write_text('{"ticket_id": "T2", "track_id": "x"}')
+    service.complete(track.id, "T1", "by hand")
+    assert pending.exists()  # T2's call still waits
+    service.complete(track.id, "T2", "by hand")
+    assert not pending.exists()
