@@ -25,6 +25,8 @@ class DetailView:
         self._shown_ticket: str | None = None
         self._shown_status: str | None = None
         self._shown_entries = 0
+        self.restore_buttons: list[int | str] = []
+        """The per-call "restore to before this call" buttons of the Changes tab, oldest call first."""
         self._runs: dict[str, Path] = {}
         """Combo label (when and how the run ended) -> its archived history."""
 
@@ -110,10 +112,11 @@ class DetailView:
                                     if changes.calls else f"{changes.ticket_id or 'no ticket'}: no file changed")
         dpg.set_value(t.changes_summary, summary)
         dpg.delete_item(t.changes_calls, children_only=True)
+        self.restore_buttons = []
         for call_id, paths in changes.calls:
             with dpg.group(horizontal=True, parent=t.changes_calls):
-                dpg.add_button(label="restore to before this call", user_data=call_id,
-                               callback=lambda _s, _v, call: self._undo(call))
+                self.restore_buttons.append(dpg.add_button(label="restore to before this call", user_data=call_id,
+                                                           callback=lambda _s, _v, call: self._undo(call)))
                 dpg.add_text(f"{call_id}: {', '.join(paths)}", wrap=0)
         fill_lines(t.changes_diff, changes.diff.splitlines(), DIFF_COLORS)
 

@@ -111,6 +111,7 @@ class Recorder:
                         "diff_lines": len(state.changes.diff.splitlines())},
             "selected": state.selected_ticket,
             "record_buttons": [window.centre(button) for button in window.side.record_buttons],
+            "restore_buttons": [window.centre(button) for button in window.detail.restore_buttons],
             "file": {"selected": state.files.selected, "kind": state.files.kind, "line": state.files.line},
             "tracks": [row.label for row in state.tracks],
             "rows": [row.label for row in state.ticket_rows()],

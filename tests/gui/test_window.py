@@ -217,6 +217,12 @@ def test_the_changes_view_and_undo_by_real_clicks(display, tmp_path):
         status = wait_for_status(status_file, lambda s: s["changes"]["ticket"] == "T2", gui)
         assert status["changes"]["diff_lines"] > 5
         assert [paths for _, paths in status["changes"]["calls"]] == [["calc/report.py"], ["calc/report.py"]]
+        after = (project / "calc" / "report.py").read_text()
+        status = wait_for_status(status_file, lambda s: len(s["restore_buttons"]) == 2, gui)
+        click(display, *status["restore_buttons"][1])  # restore to before the second edit only
+        status = wait_for_status(status_file, lambda s: len(s["changes"]["calls"]) == 1, gui)
+        middle = (project / "calc" / "report.py").read_text()
+        assert middle not in (original, after) and "from calc.stats import mean, median" in middle
         click(display, *status["buttons"]["undo"])
         wait_for_status(status_file, lambda s: s["changes"]["calls"] == [] and "restored" in s["message"], gui)
     finally:
