@@ -106,6 +106,7 @@ class Recorder:
                 ("mark_done", tags.mark_done_button), ("changes_tab", tags.changes_tab),
                 ("release", tags.release_button), ("plan_open", tags.plan_open), ("plan", tags.plan_button),
                 ("plan_accept", tags.plan_accept), ("plan_goal", tags.plan_goal),
+                ("plan_revise_remaining", tags.plan_revise_remaining),
                 ("undo", tags.undo_button))},
             "changes": {"ticket": state.changes.ticket_id, "calls": state.changes.calls,
                         "diff_lines": len(state.changes.diff.splitlines())},
@@ -117,6 +118,7 @@ class Recorder:
             "rows": [row.label for row in state.ticket_rows()],
             "plan": {"visible": state.plan.visible, "busy": state.plan.busy, "progress": state.plan.progress,
                      "rows": state.plan.rows, "problems": state.plan.problems, "edited": state.plan.edited,
+                     "diff": state.plan.diff,
                      "cells": {f"{row}:{name}": window.centre(cell) for (row, name), cell in window.plan.cells.items()
                                if dpg.is_item_shown(cell)}},
             "enabled": {name: dpg.get_item_configuration(tag)["enabled"] for name, tag in (

@@ -334,3 +334,29 @@ def test_the_readme_command_opens_the_demo_window_and_runs_it(display, tmp_path)
         code = gui.wait(timeout=60)
     assert code == 0
     assert [t.status for t in TrackStore(project / "tracks").load(DEMO_TRACK).tickets] == ["completed", "completed"]
+
+
+def test_revise_the_remaining_tickets_of_a_running_track_by_real_clicks(display, tmp_path):
+    from conductor.config import load_project_config
+    from conductor.tickets import TicketService
+
+    project = prepare_demo(tmp_path / "demo")
+    TicketService(load_project_config(project, environ={})).complete(DEMO_TRACK, "T1", "median added")
+    status_file = tmp_path / "status.json"
+    gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
+                            str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
+    try:
+        status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
+        click(display, *status["buttons"]["plan_open"])
+        status = wait_for_status(status_file, lambda s: s["plan"]["visible"], gui)
+        click(display, *status["buttons"]["plan_revise_remaining"])
+        status = wait_for_status(status_file, lambda s: s["plan"]["rows"] and not s["plan"]["busy"], gui)
+        assert "-  T2  Add describe() to calc/report.py" in status["plan"]["diff"]
+        click(display, *status["buttons"]["plan_accept"])
+        status = wait_for_status(status_file, lambda s: not s["plan"]["visible"], gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    track = TrackStore(project / "tracks").load(DEMO_TRACK)
+    assert [(t.id, t.status) for t in track.tickets] == [("T1", "completed"), ("M1", "pending"), ("M2", "locked"),
+                                                         ("M3", "locked")]
