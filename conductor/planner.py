@@ -14,20 +14,33 @@ import difflib
 import json
 import re
 import secrets
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from conductor.accounting import Accountant, with_overrides
 from conductor.config import READ_ONLY_TOOLS, ProjectConfig
 from conductor.errors import ConductorError
+from conductor.events import (
+    EventLog,
+    ModelCalled,
+    PlanAccepted,
+    PlanProposed,
+    PlanRejected,
+    PlanRevised,
+    TrackCreated,
+)
 from conductor.guards import PathGuard
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolResult, ToolSpec, clean_turn
 from conductor.models import Ticket, Track
 from conductor.protocols import Model
+from conductor.shell import run_command
 from conductor.store import Ledger, TrackStore, slugify
 from conductor.tools import ProjectTools, tool_specs
+from file_cache import FileCache
 from file_cache.repomap import repository_map
 
 PLANNER_SYSTEM = """\
@@ -214,8 +227,8 @@ class Planner:
         return "\n\n".join(parts) + "\n"
 
     def plan(self, messages: list[Message], known: set[str] | frozenset[str] = frozenset()) -> PlanResult:
-        """Run the conversation until an acceptable proposal, or the attempts/steps run out."""
-        self._known = known
+        """Run the conversation until an acceptable proposal, or the attempts/steps run out. ``known``: ids of
+        tickets kept beside the proposal (a revision)."""
         specs = [spec for spec in tool_specs() if spec.name in READ_ONLY_TOOLS] + [propose_track_spec()]
         attempts, tokens = 0, 0
         last: tuple[Proposal | None, list[str]] = (None, [])
@@ -236,7 +249,7 @@ class Planner:
             for call in turn.tool_calls:
                 if call.name == "propose_track":
                     attempts += 1
-                    proposal, problems = self._check(call)
+                    proposal, problems = self._check(call, known)
                     last = (proposal or last[0], problems)
                     if proposal is not None and not problems:
                         results.append(ToolResult(tool_call_id=call.id, name=call.name, content="accepted for review"))
@@ -274,18 +287,16 @@ class Planner:
                                           is_error=True))
         return skipped
 
-    def _check(self, call: ToolCall) -> tuple[Proposal | None, list[str]]:
+    def _check(self, call: ToolCall, known: set[str] | frozenset[str]) -> tuple[Proposal | None, list[str]]:
         try:
             proposal = Proposal.model_validate(call.arguments)
         except ValidationError as error:
             return None, [f"{'.'.join(map(str, p['loc'])) or 'arguments'}: {p['msg']}" for p in error.errors()[:10]]
-        return proposal, proposal_problems(proposal, self.config, self.tools.guard, getattr(self, "_known", set()))
+        return proposal, proposal_problems(proposal, self.config, self.tools.guard, known)
 
 
 def parse_proposal(text: str) -> Proposal:
     """A proposal a person edited as JSON (or TOML); ConductorError naming what is wrong."""
-    import tomllib
-
     data: Any
     try:
         data = json.loads(text)
@@ -308,11 +319,6 @@ class PlanSession:
 
     def __init__(self, config: ProjectConfig, store: TrackStore, model: Model, by: str = "cli",
                  subscribers: tuple[Any, ...] = (), on_progress: Callable[[str], None] = lambda text: None) -> None:
-        from conductor.accounting import Accountant, with_overrides
-        from conductor.events import EventLog
-        from conductor.shell import run_command
-        from file_cache import FileCache
-
         self.config = config
         self.store = store
         self.by = by
@@ -328,8 +334,6 @@ class PlanSession:
         self.result: PlanResult | None = None
 
     def _on_turn(self, turn: AssistantTurn) -> None:
-        from conductor.events import ModelCalled
-
         cost = self.accountant.record("tier2", None, turn.model, turn.usage)
         self.events.emit(ModelCalled(track=self.plan_id, tier="tier2", model=turn.model, usage=turn.usage,
                                      cost_usd=cost, stop_reason=turn.stop_reason,
@@ -372,8 +376,6 @@ class PlanSession:
         """Propose again, with the person's feedback on the last proposal."""
         if self.result is None:
             raise ConductorError("there is no proposal to revise yet")
-        from conductor.events import PlanRevised
-
         self.events.emit(PlanRevised(track=self.plan_id, feedback=feedback, by=self.by))
         messages = list(self.result.messages)
         text = f"The developer asks for changes before accepting:\n{feedback.strip()}\nCall propose_track again."
@@ -385,8 +387,6 @@ class PlanSession:
         return self._run(messages)
 
     def _run(self, messages: list[Message]) -> PlanResult:
-        from conductor.events import PlanProposed
-
         result = self.planner.plan(messages, known=self._kept_ids())
         self.result = result
         assert result.proposal is not None
@@ -405,8 +405,6 @@ class PlanSession:
 
     def accept(self, proposal: Proposal, edited: bool = False) -> Track:
         """Make the track (or, for a revision, replace the tickets not started); raises ConductorError."""
-        from conductor.events import EventLog, PlanAccepted, TrackCreated
-
         problems = self.problems(proposal)
         if problems:
             raise ConductorError("the proposal cannot be accepted: " + "; ".join(problems))
@@ -443,8 +441,6 @@ class PlanSession:
         return revised
 
     def reject(self, reason: str = "") -> None:
-        from conductor.events import PlanRejected
-
         self.events.emit(PlanRejected(track=self.plan_id, reason=reason.strip() or "rejected", by=self.by))
 
     def revision_diff(self, proposal: Proposal) -> str:
