@@ -218,12 +218,16 @@ class ConductorEngine:
     def run_ticket(self, track: Track, ticket: Ticket) -> TicketOutcome:
         """Run one worker to its end."""
         self.active_ticket_id = ticket.id
+        try:  # before the ticket changes status: a model that cannot be made leaves it as it was
+            model = self._tier3_model(ticket)
+        except ProviderError as error:
+            return self._pause(ticket, f"cannot start the worker of {ticket.id}: {error}")
         state = self._load_state(ticket) or self._fresh_state(track, ticket)
         ticket.transition(TicketStatus.IN_PROGRESS)
         self._save_track()
         self.emit(TicketStarted(track=track.id, ticket=ticket.id, title=ticket.title, resumed=bool(state.messages[1:]),
                                 archetype=ticket.worker_archetype))
-        worker = Worker(state, self._tier3_model(ticket), self.tools, self._hooks(ticket), self.config.limits,
+        worker = Worker(state, model, self.tools, self._hooks(ticket), self.config.limits,
                         self.config.tier3.max_output_tokens)
         try:
             summary = worker.run()
@@ -356,7 +360,7 @@ class ConductorEngine:
         self._save_track()
         self.emit(DecisionMade(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
                                pending_id=pending.id, action=decision.action, by=decision.decided_by,
-                               reason=decision.reason,
+                               reason=decision.reason, note=decision.note,
                                edited_arguments=decision.arguments if decision.action == "edit" else None))
         return decision
 

@@ -185,6 +185,8 @@ class DecisionMade(Event):
     by: Actor
     reason: str = ""
     edited_arguments: dict[str, Any] | None = None
+    note: str = ""
+    """The developer's note to the worker, sent with the decision."""
 
 
 class CheckpointTaken(Event):

@@ -57,6 +57,8 @@ class Decision(BaseModel):
     reason: str = ""
     """Why it was rejected (shown to the model), or which rule approved it."""
     decided_by: str = "human"
+    note: str = ""
+    """A note from the developer sent to the model with an approval or an edit (steering without rejecting)."""
 
 
 class ApprovalPolicy:

@@ -38,6 +38,8 @@ class ToolResult(BaseModel):
     name: str
     content: str
     is_error: bool = False
+    rejected: bool = False
+    """The developer rejected the call: it did not run (the content says why)."""
 
 
 class Message(BaseModel):

@@ -173,13 +173,13 @@ class Worker:
         decision = self.hooks.decide(call)
         if decision.action == "reject":
             reason = decision.reason or "no reason given"
-            return ToolResult(tool_call_id=call.id, name=call.name, is_error=True,
+            return ToolResult(tool_call_id=call.id, name=call.name, is_error=True, rejected=True,
                               content=f"The developer rejected this call; it was not run. Reason: {reason}")
-        note = ""
+        note = f"Note from the developer: {decision.note.strip()}\n" if decision.note.strip() else ""
         if decision.action == "edit" and decision.arguments is not None and decision.arguments != call.arguments:
             call = call.model_copy(update={"arguments": decision.arguments})
-            note = ("Note: the developer edited your call before it ran; it ran with these arguments instead: "
-                    f"{json.dumps(decision.arguments, ensure_ascii=False)}. Do not repeat the original call.\n")
+            note += ("Note: the developer edited your call before it ran; it ran with these arguments instead: "
+                     f"{json.dumps(decision.arguments, ensure_ascii=False)}. Do not repeat the original call.\n")
         if call.name in MUTATING_TOOLS:
             self.hooks.before_execute(call)
         outcome = self.tools.execute(call)

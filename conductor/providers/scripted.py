@@ -6,8 +6,13 @@ A script is a JSON file:
      "tier4": [turn, ...]}                        # the summariser's answers, in order
 
 and a turn is `{"text": "...", "tool_calls": [{"name": "write_file", "arguments": {...}}],
-"usage": {"input_tokens": 10, "output_tokens": 5}, "expect": {...}}` (all optional). Without `usage`, tokens
-are estimated from the request, so accounting and budgets behave as with a real model.
+"usage": {"input_tokens": 10, "output_tokens": 5}, "expect": {...}, "on_reject": turn}` (all optional). Without
+`usage`, tokens are estimated from the request, so accounting and budgets behave as with a real model.
+
+A recording can branch, so that a person can answer the demo any way they like: a turn's `on_reject` is answered
+when the developer rejects one of that turn's calls (the script stays at that step), and the script's
+`off_script` turn is answered when a request no longer meets a turn's `expect` (an edit took the run where the
+recording did not go). Without them, both are errors, as every test wants.
 
 Every request is checked: roles alternate from a user turn, each tool call of the previous answer has exactly
 one result, the history still holds the answers this provider gave, the scripted tools are offered, and the
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage, clean_turn
 from conductor.providers.base import ProviderError
 from file_cache import estimate_tokens
+
+logger = logging.getLogger(__name__)
 
 
 class ScriptError(ProviderError):
@@ -65,6 +73,9 @@ class ScriptedTurn(BaseModel):
     expect: Expectation | None = None
     stop_reason: str | None = None
     """Why the answer ended (default: `tool_use` with calls, else `end_turn`); tests use `max_tokens`, `refusal`."""
+    on_reject: ScriptedTurn | None = None
+    """Answered instead of the next turn when the developer rejects a call of this turn; the script stays at this
+    step, so every rejection of it is answered the same way."""
 
 
 class Script(BaseModel):
@@ -74,6 +85,9 @@ class Script(BaseModel):
     tier4: list[ScriptedTurn] = Field(default_factory=list)
     tier2: list[ScriptedTurn] = Field(default_factory=list)
     """The planner's answers, in order (one conversation per plan, revisions included)."""
+    off_script: ScriptedTurn | None = None
+    """Answered (tier 3) instead of a ScriptError when a request does not meet its turn's `expect`: a developer's
+    edit took the run where the recording did not go."""
 
 
 def load_script(path: str | Path) -> Script:
@@ -106,6 +120,9 @@ class ScriptedModel:
         else:
             self.turns = self.script.tier4
         self.position = 0
+        """The next turn of the recording (branches answered meanwhile do not move it)."""
+        self.answered = 0
+        """Answers given, branches included (numbers the call ids)."""
         self.ticket_id = ticket_id or "tier4"
         self.given: list[Message] = []
         """What this provider answered so far (checked against the history it is sent back)."""
@@ -120,14 +137,27 @@ class ScriptedModel:
                  max_output_tokens: int, require_tool: bool = False) -> AssistantTurn:
         self.requests.append({"system": system, "messages": list(messages), "tools": [t.name for t in tools],
                               "require_tool": require_tool})
-        if self.position >= len(self.turns):
-            raise ScriptError("scripted", f"{self.label}: the script has no turn {self.position + 1}")
         self._adopt_history(messages)
-        turn = self.turns[self.position]
-        self._check_request(turn, system, messages, tools)
-        calls = [ToolCall(id=f"call_{self.ticket_id}_{self.position + 1}_{i}", name=c.name, arguments=c.arguments)
+        turn = self._branch(messages)
+        if turn is not None:
+            self._check_request(turn, system, messages, tools)
+        else:
+            if self.position >= len(self.turns):
+                raise ScriptError("scripted", f"{self.label}: the script has no turn {self.position + 1}")
+            turn = self.turns[self.position]
+            self._check_request(turn, system, messages, tools)
+            problem = self._unmet_expectation(turn, system, messages)
+            if problem is None:
+                self.position += 1
+            elif self.stateless or self.script.off_script is None:
+                self._fail(problem)
+            else:
+                logger.info("%s: off the script (%s)", self.label, problem)
+                turn = self.script.off_script
+        assert turn is not None
+        self.answered += 1
+        calls = [ToolCall(id=f"call_{self.ticket_id}_{self.answered}_{i}", name=c.name, arguments=c.arguments)
                  for i, c in enumerate(turn.tool_calls, 1)]
-        self.position += 1
         usage = turn.usage or Usage(
             input_tokens=estimate_tokens(system) + sum(_message_tokens(m) for m in messages)
             + sum(estimate_tokens(t.description + json.dumps(t.parameters)) for t in tools),
@@ -140,21 +170,30 @@ class ScriptedModel:
             self.given.append(clean_turn(answer).as_message())  # the worker stores answers cleaned
         return answer
 
+    def _branch(self, messages: list[Message]) -> ScriptedTurn | None:
+        """The previous turn's `on_reject` when the developer rejected one of its calls."""
+        if self.stateless or self.position == 0:
+            return None
+        if any(result.rejected for result in messages[-1].tool_results):
+            return self.turns[self.position - 1].on_reject
+        return None
+
     def _adopt_history(self, messages: list[Message]) -> None:
-        """A worker resumed after a restart sends a history this instance never answered: when its answers are
-        the script's first turns, carry on from there."""
+        """A worker resumed after a restart sends a history this instance never answered: when its answers follow
+        the script (its branches included), carry on from there."""
         answered = [m for m in messages if m.role == "assistant"]
         if self.given or not answered:
             return
-        for index, message in enumerate(answered):
-            if index >= len(self.turns):
-                self._fail("the resumed history is longer than the script")
-            turn = self.turns[index]
-            expected = [(c.name, c.arguments) for c in turn.tool_calls]
-            if message.text != turn.text or [(c.name, c.arguments) for c in message.tool_calls] != expected:
-                self._fail(f"the resumed history differs from the script at turn {index + 1}")
+        position = 0
+        for index, message in enumerate(answered, 1):
+            branch = self.turns[position - 1].on_reject if position else None
+            if position < len(self.turns) and _same(message, self.turns[position]):
+                position += 1
+            elif not any(turn is not None and _same(message, turn) for turn in (branch, self.script.off_script)):
+                self.position = position
+                self._fail(f"the resumed history differs from the script at answer {index}")
         self.given = list(answered)
-        self.position = len(answered)
+        self.position, self.answered = position, len(answered)
 
     def _fail(self, problem: str) -> None:
         raise ScriptError("scripted", f"{self.label}, turn {self.position + 1}: {problem}")
@@ -179,23 +218,33 @@ class ScriptedModel:
         for call in turn.tool_calls:
             if call.name not in offered and not call.unoffered:
                 self._fail(f"scripted call {call.name!r} is not among the offered tools {sorted(offered)}")
+
+    @staticmethod
+    def _unmet_expectation(turn: ScriptedTurn, system: str, messages: list[Message]) -> str | None:
+        """What of the turn's `expect` the request does not meet, or None."""
         expect = turn.expect
         if expect is None:
-            return
+            return None
         last = messages[-1]
         seen = "\n".join([last.text, *(r.content for r in last.tool_results)])
         for text in expect.results_contain:
             if text not in seen:
-                self._fail(f"expected {text!r} in the last message, got {seen[:500]!r}")
+                return f"expected {text!r} in the last message, got {seen[:500]!r}"
         for text in expect.results_not_contain:
             if text in seen:
-                self._fail(f"did not expect {text!r} in the last message")
+                return f"did not expect {text!r} in the last message"
         size = sum(len(r.content) for r in last.tool_results)
         if expect.max_result_chars is not None and size > expect.max_result_chars:
-            self._fail(f"tool results are {size} characters, more than {expect.max_result_chars}")
+            return f"tool results are {size} characters, more than {expect.max_result_chars}"
         for text in expect.system_contains:
             if text not in system:
-                self._fail(f"expected {text!r} in the system prompt")
+                return f"expected {text!r} in the system prompt"
+        return None
+
+
+def _same(message: Message, turn: ScriptedTurn) -> bool:
+    return message.text == turn.text and [(c.name, c.arguments) for c in message.tool_calls] == [
+        (c.name, c.arguments) for c in turn.tool_calls]
 
 
 def _message_tokens(message: Message) -> int:

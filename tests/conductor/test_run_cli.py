@@ -27,11 +27,12 @@ def test_step_mode_answered_at_the_terminal(tmp_path):
     project = prepare_demo(tmp_path / "demo")
     answers = "a\n" * 2 + "r\nuse a cleaner fix\n"
     result = conductor("run", DEMO_TRACK, "--project", str(project), stdin=answers)
-    # the third call was rejected, then stdin ended: the next call is rejected for lack of an answer
+    # the third call (the fix for even counts) was rejected: the scripted worker hands the ticket back
     assert "  reject: use a cleaner fix" in result.stdout
     assert "[a]pprove, [e]dit, [r]eject?" in result.stdout
     assert "@@ -6,3 +6,11 @@" in result.stdout  # the diff was shown before the first approval
-    assert result.returncode == 1  # the scripted worker does not cope with rejections: T1 blocks
+    assert "You rejected the fix" in result.stdout
+    assert result.returncode == 1  # T1 blocked, so T2 cannot run
 
 
 def test_undo_and_errors(tmp_path, capsys, monkeypatch):
