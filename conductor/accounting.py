@@ -107,6 +107,15 @@ class UsageTotalsData(BaseModel):
     """`$0.1234`, `$0.1234 + unknown` or `unknown` (never 0 for a model without a price)."""
 
 
+    def __add__(self, other: UsageTotalsData) -> UsageTotalsData:
+        calls, unpriced = self.calls + other.calls, self.unpriced_calls + other.unpriced_calls
+        totals = UsageTotals(calls=calls, input_tokens=self.input_tokens + other.input_tokens,
+                             output_tokens=self.output_tokens + other.output_tokens,
+                             cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+                             cost_usd=self.cost_usd + other.cost_usd, unpriced_calls=unpriced)
+        return totals.data()
+
+
 class UsageReport(BaseModel):
     """Totals for the track, per tier and per ticket: an immutable copy, safe to hand to another thread."""
 
@@ -115,6 +124,14 @@ class UsageReport(BaseModel):
     track: UsageTotalsData = Field(default_factory=UsageTotalsData)
     tiers: dict[str, UsageTotalsData] = Field(default_factory=dict)
     tickets: dict[str, UsageTotalsData] = Field(default_factory=dict)
+
+    def __add__(self, other: UsageReport) -> UsageReport:
+        """Two reports summed (what the ledger held before a run, plus the run so far)."""
+        def merged(a: dict[str, UsageTotalsData], b: dict[str, UsageTotalsData]) -> dict[str, UsageTotalsData]:
+            return {key: a.get(key, UsageTotalsData()) + b.get(key, UsageTotalsData()) for key in a.keys() | b.keys()}
+
+        return UsageReport(track=self.track + other.track, tiers=merged(self.tiers, other.tiers),
+                           tickets=merged(self.tickets, other.tickets))
 
 
 @dataclass
@@ -129,12 +146,16 @@ class Accountant:
 
     def record(self, tier: str, ticket_id: str | None, model: str, usage: Usage) -> float | None:
         cost = cost_of(usage, find_price(model, self.prices))
+        self.add(tier, ticket_id, usage, cost)
+        return cost
+
+    def add(self, tier: str, ticket_id: str | None, usage: Usage, cost: float | None) -> None:
+        """Count a call whose cost is known already (a ledger line)."""
         with self._lock:
             self.track.add(usage, cost)
             self.tiers.setdefault(tier, UsageTotals()).add(usage, cost)
             if ticket_id is not None:
                 self.tickets.setdefault(ticket_id, UsageTotals()).add(usage, cost)
-        return cost
 
     def snapshot(self) -> UsageReport:
         """An immutable copy for front-ends (no shared mutable state across threads)."""

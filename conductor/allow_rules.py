@@ -1,10 +1,11 @@
 """Allow-rules: which shell commands run without asking in step mode. A rule cannot be widened by options.
 
-A rule is a command's words, e.g. `pytest`, `pytest -q -x`, `git status`, `ruff check`:
-- the words before the first option (`pytest`, `git status`) are the **command**: a command matches only when its
-  own words start with exactly these;
-- the rule's options (`-q`, `-x`, `--tb=short`) are the only options the command may add, in any order, each
-  written exactly as in the rule;
+A rule is a command's words, e.g. `pytest`, `pytest -q -x`, `git status`, `python3 -m pytest -q`:
+- the words up to the rule's last word that is not an option (`pytest`, `git status`, `python3 -m pytest`) are the
+  **command**: a command matches only when its own words start with exactly these, in order as written (so
+  `python3 -m pytest` admits neither `python3 evil.py` nor `python3 -m pkg`);
+- the rule's trailing options (`-q`, `-x`, `--tb=short`) are the only options the command may add, in any order,
+  each written exactly as in the rule;
 - every other word must be a **path argument**: an existing file or folder inside the project, outside the tracks
   folder, `.git/` and secret files (`pytest tests/test_x.py`, `pytest tests/test_x.py::test_one`,
   `ruff check conductor`).
@@ -26,9 +27,10 @@ _SHELL_SYNTAX = re.compile(r"[;&|<>`$(){}\n\r\\*?\[\]~!#\0]")
 
 
 def _split_rule(rule: str) -> tuple[list[str], set[str]]:
+    """The rule's command (matched in order) and its trailing options (any order)."""
     words = shlex.split(rule)
-    first_option = next((i for i, word in enumerate(words) if word.startswith("-")), len(words))
-    return words[:first_option], set(words[first_option:])
+    last_plain = max((i for i, word in enumerate(words) if not word.startswith("-")), default=-1)
+    return words[: last_plain + 1], set(words[last_plain + 1:])
 
 
 def _is_project_path(word: str, guard: PathGuard) -> bool:
@@ -68,3 +70,54 @@ def allowed_without_asking(command: str, allow: list[str], guard: PathGuard) -> 
     if not words:
         return None
     return next((rule for rule in allow if admits(rule, words, guard)), None)
+
+
+def why_asking(command: str, allow: list[str], guard: PathGuard) -> str:
+    """In words, why ``command`` waits for the human: no rule names it, or what of it the closest rule does not
+    admit."""
+    syntax = _SHELL_SYNTAX.search(command)
+    if syntax:
+        return f"it uses shell syntax ({syntax.group()!r}), which no allow-rule ever admits"
+    try:
+        words = shlex.split(command)
+    except ValueError as error:
+        return f"it cannot be read as words ({error})"
+    if not words:
+        return "it is empty"
+    for rule in allow:
+        try:
+            rule_command, options = _split_rule(rule)
+        except ValueError:
+            continue
+        if not rule_command or words[: len(rule_command)] != rule_command:
+            continue
+        for word in words[len(rule_command):]:
+            if word in options:
+                continue
+            if word.startswith("-"):
+                return f"the allow-rule {rule!r} does not admit the option {word!r}"
+            if not _is_project_path(word, guard):
+                return f"the allow-rule {rule!r} admits only its options and existing project paths, not {word!r}"
+    named = " ".join(words[:2]) if len(words) > 1 and not words[1].startswith("-") else words[0]
+    return f"no allow-rule names {named!r}" if allow else "no allow-rules are set ([shell] allow in project.toml)"
+
+
+def implied_rule(command: str, guard: PathGuard) -> str | None:
+    """The allow-rule that admits ``command`` as written (its words, no other options), or None when no rule can
+    (shell syntax, unreadable words)."""
+    if _SHELL_SYNTAX.search(command):
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    rule = shlex.join(words)
+    return rule if words and admits(rule, words, guard) else None
+
+
+def rule_admits_text(rule: str) -> str:
+    """What a rule will admit, in words (shown before a rule is added)."""
+    command, options = _split_rule(rule)
+    extra = f", with any of the options {' '.join(sorted(options))} in any order" if options else ""
+    return (f"`{' '.join(command)}`{extra}, followed by existing project files or folders (not the tracks folder, "
+            ".git or secret files); never with shell syntax")

@@ -30,6 +30,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from conductor.errors import ConductorError
+from conductor.files import atomic_write
 
 PROJECT_FILE = "project.toml"
 ProviderName = Literal["anthropic", "gemini", "scripted"]
@@ -333,3 +334,39 @@ def credential_paths(config: ProjectConfig) -> list[Path]:
     if config.credentials_file:
         return [(config.root / config.credentials_file).expanduser()]
     return [config.root / "credentials.toml", Path.home() / ".config" / "conductor" / "credentials.toml"]
+
+
+def write_project_settings(root: Path, values: Mapping[str, Any]) -> None:
+    """Set dotted keys (`tier3.model`) in the project's project.toml, keeping the rest of the file and its
+    comments (tomlkit)."""
+    import tomlkit  # only when settings are written
+
+    path = root / PROJECT_FILE
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    for dotted, value in values.items():
+        *sections, key = dotted.split(".")
+        table: Any = document
+        for section in sections:
+            if section not in table:
+                table[section] = tomlkit.table()
+            table = table[section]
+        table[key] = value
+    atomic_write(path, tomlkit.dumps(document))
+
+
+def add_allow_rule(root: Path, rule: str) -> bool:
+    """Append ``rule`` to `[shell] allow` in project.toml (comments kept); False when it is there already."""
+    import tomlkit
+
+    path = root / PROJECT_FILE
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    if "shell" not in document:
+        document["shell"] = tomlkit.table()
+    shell: Any = document["shell"]
+    if "allow" not in shell:
+        shell["allow"] = tomlkit.array()
+    if rule in list(shell["allow"]):
+        return False
+    shell["allow"].append(rule)
+    atomic_write(path, tomlkit.dumps(document))
+    return True

@@ -240,7 +240,7 @@ class ConductorEngine:
                 return self._finish(track, ticket, state, Blocked(str(error)))
             # provider trouble is not the ticket's fault: keep the worker and let the next run resume it
             ticket.transition(TicketStatus.PENDING)
-            return self._pause(ticket, f"provider error, the ticket resumes on the next run: {error}")
+            return self._pause(ticket, f"{error.plain}; {ticket.id} resumes on the next run")
         except (LimitReached, GaveUp) as error:
             return self._finish(track, ticket, state, Blocked(str(error)))
         return self._finish(track, ticket, state, Completed(summary))
@@ -385,6 +385,14 @@ class ConductorEngine:
         except (ToolArgumentError, ViewError, ConductorError, OSError) as error:
             problem = str(error)
         return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=call, diff=diff, preview_error=problem)
+
+    def preview_texts(self, call: ToolCall) -> tuple[str, str | None, str] | None:
+        """A file write's path with the file's text before and after it (for a reviewer's diff); None for other
+        tools or when the call would fail as it stands."""
+        try:
+            return self.tools.preview_texts(call)
+        except (ToolArgumentError, ViewError, OSError):
+            return None
 
     def preview_edit(self, pending: PendingCall, text: str) -> PendingCall:
         """The pending call with edited JSON arguments and its recomputed diff; raises ToolArgumentError."""

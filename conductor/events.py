@@ -8,6 +8,7 @@ minus the events whose `LEDGERED` is False. Front-ends subscribe with any object
 
 from __future__ import annotations
 
+import logging
 import queue
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -15,7 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from conductor.accounting import UsageReport, UsageTotalsData
+from conductor.accounting import Accountant, UsageReport, UsageTotalsData
 from conductor.failures import Failure
 from conductor.gate import PendingCall
 from conductor.messages import ToolCall, Usage
@@ -350,8 +351,29 @@ AnyEvent = Annotated[
     | WorkerStateUnreadable | PlanProposed | PlanRevised | PlanAccepted | PlanRejected,
     Field(discriminator="event"),
 ]
+logger = logging.getLogger(__name__)
 EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 """Parses a ledger line (or any event's JSON) back into its typed event."""
+
+
+def typed_events(records: Iterable[dict[str, Any]]) -> list[Event]:
+    """Ledger lines as typed events; a line no event model reads (written by another version) is skipped."""
+    events: list[Event] = []
+    for record in records:
+        try:
+            events.append(EVENTS.validate_python(record))
+        except ValueError:
+            logger.info("ledger line not read: %.200s", record)
+    return events
+
+
+def usage_of(events: Iterable[Event]) -> UsageReport:
+    """The usage and cost of every model call the events record (a whole track, from its ledger)."""
+    accountant = Accountant()
+    for event in events:
+        if isinstance(event, ModelCalled):
+            accountant.add(event.tier, event.ticket, event.usage, event.cost_usd)
+    return accountant.snapshot()
 
 
 class Subscriber(Protocol):

@@ -196,6 +196,15 @@ class ProjectTools:
     # -- previews ------------------------------------------------------------------------------------
     def preview(self, call: ToolCall) -> str | None:
         """Unified diff of a file write, or None for other tools; raises ToolArgumentError/ViewError."""
+        texts = self.preview_texts(call)
+        if texts is None:
+            return None
+        path, before, after = texts
+        return text_diff(path, before, after)
+
+    def preview_texts(self, call: ToolCall) -> tuple[str, str | None, str] | None:
+        """A file write's path and the file's text before (None: a new file) and after; None for other tools.
+        Raises ToolArgumentError/ViewError as `preview` does."""
         if call.name not in ("write_file", "edit_file"):
             return None
         args = parse_arguments(call.name, call.arguments)
@@ -203,7 +212,7 @@ class ProjectTools:
         path = self._writable(args.path)
         before = self._current(path)
         after = self._new_file(args, before)
-        return text_diff(self.guard.relative(path), before.text if before else None, after.text)
+        return self.guard.relative(path), before.text if before else None, after.text
 
     def _new_file(self, args: WriteFileArgs | EditFileArgs, before: TextFile | None) -> TextFile:
         if isinstance(args, WriteFileArgs):

@@ -30,6 +30,7 @@ from conductor.events import (
     ToolFinished,
     TrackSaved,
     UsageUpdated,
+    usage_of,
 )
 from conductor.failures import Failure
 from conductor.gate import PendingCall
@@ -170,11 +171,19 @@ class ViewState:
         self.streams: dict[str, list[StreamEntry]] = defaultdict(list)
         self.approval = ApprovalState()
         self.hints: list[HintEntry] = []
+        self.hints_generation = 0
+        """Bumped when the hints are replaced (another track), not appended to: the panel is rebuilt."""
         self.usage = UsageReport()
+        """The whole track's usage: its ledger as read when the track was selected, plus the run so far."""
+        self.usage_before_run = UsageReport()
         self.engine = "idle"
         """idle, running, waiting (a call awaits you), stopping, finished."""
         self.mode = "step"
         self.message = ""
+        self.alert = False
+        """The status line reports a stop, a block, a rejection or an error (shown in red)."""
+        self.stop_reason = ""
+        """Why the run last paused or stopped (kept for the closing status line)."""
         self.files = FileViewState()
         self.changes = ChangesState()
         self.plan = PlanState()
@@ -184,9 +193,28 @@ class ViewState:
         for panel in panels:
             self.revision[panel] += 1
 
-    def notify(self, message: str) -> None:
+    def notify(self, message: str, alert: bool = False) -> None:
         self.message = message
+        self.alert = alert or message.startswith(("error", "cannot", "not "))
         self.touch("status")
+
+    def load_history(self, events: list[Event]) -> None:
+        """What the track's ledger says happened before this window: usage, hints and why tickets ended."""
+        self.usage = self.usage_before_run = usage_of(events)
+        self.hints = []
+        self.hints_generation += 1
+        self.streams.clear()
+        for event in events:
+            match event:
+                case ShellRan():
+                    self._on_shell(event)
+                case TicketBlocked(reason=reason):
+                    self._stream(event.ticket, StreamEntry("info", f"blocked: {reason}", True))
+                case TicketCompleted(summary=summary):
+                    self._stream(event.ticket, StreamEntry("info", f"completed: {summary}"))
+                case RunPaused(reason=reason):
+                    self._stream(event.ticket, StreamEntry("info", f"stopped: {reason}", True))
+        self.touch("hints", "usage", "detail")
 
     # -- derived views -------------------------------------------------------------------------------
     def ticket_rows(self) -> list[TicketRow]:
@@ -216,7 +244,8 @@ class ViewState:
         match event:
             case RunStarted(snapshot=snapshot):
                 self._set_track(snapshot)
-                self.engine = "running"
+                self.engine, self.stop_reason = "running", ""
+                self.usage_before_run = self.usage
                 self.notify("running")
             case TrackSaved(snapshot=snapshot):
                 self._set_track(snapshot)
@@ -243,9 +272,12 @@ class ViewState:
                 self.touch("approval")
             case DecisionMade(by="rule"):
                 pass
-            case DecisionMade(action=action, reason=reason):
+            case DecisionMade(action=action, reason=reason, note=note, tool=tool):
                 label = "approve (edited)" if action == "edit" else action
-                self._stream(ticket, StreamEntry("decision", label + (f": {reason}" if reason else "")))
+                words = label + (f": {reason}" if reason else "") + (f" (note: {note})" if note else "")
+                self._stream(ticket, StreamEntry("decision", words, action == "reject"))
+                if action == "reject":
+                    self.notify(f"{ticket}: {tool} rejected: {reason}", alert=True)
                 self.approval = ApprovalState()
                 self.engine = "running"
                 self.touch("approval")
@@ -261,17 +293,24 @@ class ViewState:
                 self._stream(ticket, StreamEntry("info", f"completed: {summary}"))
             case TicketBlocked(reason=reason):
                 self._stream(ticket, StreamEntry("info", f"blocked: {reason}", True))
+                self.notify(f"{ticket} blocked: {reason}", alert=True)
             case UsageUpdated(usage=usage):
-                self.usage = usage
+                self.usage = self.usage_before_run + usage
                 self.touch("usage")
             case RunPaused(reason=reason):
-                self.engine = "idle"
-                self.notify(f"paused: {reason}")
-            case RunFinished(track_status=status, stopped=stopped):
+                self.engine, self.stop_reason = "idle", reason
+                self._stream(ticket, StreamEntry("info", f"stopped: {reason}", True))
+                self.notify(f"stopped: {reason}", alert=True)
+            case RunFinished(track_status=status, stopped=stopped, blocked=blocked):
                 self.engine = "finished"
                 self.approval = ApprovalState()
                 self.touch("approval")
-                self.notify(f"run finished: track {status}" + (" (stopped)" if stopped else ""))
+                if stopped:
+                    self.notify(f"run stopped: {self.stop_reason or 'asked to stop'}", alert=True)
+                elif blocked:
+                    self.notify(f"run finished: track {status}; blocked: {', '.join(blocked)}", alert=True)
+                else:
+                    self.notify(f"run finished: track {status}")
 
     def _stream(self, ticket_id: str | None, entry: StreamEntry) -> None:
         if ticket_id is None:

@@ -16,6 +16,7 @@ from conductor.providers.base import (
     ProviderTimeoutError,
     RateLimiter,
     register_secret,
+    retry_after_seconds,
 )
 
 STOP_REASONS = {"end_turn": "end_turn", "tool_use": "tool_use", "max_tokens": "max_tokens",
@@ -68,7 +69,10 @@ class AnthropicModel:
             raise ProviderTimeoutError(self.provider, f"no answer in time: {error}") from None
         except anthropic.APIStatusError as error:
             raise ProviderError(self.provider, _status_message(error), status=error.status_code,
-                                retryable=error.status_code in (408, 429) or error.status_code >= 500) from None
+                                retryable=error.status_code in (408, 429) or error.status_code >= 500,
+                                retry_after=retry_after_seconds(error.response)) from None
+        except anthropic.APIConnectionError as error:
+            raise ProviderError(self.provider, f"{type(error).__name__}: {error}", kind="connection") from None
         except anthropic.APIError as error:
             raise ProviderError(self.provider, f"{type(error).__name__}: {error}") from None
         except (json.JSONDecodeError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:

@@ -7,20 +7,27 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from conductor.errors import ConductorError
+
+ProviderTrouble = Literal["connection", "auth", "rate_limit", "timeout", "server", "request", "malformed", "other"]
 
 
 class ProviderError(ConductorError):
     """A model call that failed after the SDK's own retries; carries the provider's message."""
 
-    def __init__(self, provider: str, message: str, status: int | None = None, retryable: bool = False) -> None:
+    def __init__(self, provider: str, message: str, status: int | None = None, retryable: bool = False,
+                 kind: ProviderTrouble | None = None, retry_after: float | None = None) -> None:
         self.provider = provider
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after
+        """Seconds the provider asked to wait (its `retry-after` header), when it said."""
+        self.kind: ProviderTrouble = kind or _kind_of(status)
         where = f" (HTTP {status})" if status else ""
-        super().__init__(f"{provider}{where}: {redact(message)}")
+        self.detail = redact(message)
+        super().__init__(f"{provider}{where}: {self.detail}")
 
     @property
     def ticket_level(self) -> bool:
@@ -28,6 +35,47 @@ class ProviderError(ConductorError):
         ticket is blocked; any other failure (rate limits, 5xx, timeouts, keys, connection, a malformed answer)
         is provider trouble: the run stops and the ticket resumes later."""
         return self.status in (400, 413, 422)
+
+    @property
+    def plain(self) -> str:
+        """What went wrong in a developer's words, then the provider's own message."""
+        who, status = self.provider, f" (HTTP {self.status})" if self.status else ""
+        headline = {
+            "connection": f"cannot reach {who}: the connection failed (no network, a wrong base URL, or a proxy)",
+            "auth": f"{who} refused the API key{status}: check the key",
+            "rate_limit": f"{who} rate limit reached{status}: "
+                          + (f"retry in {self.retry_after:.0f} s" if self.retry_after else "retry in a minute"),
+            "timeout": f"{who} did not answer in time",
+            "server": f"{who} is failing or overloaded{status}: retry later",
+            "request": f"{who} refused the request{status}",
+            "malformed": f"{who} sent an answer that could not be read",
+            "other": f"{who} call failed{status}",
+        }[self.kind]
+        return f"{headline} ({self.detail})"
+
+
+def _kind_of(status: int | None) -> ProviderTrouble:
+    if status in (401, 403):
+        return "auth"
+    if status == 429:
+        return "rate_limit"
+    if status == 408:
+        return "timeout"
+    if status is not None and status >= 500:
+        return "server"
+    if status is not None and 400 <= status < 500:
+        return "request"
+    return "other"
+
+
+def retry_after_seconds(response: Any) -> float | None:
+    """The `retry-after` header of an HTTP response (seconds), when there is one that reads as a number."""
+    headers = getattr(response, "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 class MissingKeyError(ProviderError):
@@ -37,9 +85,15 @@ class MissingKeyError(ProviderError):
 class MalformedAnswerError(ProviderError):
     """The provider answered something that is not a usable model answer (no content, bad tool calls)."""
 
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(provider, message, kind="malformed")
+
 
 class ProviderTimeoutError(ProviderError):
     """The provider did not answer within the configured timeout (after retries)."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        super().__init__(provider, message, kind="timeout")
 
 
 class RateLimiter:

@@ -17,6 +17,7 @@ from conductor.providers.base import (
     ProviderTimeoutError,
     RateLimiter,
     register_secret,
+    retry_after_seconds,
 )
 
 # Gemini may return calls without an id; we make one up locally and never send it back.
@@ -70,12 +71,14 @@ class GeminiModel:
         except genai_errors.APIError as error:
             status = error.code if isinstance(error.code, int) else None
             raise ProviderError(self.provider, error.message or str(error), status=status,
-                                retryable=status in (408, 429) or (status or 0) >= 500) from None
+                                retryable=status in (408, 429) or (status or 0) >= 500,
+                                retry_after=retry_after_seconds(getattr(error, "response", None))) from None
         except Exception as error:  # the SDK raises its transport's and pydantic's errors as they are
             if "Timeout" in type(error).__name__:
                 raise ProviderTimeoutError(self.provider, f"no answer in time: {type(error).__name__}") from None
             if type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "httpcore2"):
-                raise ProviderError(self.provider, f"{type(error).__name__}: {error}") from None
+                raise ProviderError(self.provider, f"{type(error).__name__}: {error}",
+                                    kind="connection" if "Connect" in type(error).__name__ else None) from None
             raise MalformedAnswerError(self.provider, f"malformed response: {type(error).__name__}: "
                                        f"{(str(error).splitlines() or [''])[0][:300]}") from None
         try:

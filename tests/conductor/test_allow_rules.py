@@ -1,10 +1,10 @@
 import pytest
 
-from conductor.allow_rules import allowed_without_asking
+from conductor.allow_rules import allowed_without_asking, implied_rule, rule_admits_text, why_asking
 from conductor.config import load_project_config
 from conductor.guards import PathGuard
 
-RULES = ["pytest", "pytest -q -x", "git status", "ruff check"]
+RULES = ["pytest", "pytest -q -x", "git status", "ruff check", "python3 -m pytest -q"]
 
 
 @pytest.fixture
@@ -25,6 +25,14 @@ def guard(tmp_path):
         ("pytest -x -q", "pytest -q -x"),
         ("git status", "git status"),
         ("ruff check calc", "ruff check"),
+        ("python3 -m pytest tests/test_a.py", "python3 -m pytest -q"),
+        ("python3 -m pytest -q", "python3 -m pytest -q"),
+        # a rule's words are matched in order: dropping or moving its option widens nothing
+        ("python3 calc/stats.py", None),
+        ("python3 -m calc", None),
+        ("python pytest", None),
+        ("python3 pytest -m", None),
+        ("python3 -q -m pytest", None),
         # options the rules do not list, and paths that widen what runs, wait for the human
         ("pytest -q --basetemp=calc", None),
         ("pytest --basetemp=tracks", None),
@@ -62,3 +70,30 @@ def guard(tmp_path):
 )
 def test_allow_rules_admit_only_what_their_author_meant(guard, command, rule):
     assert allowed_without_asking(command, RULES, guard) == rule
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ("python3 -m unittest", "no allow-rule names 'python3'"),
+        ("git push", "no allow-rule names 'git push'"),
+        ("pytest -k slow", "the allow-rule 'pytest' does not admit the option '-k'"),
+        ("pytest missing.py", "the allow-rule 'pytest' admits only its options and existing project paths, "
+                              "not 'missing.py'"),
+        ("pytest; rm -rf /", "it uses shell syntax (';'), which no allow-rule ever admits"),
+        ("pytest 'open", "it cannot be read as words (No closing quotation)"),
+    ],
+)
+def test_why_a_command_waits_is_said_in_words(guard, command, why):
+    assert why_asking(command, RULES, guard) == why
+
+
+def test_the_rule_a_command_implies_admits_it_and_nothing_wider(guard):
+    rule = implied_rule("python3 -m unittest -v tests/test_a.py", guard)
+    assert rule == "python3 -m unittest -v tests/test_a.py"
+    assert allowed_without_asking("python3 -m unittest -v tests/test_a.py", [rule], guard) == rule
+    assert allowed_without_asking("python3 -m unittest", [rule], guard) is None
+    assert implied_rule("pytest -q | tee x", guard) is None
+    assert rule_admits_text("pytest -q -x") == (
+        "`pytest`, with any of the options -q -x in any order, followed by existing project files or folders "
+        "(not the tracks folder, .git or secret files); never with shell syntax")
