@@ -2,7 +2,8 @@ from file_cache.highlight import highlight
 
 
 def test_lines_keep_their_text_and_get_styles():
-    source = '@dataclass\nclass A(Base):\n    """Doc é\n    more"""\n    def f(self, y=None):  # note\n        return len(f"{y}") + 1\n'
+    source = ('@dataclass\nclass A(Base):\n    """Doc é\n    more"""\n'
+              '    def f(self, y=None):  # note\n        return len(f"{y}") + 1\n')
     lines = highlight(source)
     assert ["".join(text for text, _ in line) for line in lines] == source.splitlines()
     assert lines[0] == [("@dataclass", "decorator")]
