@@ -39,7 +39,7 @@ def gui_command(args: argparse.Namespace) -> int:
     if args.view:
         controller.state.files.kind = args.view
     if args.open:
-        controller.select_file(args.open)
+        controller.files.select(args.open)
     if args.run or args.demo:
         controller.run()
     return run_app(controller, None if args.no_layout else layout_path())

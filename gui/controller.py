@@ -1,36 +1,35 @@
-"""Every action the window offers, as plain method calls (no dearpygui): tests drive these without a window.
+"""The window's actions as plain method calls (no dearpygui): tests drive these without a window.
 
-The engine runs on a background thread; its events come through one EventQueue drained by `poll()` once per
-frame, and decisions go back through the QueueGate. No background thread touches the view state.
+`Controller` owns the project, its tracks and tickets and the engine thread; the approval panel, the code browser
+and the Plan panel each have their own controller (`approval`, `files`, `plan`). The engine runs on a background
+thread; its events come through one EventQueue drained by `poll()` once per frame, and decisions go back through
+the QueueGate. No background thread touches the view state.
 """
 
 from __future__ import annotations
 
-import queue
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
-from conductor.config import PROJECT_FILE, ConfigError, ProjectConfig, load_project_config
+from conductor.config import PROJECT_FILE, ConfigError, ProjectConfig, load_project_config, write_project_settings
 from conductor.engine import ConductorEngine
 from conductor.errors import ConductorError
-from conductor.events import EventQueue, RunPaused
-from conductor.files import atomic_write
-from conductor.gate import Decision, QueueGate
-from conductor.guards import PathGuard
+from conductor.events import EventQueue, RunPaused, TicketBlocked, TicketCompleted, typed_events
+from conductor.gate import QueueGate
 from conductor.messages import Message
-from conductor.planner import PlanResult, PlanSession, Proposal, proposal_problems
-from conductor.providers import create_model
 from conductor.store import TrackStore
 from conductor.text import clip
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
-from conductor.tools import ToolArgumentError, parse_edited_json
-from file_cache import FileCache, ViewError, directory_map
-from file_cache.cache import ViewKind
-from gui.state import PlanState, TrackRow, ViewState
+from file_cache import FileCache, ViewError
+from gui.approvals import ApprovalController
+from gui.browser import FileBrowser
+from gui.planning import PlanController
+from gui.state import TrackRow, ViewState
+
+logger = logging.getLogger(__name__)
 
 
 class Controller:
@@ -48,12 +47,13 @@ class Controller:
         self.engine: ConductorEngine | None = None
         self.gate: QueueGate | None = None
         self._thread: threading.Thread | None = None
-        self._plan_session: PlanSession | None = None
-        self._plan_updates: queue.SimpleQueue[tuple[str, object]] = queue.SimpleQueue()
+        self.approval = ApprovalController(self)
+        self.files = FileBrowser(self)
+        self.plan = PlanController(self)
         self.refresh_tracks()
         if self.state.tracks:
-            self.select_track(self.state.tracks[0].id)
-        self.refresh_files()
+            self.select_track(self.first_unfinished_track() or self.state.tracks[0].id)
+        self.files.refresh()
 
     # -- frame -----------------------------------------------------------------------------------------
     def poll(self, limit: int = 500) -> int:
@@ -61,19 +61,20 @@ class Controller:
         events = self.events.drain(limit)
         for event in events:
             self.state.apply(event)
-        self._poll_plan()
+        self.approval.poll()
+        self.plan.poll()
         if self._thread is not None and not self._thread.is_alive():
             self._thread = None
             if self.state.engine in ("running", "stopping", "waiting"):
                 self.state.engine = "idle"
-                self.state.notify(self.state.message or "engine stopped")
+                self.state.notify(self.state.message or "engine stopped", alert=self.state.alert)
             self.refresh_tracks()
         if self.state.files.stale:
             self.state.files.stale = False
-            self.load_file_view()
+            self.files.load()
         if self.state.files.stale_tree:
             self.state.files.stale_tree = False
-            self.refresh_files()
+            self.files.refresh()
         return len(events)
 
     @property
@@ -94,6 +95,9 @@ class Controller:
         self.state.tracks = rows
         self.state.touch("tracks")
 
+    def first_unfinished_track(self) -> str | None:
+        return next((row.id for row in self.state.tracks if row.status not in ("completed", "error")), None)
+
     def select_track(self, track_id: str) -> None:
         if self.running:
             self.state.notify("stop the run before switching tracks")
@@ -102,7 +106,9 @@ class Controller:
             self.state.track = self.store.load(track_id)
         except ConductorError as error:
             self.state.track = None
-            self.state.notify(str(error))
+            self.state.notify(str(error), alert=True)
+        else:  # usage, hints and endings of the whole track, not only this window's
+            self.state.load_history(typed_events(self.store.ledger(track_id).read()))
         rows = self.state.ticket_rows()
         self.state.selected_ticket = rows[0].id if rows else None
         self.state.touch("tickets", "detail", "tracks")
@@ -208,8 +214,10 @@ class Controller:
     def _run_engine(self, engine: ConductorEngine) -> None:
         try:
             engine.run()
-        except Exception as error:  # any failure ends up on the status line, not in a dead thread
-            self.events.notify(RunPaused(track=engine.track_id, reason=f"error: {error}"))
+        except Exception as error:  # any failure ends up on the status line and in the log, not in a dead thread
+            logger.exception("the engine stopped on an error (track %s)", engine.track_id)
+            self.events.notify(RunPaused(track=engine.track_id, ticket=engine.active_ticket_id,
+                                         reason=f"error: {type(error).__name__}: {error} (traceback in the log)"))
 
     def pause(self) -> None:
         if self.engine is not None and self.running:
@@ -223,7 +231,7 @@ class Controller:
         if self.engine is not None:
             self.engine.policy.force_auto = mode == "auto"
             if mode == "auto" and self.state.approval.pending is not None:
-                self.approve()
+                self.approval.approve()
         self.state.touch("tickets")
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
@@ -231,277 +239,6 @@ class Controller:
         if self._thread is not None:
             self._thread.join(timeout)
         return not self.running
-
-    # -- approval ----------------------------------------------------------------------------------------
-    def set_edit_text(self, text: str) -> None:
-        """Validate the edited JSON as it is typed; the diff follows the edit."""
-        approval = self.state.approval
-        approval.text = text
-        if approval.pending is None or self.engine is None:
-            return
-        try:
-            preview = self.engine.preview_edit(approval.pending, text)
-        except ToolArgumentError as error:
-            approval.error, approval.diff = str(error), None
-        else:
-            approval.error = preview.preview_error
-            approval.diff = preview.diff
-        approval.edited = text.strip() != approval.pending.arguments_json().strip()
-        self.state.touch("approval")
-
-    def approve(self) -> None:
-        """Approve what the box shows: the call as the model made it, or as edited. An edit that does not
-        validate is refused with its error, and nothing runs."""
-        approval = self.state.approval
-        if approval.pending is None:
-            return
-        try:
-            arguments = parse_edited_json(approval.pending.call.name, approval.text)
-        except ToolArgumentError as error:
-            approval.error = str(error)
-            self.state.touch("approval")
-            self.state.notify(f"not approved: {error}")
-            return
-        if arguments == approval.pending.call.arguments:
-            self._decide(Decision(action="approve", decided_by="gui"))
-        else:
-            self._decide(Decision(action="edit", arguments=arguments, decided_by="gui"))
-
-    def reject(self, reason: str) -> None:
-        self._decide(Decision(action="reject", reason=reason.strip() or "rejected in the GUI", decided_by="gui"))
-
-    def _decide(self, decision: Decision) -> None:
-        pending = self.state.approval.pending
-        if pending is None or self.gate is None:
-            return
-        self.gate.submit(pending.id, decision)
-        self.state.notify(f"{decision.action} sent")
-
-    # -- files ---------------------------------------------------------------------------------------------
-    def refresh_files(self) -> None:
-        listing = directory_map(self.root, self.root, max_entries=20_000).splitlines()
-        tracks = self.config.tracks_path
-        hidden = tracks.relative_to(self.root).as_posix() + "/" if tracks.is_relative_to(self.root) else None
-        self.state.files.files = [p for p in listing if not p.endswith("/") and not p.startswith("... ")
-                                  and not (hidden and p.startswith(hidden))]
-        self.state.touch("files")
-
-    def select_file(self, path: str, line: int | None = None) -> None:
-        self.state.files.selected = path
-        self.state.files.tokens = {}
-        self.state.files.line = line
-        self.load_file_view()
-
-    def open_at(self, path: str, line: int | None) -> None:
-        """Show a file's raw text at a line (a failure's place, clicked in the Tier 4 panel)."""
-        self.state.files.kind = "raw"
-        self.select_file(path, line)
-
-    def set_view_kind(self, kind: ViewKind) -> None:
-        self.state.files.kind = kind
-        self.load_file_view()
-
-    def load_file_view(self) -> None:
-        files = self.state.files
-        if files.selected is None:
-            return
-        files.error = None
-        for kind in ("skeleton", "curated", "raw"):
-            try:
-                files.tokens[kind] = self.cache.view(files.selected, kind).tokens
-            except ViewError:
-                files.tokens.pop(kind, None)
-        try:
-            files.text = self.cache.view(files.selected, files.kind).text
-        except ViewError as error:
-            files.text, files.error = "", str(error)
-        self.state.touch("view", "files")
-
-    def load_output(self, output_id: str) -> str:
-        if self.state.track is None:
-            return ""
-        try:
-            return self.store.load_output(self.state.track.id, output_id)
-        except ConductorError as error:
-            return str(error)
-
-    def history(self, ticket_id: str) -> list[tuple[str, Path]]:
-        """The ticket's archived runs, oldest first, each labelled with when and how it ended (from the ledger)."""
-        if self.state.track is None:
-            return []
-        track_id = self.state.track.id
-        endings = {event.get("history"): event for event in self.store.ledger(track_id).read()
-                   if event.get("event") in ("ticket_completed", "ticket_blocked") and event.get("history")}
-        runs = []
-        for path in self.store.histories(track_id, ticket_id):
-            ending = endings.get(path.name)
-            when = (ending or {}).get("time", "")[:16].replace("T", " ") or path.stem.split("-", 1)[-1][:13]
-            how = {"ticket_completed": "completed", "ticket_blocked": "blocked"}.get((ending or {}).get("event", ""),
-                                                                                    "ended")
-            why = f": {clip(ending['reason'], 60)}" if ending and ending.get("reason") else ""
-            runs.append((f"{when}  {how}{why}", path))
-        return runs
-
-    # -- planning ------------------------------------------------------------------------------------------
-    def open_plan(self, goal: str = "") -> None:
-        plan = self.state.plan
-        plan.visible = True
-        if goal and not plan.goal:
-            plan.goal = goal
-        self.state.touch("plan")
-
-    def start_plan(self, goal: str) -> None:
-        """Ask the Tier 2 planner for a track for ``goal`` (on a background thread; progress in the panel)."""
-        self.state.plan.goal = goal
-        self._plan(lambda session: session.start(goal), revision_of=None)
-
-    def revise_remaining(self) -> None:
-        """Ask the planner to redo the selected track's tickets that have not started."""
-        track = self.state.track
-        if track is None:
-            self.state.notify("select a track first")
-            return
-        note = self.state.plan.goal
-        self._plan(lambda session: session.start_revision(track.id, note), revision_of=track.id)
-
-    def revise_plan(self, feedback: str) -> None:
-        session = self._plan_session
-        if session is None or session.result is None:
-            self.state.notify("plan first")
-            return
-        self._plan(lambda s: s.revise(feedback), revision_of=self.state.plan.revision_of, session=session)
-
-    def _plan(self, step: Callable[[PlanSession], PlanResult], revision_of: str | None,
-              session: PlanSession | None = None) -> None:
-        plan = self.state.plan
-        if plan.busy:
-            return
-        if session is None:
-            try:
-                tier = self.config.tier2
-                if tier is None or tier.provider is None:
-                    raise ConductorError("no Tier 2 provider configured: set [tier2] provider in project.toml "
-                                         "(or CONDUCTOR_TIER2_PROVIDER)")
-                model = create_model(tier, self.config, tier_name="tier2")
-                session = PlanSession(self.config, self.store, model, by="gui",
-                                      on_progress=lambda text: self._plan_updates.put(("progress", text)))
-            except ConductorError as error:
-                plan.progress = f"error: {error}"
-                self.state.touch("plan")
-                return
-        self._plan_session = session
-        plan.busy, plan.progress, plan.revision_of = True, "asking the planner", revision_of
-        self.state.touch("plan")
-
-        def work() -> None:
-            try:
-                self._plan_updates.put(("result", step(session)))
-            except Exception as error:  # shown in the panel, never a dead thread
-                self._plan_updates.put(("error", str(error)))
-
-        threading.Thread(target=work, name="conductor-planner", daemon=True).start()
-
-    def _poll_plan(self) -> None:
-        plan = self.state.plan
-        while not self._plan_updates.empty():
-            kind, value = self._plan_updates.get_nowait()
-            if kind == "progress":
-                plan.progress = str(value)
-            elif kind == "error":
-                plan.busy, plan.progress = False, f"error: {value}"
-            elif isinstance(value, PlanResult) and value.proposal is not None:
-                proposal = value.proposal
-                plan.busy, plan.edited = False, False
-                plan.title, plan.description = proposal.title, proposal.description
-                plan.rows = [{"id": t.id, "title": t.title, "target_file": t.target_file, "prompt": t.prompt,
-                              "depends_on": " ".join(t.depends_on), "archetype": t.archetype or "",
-                              "new_file": t.new_file} for t in proposal.tickets]
-                plan.layout += 1
-                self._validate_plan()
-                session = self._plan_session
-                plan.diff = session.revision_diff(proposal) if session else ""
-                usage = session.accountant.track if session else None
-                plan.progress = (f"proposal after {value.attempts} attempt(s); " + (
-                    f"{usage.input_tokens} in / {usage.output_tokens} out tokens" if usage else ""))
-            self.state.touch("plan")
-
-    def set_plan_cell(self, row: int, name: str, value: object) -> None:
-        """A cell edited in the table: validated at once."""
-        plan = self.state.plan
-        if not 0 <= row < len(plan.rows):
-            return
-        plan.rows[row][name] = value
-        plan.edited = True
-        self._validate_plan()
-        self.state.touch("plan")
-
-    def set_plan_title(self, title: str) -> None:
-        self.state.plan.title, self.state.plan.edited = title, True
-        self._validate_plan()
-        self.state.touch("plan")
-
-    def add_plan_row(self) -> None:
-        plan = self.state.plan
-        numbers = [int(r["id"][1:]) for r in plan.rows if str(r.get("id", ""))[1:].isdigit()]
-        plan.rows.append({"id": f"T{max(numbers, default=0) + 1}", "title": "", "target_file": "", "prompt": "",
-                          "depends_on": "", "archetype": "", "new_file": False})
-        self._changed_rows()
-
-    def remove_plan_row(self, row: int) -> None:
-        if 0 <= row < len(self.state.plan.rows):
-            del self.state.plan.rows[row]
-            self._changed_rows()
-
-    def move_plan_row(self, row: int, offset: int) -> None:
-        rows = self.state.plan.rows
-        other = row + offset
-        if 0 <= row < len(rows) and 0 <= other < len(rows):
-            rows[row], rows[other] = rows[other], rows[row]
-            self._changed_rows()
-
-    def _changed_rows(self) -> None:
-        plan = self.state.plan
-        plan.edited = True
-        plan.layout += 1
-        self._validate_plan()
-        self.state.touch("plan")
-
-    def _validate_plan(self) -> None:
-        plan = self.state.plan
-        try:
-            proposal = Proposal.model_validate(plan.proposal_data())
-        except ValueError as error:
-            plan.problems = [str(error).splitlines()[0]]
-            return
-        session = self._plan_session
-        plan.problems = session.problems(proposal) if session else proposal_problems(
-            proposal, self.config, PathGuard.for_project(self.config))
-
-    def accept_plan(self) -> str | None:
-        plan, session = self.state.plan, self._plan_session
-        if session is None or plan.busy:
-            return None
-        try:
-            track = session.accept(Proposal.model_validate(plan.proposal_data()), edited=plan.edited)
-        except (ConductorError, ValueError) as error:
-            plan.progress = f"not accepted: {error}"
-            self.state.touch("plan")
-            return None
-        self.state.plan = PlanState()
-        self._plan_session = None
-        self.refresh_tracks()
-        self.select_track(track.id)
-        self.state.notify(f"plan accepted: track {track.id}, {len(track.tickets)} tickets")
-        self.state.touch("plan")
-        return track.id
-
-    def reject_plan(self, reason: str = "") -> None:
-        if self._plan_session is not None:
-            self._plan_session.reject(reason)
-        self.state.plan = PlanState()
-        self._plan_session = None
-        self.state.notify("plan rejected: nothing was created")
-        self.state.touch("plan")
 
     # -- changes -------------------------------------------------------------------------------------------
     def load_changes(self, ticket_id: str | None = None) -> None:
@@ -529,8 +266,36 @@ class Controller:
             self.state.notify(f"error: {error}")
         else:
             self.state.notify(f"restored {', '.join(restored)}")
+            self.refresh_tracks()
             self.state.files.stale = self.state.files.stale_tree = True
         self.load_changes(ticket_id)
+
+    def load_output(self, output_id: str) -> str:
+        if self.state.track is None:
+            return ""
+        try:
+            return self.store.load_output(self.state.track.id, output_id)
+        except ConductorError as error:
+            return str(error)
+
+    def history(self, ticket_id: str) -> list[tuple[str, Path]]:
+        """The ticket's archived runs, oldest first, each labelled with when and how it ended (from the ledger)."""
+        if self.state.track is None:
+            return []
+        track_id = self.state.track.id
+        endings: dict[str, TicketCompleted | TicketBlocked] = {
+            event.history: event for event in typed_events(self.store.ledger(track_id).read())
+            if isinstance(event, TicketCompleted | TicketBlocked) and event.history}
+        runs = []
+        for path in self.store.histories(track_id, ticket_id):
+            ending = endings.get(path.name)
+            if ending is None:
+                runs.append((f"{path.stem.split('-', 1)[-1][:13]}  ended", path))
+                continue
+            when = ending.time.astimezone().strftime("%Y-%m-%d %H:%M")
+            how = "completed" if isinstance(ending, TicketCompleted) else f"blocked: {clip(ending.reason, 60)}"
+            runs.append((f"{when}  {how}", path))
+        return runs
 
     def history_messages(self, path: Path) -> list[Message]:
         """An archived conversation of the selected track ([] when it cannot be read)."""
@@ -563,25 +328,18 @@ class Controller:
         values = {k: v for k, v in values.items() if v not in (None, "")}
         if not self.apply_settings(values):
             return False
-        write_project_settings(self.root / PROJECT_FILE, values)
+        write_project_settings(self.root, values)
         for key in values:
             self.overrides.pop(key, None)  # the file holds them now
         self.state.notify(f"settings saved to {PROJECT_FILE}")
         return True
 
-
-def write_project_settings(path: Path, values: dict[str, Any]) -> None:
-    """Set dotted keys (`tier3.model`) in project.toml, keeping the rest of the file and its comments."""
-    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
-    for dotted, value in values.items():
-        *sections, key = dotted.split(".")
-        table = document
-        for section in sections:
-            if section not in table:
-                table[section] = tomlkit.table()
-            table = table[section]
-        table[key] = value
-    atomic_write(path, tomlkit.dumps(document))
+    def reload_config(self) -> None:
+        """Read project.toml again (after the window wrote to it); a running engine's policy sees new rules."""
+        self.config = load_project_config(self.root, self.overrides)
+        self.tickets = TicketService(self.config, self.store, by="gui")
+        if self.engine is not None:
+            self.engine.policy.config = self.config
 
 
 def _ids(dependencies: list[str] | str) -> list[str]:

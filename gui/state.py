@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conductor.accounting import UsageReport
+from conductor.diffs import Hunk
 from conductor.events import (
     ApprovalRequested,
     DecisionMade,
@@ -36,7 +37,9 @@ from conductor.failures import Failure
 from conductor.gate import PendingCall
 from conductor.models import Ticket, Track
 from conductor.text import clip
+from file_cache import Symbol
 from file_cache.cache import ViewKind
+from file_cache.highlight import Segment
 
 PANELS = ("tracks", "tickets", "detail", "approval", "files", "view", "hints", "usage", "settings", "status",
           "changes", "plan")
@@ -84,7 +87,7 @@ class TicketRow:
     def label(self) -> str:
         after = f"  <- {', '.join(self.dependencies)}" if self.dependencies else ""
         claim = f"  ({self.claim})" if self.claim else ""
-        return f"{'  ' * self.depth}{self.id} [{self.status}] {self.title}{after}{claim}"
+        return f"{'  ' * min(self.depth, 6)}{self.id} [{self.status}] {self.title}{after}{claim}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,25 @@ class ApprovalState:
     diff: str | None = None
     """Unified diff of the call as currently edited."""
     edited: bool = False
+    note: str = ""
+    """The developer's note to the worker, sent with the decision."""
+    why: str = ""
+    """Why the call waits for a decision, in words."""
+    path: str | None = None
+    """The file a write or an edit changes."""
+    before: str | None = None
+    """The file's text before the call (None: a new file, or not a file write)."""
+    after: str | None = None
+    """The file's text after the call as currently edited (None: not a file write, or it would fail)."""
+    hunks: list[Hunk] = field(default_factory=list)
+    dropped: set[int] = field(default_factory=set)
+    """Indexes of the hunks the developer dropped: approving makes only the others."""
+    rule: str | None = None
+    """The allow-rule a shell command implies (None: no rule can admit it)."""
+    rule_text: str = ""
+    """What that rule will admit, in words."""
+    rule_offered: bool = False
+    """Always allow was clicked: the rule is shown, waiting to be confirmed."""
 
     def wrapped_arguments(self, limit: int = 2000) -> str:
         """The arguments as the box holds them, one `name: value` per line, for a wrapped read-out under the box
@@ -159,7 +181,74 @@ class FileViewState:
     stale_tree: bool = False
     """A file was created: the tree must be listed again."""
     line: int | None = None
-    """A line to show and mark in the raw view (a failure's place)."""
+    """A line to show and mark in the raw view (a failure's place, a definition of the outline)."""
+    filter: str = ""
+    expanded: set[str] = field(default_factory=set)
+    """Folders open in the tree."""
+    lines: list[list[Segment]] = field(default_factory=list)
+    """The view's lines as coloured segments."""
+    numbers: list[int | None] = field(default_factory=list)
+    """Each view line's number in the file (None: a line the view made up)."""
+    outline: list[Symbol] = field(default_factory=list)
+    search: str = ""
+    matches: list[int] = field(default_factory=list)
+    """Rows of the view holding the search text."""
+    match: int = 0
+    """The match shown (an index into `matches`)."""
+
+    def tree(self) -> list[TreeNode]:
+        """The files as folders and files, filtered (a filter opens every folder it keeps)."""
+        needle = self.filter.lower()
+        return file_tree([p for p in self.files if needle in p.lower()])
+
+    def focus_row(self) -> int | None:
+        """The view row to scroll to: the current search match, else the marked line."""
+        if self.matches:
+            return self.matches[self.match]
+        if self.line is not None and self.line in self.numbers:
+            return self.numbers.index(self.line)
+        return None
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    name: str
+    """What the tree shows: a file's name, or a folder's (chains of single folders joined: `.github/workflows`)."""
+    path: str
+    children: tuple[TreeNode, ...] = ()
+    is_folder: bool = False
+
+
+def file_tree(paths: list[str]) -> list[TreeNode]:
+    """Nested folders (first) and files, each level sorted by name."""
+    nested: dict[str, dict] = {}  # type: ignore[type-arg]
+    for path in paths:
+        level = nested
+        for part in path.split("/"):
+            level = level.setdefault(part, {})
+
+    def build(level: dict, prefix: str) -> list[TreeNode]:  # type: ignore[type-arg]
+        folders, files = [], []
+        for name, children in sorted(level.items()):
+            path = f"{prefix}{name}"
+            if not children:
+                files.append(TreeNode(name, path))
+                continue
+            while len(children) == 1 and next(iter(children.values())):  # a folder holding one folder
+                only = next(iter(children))
+                name, path, children = f"{name}/{only}", f"{path}/{only}", children[only]
+            folders.append(TreeNode(name, path, tuple(build(children, f"{path}/")), is_folder=True))
+        return folders + files
+
+    return build(nested, "")
+
+
+def elide_middle(text: str, limit: int) -> str:
+    """``text`` cut in the middle with `…` to at most ``limit`` characters (both ends stay readable)."""
+    if len(text) <= limit or limit < 5:
+        return text
+    head = (limit - 1) // 2
+    return f"{text[:head]}…{text[len(text) - (limit - 1 - head):]}"
 
 
 class ViewState:
@@ -228,6 +317,10 @@ class ViewState:
         return [TicketRow(t.id, t.title, str(t.status), t.target_file, tuple(t.dependencies), depth[t.id],
                           _claim_text(t))
                 for t in (self.track.ticket(i) for i in order)]
+
+    def track_changed(self, shown: str | None) -> bool:
+        """True when the selected track is not the one a panel shows (another track's T1 is another ticket)."""
+        return (self.track.id if self.track else None) != shown
 
     def selected(self) -> Ticket | None:
         if self.track is None or self.selected_ticket is None:

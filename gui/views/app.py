@@ -22,19 +22,22 @@ from gui.views.side import SideView
 from gui.views.tags import TAGS, Tags
 from gui.views.tracks import TracksView
 
-WIDTH, HEIGHT = 1280, 800
-"""The viewport's first size (it fits most screens); it is then maximised and the panels follow its size."""
+WIDTH, HEIGHT = 1280, 720
+"""The viewport's first size (it fits the smallest screen we support); it is then maximised where a window
+manager honours that, and the panels follow the viewport's size whatever it is."""
 Layout = dict[str, list[int]]
 
 
 def tiled_layout(tags: Tags, width: int, height: int) -> Layout:
-    """Five tiled windows filling ``width`` x ``height``: [x, y, width, height] per window tag."""
-    left, middle, top = int(width * 0.27), int(width * 0.39), int(height * 0.56)
-    right, bottom = width - left - middle, height
-    return {tags.tracks_window: [0, 0, left, bottom], tags.detail_window: [left, 0, middle, top],
-            tags.approval_window: [left + middle, 0, right, top],
-            tags.files_window: [left, top, middle, bottom - top],
-            tags.side_window: [left + middle, top, right, bottom - top]}
+    """Five tiled windows filling ``width`` x ``height``: [x, y, width, height] per window tag. The code (Files)
+    and the diff (Approval) get the most room."""
+    left, middle = int(width * 0.24), int(width * 0.38)
+    right = width - left - middle
+    detail_height, approval_height = int(height * 0.40), int(height * 0.62)
+    return {tags.tracks_window: [0, 0, left, height], tags.detail_window: [left, 0, middle, detail_height],
+            tags.approval_window: [left + middle, 0, right, approval_height],
+            tags.files_window: [left, detail_height, middle, height - detail_height],
+            tags.side_window: [left + middle, approval_height, right, height - approval_height]}
 
 
 def clamp_box(box: list[int], width: int, height: int) -> list[int]:
@@ -70,6 +73,9 @@ class ConductorWindow:
         self._ctrl_frame = -10
         self._fitted: Layout | None = None
         """The layout last applied by `fit` (a layout the person has not changed since is re-tiled)."""
+        self.maximised: str | None = None
+        """The window shown over the whole viewport, if any (the others are hidden until it is restored)."""
+        self._before_maximise: Layout = {}
 
     def build(self, layout: Layout | None = None) -> None:
         places = tiled_layout(self.tags, WIDTH, HEIGHT)
@@ -85,15 +91,54 @@ class ConductorWindow:
             x, y, width, height = places[tag]
             view.build((x, y), (width, height))
         self.plan.build()
+        for window, button in zip(t.windows(), t.maximise_buttons, strict=True):
+            dpg.configure_item(button, user_data=window, callback=lambda _s, _v, tag: self.toggle_maximise(tag))
+            with dpg.tooltip(button):
+                dpg.add_text("maximise this pane to the whole window (F11); again to restore")
 
     def current_layout(self) -> Layout:
+        if self.maximised is not None:
+            return dict(self._before_maximise)
         return {tag: [*map(int, dpg.get_item_pos(tag)), dpg.get_item_width(tag), dpg.get_item_height(tag)]
                 for tag in tiled_layout(self.tags, WIDTH, HEIGHT)}
+
+    def toggle_maximise(self, tag: str | None = None) -> None:
+        """Show ``tag`` over the whole viewport, or put every window back where it was."""
+        if self.maximised is not None:
+            places, self.maximised = self._before_maximise, None
+            for window, (x, y, w, h) in places.items():
+                dpg.configure_item(window, show=True, pos=(x, y), width=w, height=h)
+            self._relabel()
+            return
+        if tag is None:
+            return
+        self._before_maximise = self.current_layout()
+        self.maximised = tag
+        for window in self.tags.windows():
+            dpg.configure_item(window, show=window == tag)
+        self._fill_maximised()
+        self._relabel()
+
+    def _fill_maximised(self) -> None:
+        assert self.maximised is not None
+        width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
+        dpg.configure_item(self.maximised, pos=(0, 0), width=width, height=height)
+
+    def _relabel(self) -> None:
+        for window, button in zip(self.tags.windows(), self.tags.maximise_buttons, strict=True):
+            dpg.configure_item(button, label="[-]" if window == self.maximised else "[ ]")
+
+    def hovered_window(self) -> str | None:
+        return next((w for w in self.tags.windows() if dpg.is_item_shown(w) and dpg.is_item_hovered(w)), None)
 
     def fit(self, width: int, height: int) -> None:
         """Keep every panel inside a ``width`` x ``height`` viewport: tiled to it while the person has not
         rearranged them, else where they were, moved or shrunk only as much as needed."""
         if width <= 0 or height <= 0:
+            return
+        if self.maximised is not None:
+            self._before_maximise = {tag: clamp_box(box, width, height) for tag, box in self._before_maximise.items()}
+            self._fill_maximised()
             return
         current = self.current_layout()
         if self._fitted is not None and current == self._fitted:
@@ -105,9 +150,11 @@ class ConductorWindow:
         self._fitted = places if self._fitted is not None else None
 
     def poll_shortcuts(self) -> None:
-        """Ctrl+Enter / Ctrl+R, read each frame. Dear ImGui trickles fast key events over several frames, so
-        Ctrl may already read as released on the frame Enter reads as pressed: Ctrl counts for two frames."""
+        """Ctrl+Enter / Ctrl+R and F11, read each frame. Dear ImGui trickles fast key events over several frames,
+        so Ctrl may already read as released on the frame Enter reads as pressed: Ctrl counts for two frames."""
         self._frame += 1
+        if dpg.is_key_pressed(dpg.mvKey_F11):
+            self.toggle_maximise(self.hovered_window() or self.tags.approval_window)
         if dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl):
             self._ctrl_frame = self._frame
         if self._frame - self._ctrl_frame > 2:

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
+from conductor.diffs import DiffLine
+from file_cache.highlight import Segment
 from gui.state import STATUS_COLORS
 
+ALERT_COLOR = (240, 95, 95)
+CHAR_WIDTH = 9
+"""Pixels per character of the shipped monospaced font at FONT_SIZE (labels are elided to fit)."""
+LINE_HEIGHT = 21
+"""Pixels per row of the line and code tables (the font's 15 px plus the cell padding)."""
 DIFF_COLORS = {"+": (110, 210, 120), "-": (235, 100, 100), "@": (120, 180, 255)}
 _THEMES: dict[str, int] = {}
 
@@ -61,3 +68,84 @@ def line_table(tag: str, height: int = -1) -> int:
                           policy=dpg.mvTable_SizingFixedFit, borders_innerV=False, row_background=False)
     dpg.add_table_column(parent=table)
     return table
+
+
+STYLE_COLORS: dict[str | None, tuple[int, int, int]] = {
+    None: (215, 218, 222), "keyword": (198, 120, 221), "string": (152, 195, 121), "comment": (120, 130, 140),
+    "number": (209, 154, 102), "constant": (209, 154, 102), "function": (97, 175, 239), "type": (229, 192, 123),
+    "decorator": (86, 182, 194), "builtin": (86, 182, 194), "self": (224, 108, 117)}
+"""Syntax colours by highlight style (`file_cache.highlight`)."""
+GUTTER_COLOR = (115, 120, 128)
+MARK_BACKGROUND = (90, 75, 20, 200)
+ROW_BACKGROUNDS = {"added": (32, 72, 42, 255), "removed": (88, 36, 38, 255)}
+LINE_COLORS = {"added": (170, 230, 170), "removed": (240, 170, 170), "context": (190, 190, 190)}
+WORD_COLORS = {"added": (120, 255, 140), "removed": (255, 120, 120)}
+"""Changed words inside a line: brighter than the rest of it."""
+DROPPED_COLOR = (110, 110, 110)
+
+
+def code_table(tag: str | int, height: int = -1) -> int | str:
+    """A clipped table of code rows: the file's line number, then the coloured line (only visible rows drawn)."""
+    table: int | str = dpg.add_table(tag=tag, header_row=False, clipper=True, scrollY=True, scrollX=True,
+                                     height=height, policy=dpg.mvTable_SizingFixedFit, borders_innerV=False,
+                                     row_background=False)
+    dpg.add_table_column(parent=table)
+    dpg.add_table_column(parent=table)
+    return table
+
+
+def add_segments(segments: list[Segment]) -> None:
+    """One line of code as coloured pieces side by side."""
+    with dpg.group(horizontal=True, horizontal_spacing=0):
+        if not segments:
+            dpg.add_text("")
+        for text, style in segments:
+            dpg.add_text(text, color=STYLE_COLORS.get(style, STYLE_COLORS[None]))
+
+
+def fill_code(table: str | int, lines: list[list[Segment]], numbers: list[int | None],
+              marked: set[int] | None = None) -> None:
+    """Replace a code table's rows (``marked``: rows shown on a highlighted background)."""
+    dpg.delete_item(table, children_only=True, slot=1)
+    for row, segments in enumerate(lines):
+        with dpg.table_row(parent=table):
+            number = numbers[row] if row < len(numbers) else None
+            dpg.add_text(str(number) if number else "", color=GUTTER_COLOR)
+            add_segments(segments)
+        if marked and row in marked:
+            dpg.highlight_table_row(table, row, MARK_BACKGROUND)
+
+
+def add_diff_text(line: DiffLine, dropped: bool) -> None:
+    """A diff line's text, its changed words brighter (dimmed when its hunk is dropped)."""
+    base = DROPPED_COLOR if dropped else LINE_COLORS[line.kind]
+    if dropped or not line.changed or line.kind == "context":
+        dpg.add_text(line.text or " ", color=base)
+        return
+    with dpg.group(horizontal=True, horizontal_spacing=0):
+        position = 0
+        for start, end in line.changed:
+            if start > position:
+                dpg.add_text(line.text[position:start], color=base)
+            dpg.add_text(line.text[start:end], color=WORD_COLORS[line.kind])
+            position = end
+        if position < len(line.text):
+            dpg.add_text(line.text[position:], color=base)
+
+
+def scroll_to_row(table: str | int, row: int, row_height: int, rows_above: int = 4) -> None:
+    """Scroll a table so that ``row`` is in view (after the next frames lay it out)."""
+    target = max(row - rows_above, 0) * row_height
+    dpg.set_frame_callback(dpg.get_frame_count() + 2, lambda: dpg.set_y_scroll(table, target))
+
+
+def add_elided(text: str, limit: int, **options: object) -> int | str:
+    """A text shortened in the middle to ``limit`` characters, the whole of it in a tooltip when cut."""
+    from gui.state import elide_middle
+
+    shown = elide_middle(text, limit)
+    item: int | str = dpg.add_text(shown, **options)
+    if shown != text:
+        with dpg.tooltip(item):
+            dpg.add_text(text, wrap=600)
+    return item

@@ -25,6 +25,7 @@ class DetailView:
         self._shown_ticket: str | None = None
         self._shown_status: str | None = None
         self._shown_entries = 0
+        self._shown_track: str | None = None
         self.restore_buttons: list[int | str] = []
         """The per-call "restore to before this call" buttons of the Changes tab, oldest call first."""
         self._runs: dict[str, Path] = {}
@@ -34,7 +35,9 @@ class DetailView:
         t = self.tags
         with dpg.window(label="Ticket detail", tag=t.detail_window, pos=pos, width=size[0], height=size[1],
                         no_close=True):
-            dpg.add_text("", tag=t.detail_header, wrap=0)
+            with dpg.group(horizontal=True):
+                dpg.add_button(label="[ ]", tag=t.maximise_buttons[1])
+                dpg.add_text("", tag=t.detail_header, wrap=0)
             dpg.add_text("", tag=t.detail_prompt, wrap=0, color=(200, 200, 200))
             dpg.add_text("", tag=t.detail_summary, wrap=0, color=(110, 210, 120))
             with dpg.tab_bar(callback=lambda _s, tab: self._on_tab(tab)):
@@ -56,8 +59,13 @@ class DetailView:
     def refresh(self, state: ViewState) -> None:
         t = self.tags
         ticket = state.selected()
-        if ticket is None:
+        if ticket is None:  # nothing of the last track's ticket stays on screen
+            for tag in (t.detail_prompt, t.detail_summary):
+                dpg.set_value(tag, "")
             dpg.set_value(t.detail_header, "no ticket selected")
+            dpg.delete_item(t.stream_child, children_only=True)
+            dpg.configure_item(t.history_combo, items=[])
+            self._shown_ticket, self._shown_status, self._shown_entries = None, None, 0
             return
         deps = ", ".join(ticket.dependencies) or "none"
         why = f"  blocked: {ticket.block_reason or ', '.join(ticket.blocked_by)}" if ticket.status == "blocked" else ""
@@ -72,7 +80,9 @@ class DetailView:
             self._runs = dict(self.controller.history(ticket.id))
             dpg.configure_item(t.history_combo, items=list(self._runs))
             self._shown_status = ticket.status
-        if ticket.id != self._shown_ticket or len(entries) < self._shown_entries:
+        if ticket.id != self._shown_ticket or len(entries) < self._shown_entries or state.track_changed(
+                self._shown_track):
+            self._shown_track = state.track.id if state.track else None
             dpg.delete_item(t.stream_child, children_only=True)
             self._shown_ticket, self._shown_entries = ticket.id, 0
         for entry in entries[self._shown_entries:]:

@@ -30,19 +30,19 @@ class PlanView:
             dpg.add_input_text(tag=t.plan_goal, multiline=True, width=-1, height=54,
                                callback=lambda _s, value: setattr(c.state.plan, "goal", value))
             with dpg.group(horizontal=True):
-                dpg.add_button(label="Plan", tag=t.plan_button, callback=lambda: c.start_plan(
+                dpg.add_button(label="Plan", tag=t.plan_button, callback=lambda: c.plan.start(
                     dpg.get_value(t.plan_goal)))
                 dpg.add_button(label="Revise remaining of the selected track", tag=t.plan_revise_remaining,
-                               callback=lambda: c.revise_remaining())
+                               callback=lambda: c.plan.revise_remaining())
                 dpg.add_text("", tag=t.plan_status, wrap=0)
             dpg.add_input_text(tag=t.plan_title, label="track title", width=400,
-                               callback=lambda _s, value: c.set_plan_title(value))
+                               callback=lambda _s, value: c.plan.set_title(value))
             with dpg.table(tag=t.plan_table, header_row=True, policy=dpg.mvTable_SizingFixedFit, scrollY=True,
                            height=200, borders_innerH=True):
                 for name, width in COLUMNS:
                     dpg.add_table_column(label=name.replace("_", " "), init_width_or_weight=width)
                 dpg.add_table_column(label="", init_width_or_weight=90)
-            dpg.add_button(label="Add a ticket row", tag=t.plan_add_row, callback=lambda: c.add_plan_row())
+            dpg.add_button(label="Add a ticket row", tag=t.plan_add_row, callback=lambda: c.plan.add_row())
             dpg.add_text("", tag=t.plan_problems, color=(235, 100, 100), wrap=0)
             with dpg.group(horizontal=True):
                 with dpg.child_window(width=300, height=110):
@@ -52,10 +52,10 @@ class PlanView:
                     line_table(t.plan_diff)
             with dpg.group(horizontal=True):
                 dpg.add_input_text(tag=t.plan_feedback, hint="feedback for the planner (Revise)", width=420)
-                dpg.add_button(label="Revise", tag=t.plan_revise, callback=lambda: c.revise_plan(
+                dpg.add_button(label="Revise", tag=t.plan_revise, callback=lambda: c.plan.revise(
                     dpg.get_value(t.plan_feedback)))
-                dpg.add_button(label="Accept", tag=t.plan_accept, callback=lambda: c.accept_plan())
-                dpg.add_button(label="Reject", tag=t.plan_reject, callback=lambda: c.reject_plan(
+                dpg.add_button(label="Accept", tag=t.plan_accept, callback=lambda: c.plan.accept())
+                dpg.add_button(label="Reject", tag=t.plan_reject, callback=lambda: c.plan.reject(
                     dpg.get_value(t.plan_feedback)))
 
     def _close(self) -> None:
@@ -90,14 +90,14 @@ class PlanView:
                 for name, width in COLUMNS:
                     if name == "new_file":
                         cell = dpg.add_checkbox(default_value=bool(row.get(name)), user_data=(index, name),
-                                                callback=lambda _s, value, at: c.set_plan_cell(at[0], at[1], value))
+                                                callback=lambda _s, value, at: c.plan.set_cell(at[0], at[1], value))
                     else:
                         cell = dpg.add_input_text(default_value=str(row.get(name, "")), width=width,
                                                   user_data=(index, name),
-                                                  callback=lambda _s, value, at: c.set_plan_cell(at[0], at[1],
+                                                  callback=lambda _s, value, at: c.plan.set_cell(at[0], at[1],
                                                                                                  value))
                     self.cells[(index, name)] = cell
                 with dpg.group(horizontal=True):
-                    dpg.add_button(label="up", user_data=index, callback=lambda _s, _v, i: c.move_plan_row(i, -1))
-                    dpg.add_button(label="dn", user_data=index, callback=lambda _s, _v, i: c.move_plan_row(i, 1))
-                    dpg.add_button(label="x", user_data=index, callback=lambda _s, _v, i: c.remove_plan_row(i))
+                    dpg.add_button(label="up", user_data=index, callback=lambda _s, _v, i: c.plan.move_row(i, -1))
+                    dpg.add_button(label="dn", user_data=index, callback=lambda _s, _v, i: c.plan.move_row(i, 1))
+                    dpg.add_button(label="x", user_data=index, callback=lambda _s, _v, i: c.plan.remove_row(i))

@@ -18,6 +18,7 @@ class SideView:
         self.tags = tags
         self.controller = controller
         self._hints_shown = 0
+        self._generation = -1
         self.record_buttons: list[int | str] = []
         """The failure-place buttons, oldest first (tests click them)."""
 
@@ -25,6 +26,7 @@ class SideView:
         t = self.tags
         with dpg.window(label="Hints, usage, settings", tag=t.side_window, pos=pos, width=size[0], height=size[1],
                         no_close=True), dpg.tab_bar():
+            dpg.add_tab_button(label="[ ]", tag=t.maximise_buttons[4], leading=True)
             with dpg.tab(label="Tier 4 hints"):
                 with dpg.table(tag=t.hints_table, header_row=True, scrollY=True, height=-1,
                                policy=dpg.mvTable_SizingStretchProp, borders_innerH=True, borders_innerV=True):
@@ -75,6 +77,9 @@ class SideView:
         return values
 
     def refresh_hints(self, state: ViewState) -> None:
+        if state.hints_generation != self._generation:  # another track's hints: start over
+            dpg.delete_item(self.tags.hints_table, children_only=True, slot=1)
+            self.record_buttons, self._hints_shown, self._generation = [], 0, state.hints_generation
         for hint in state.hints[self._hints_shown:]:
             with dpg.table_row(parent=self.tags.hints_table):
                 dpg.add_text(f"{hint.ticket_id or ''} exit {hint.exit_code}\n$ {hint.command}", wrap=0)
@@ -84,7 +89,7 @@ class SideView:
                         if failure.path:
                             button = dpg.add_button(label=f"{failure.path}:{failure.line}",
                                                     user_data=(failure.path, failure.line),
-                                                    callback=lambda _s, _v, at: self.controller.open_at(*at))
+                                                    callback=lambda _s, _v, at: self.controller.files.open_at(*at))
                             self.record_buttons.append(button)
                         rest = failure.model_copy(update={"path": None, "line": None, "function": None,
                                                           "source": None})

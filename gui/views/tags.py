@@ -40,20 +40,50 @@ class Tags:
 
     approval_window: str = "approval_window"
     approval_title: str = "approval_title"
+    approval_why: str = "approval_why"
+    approval_tabs: str = "approval_tabs"
+    approval_diff_tab: str = "approval_diff_tab"
+    approval_edit_tab: str = "approval_edit_tab"
+    approval_json_tab: str = "approval_json_tab"
+    approval_diff_mode: str = "approval_diff_mode"
+    approval_hunks_text: str = "approval_hunks_text"
+    approval_hunk_boxes: str = "approval_hunk_boxes"
+    approval_diff: str = "approval_diff"
+    approval_edit_group: str = "approval_edit_group"
+    approval_old_column: str = "approval_old_column"
+    approval_old_label: str = "approval_old_label"
+    approval_old: str = "approval_old"
+    approval_new_label: str = "approval_new_label"
+    approval_new: str = "approval_new"
+    approval_shell_group: str = "approval_shell_group"
+    approval_command: str = "approval_command"
+    approval_command_wrapped: str = "approval_command_wrapped"
+    always_allow_button: str = "always_allow_button"
+    approval_rule_group: str = "approval_rule_group"
+    approval_rule_text: str = "approval_rule_text"
+    approval_rule_confirm: str = "approval_rule_confirm"
+    approval_rule_cancel: str = "approval_rule_cancel"
     approval_json: str = "approval_json"
     approval_error: str = "approval_error"
     approval_wrapped: str = "approval_wrapped"
-    approval_diff: str = "approval_diff"
+    approval_note: str = "approval_note"
     approve_button: str = "approve_button"
     reject_button: str = "reject_button"
     reject_reason: str = "reject_reason"
 
     files_window: str = "files_window"
     files_filter: str = "files_filter"
-    files_table: str = "files_table"
+    files_tree: str = "files_tree"
     view_radio: str = "view_radio"
     view_title: str = "view_title"
+    view_tokens: str = "view_tokens"
     view_table: str = "view_table"
+    view_search: str = "view_search"
+    view_search_count: str = "view_search_count"
+    outline_list: str = "outline_list"
+
+    maximise_buttons: tuple[str, ...] = ("max_tracks", "max_detail", "max_approval", "max_files", "max_side")
+    """One per tiled window, in the order of `windows()`."""
 
     plan_window: str = "plan_window"
     plan_open: str = "plan_open"
@@ -83,6 +113,10 @@ class Tags:
     settings_tier4_model: str = "settings_tier4_model"
     settings_trust: str = "settings_trust"
     settings_timeout: str = "settings_timeout"
+
+    def windows(self) -> tuple[str, ...]:
+        """The five tiled windows."""
+        return (self.tracks_window, self.detail_window, self.approval_window, self.files_window, self.side_window)
 
 
 TAGS = Tags()

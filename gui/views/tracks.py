@@ -9,8 +9,8 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from gui.controller import Controller
-from gui.state import TicketRow, ViewState
-from gui.views.common import status_theme
+from gui.state import TicketRow, ViewState, elide_middle
+from gui.views.common import ALERT_COLOR, CHAR_WIDTH, status_theme
 from gui.views.tags import Tags
 
 
@@ -20,6 +20,8 @@ class TracksView:
         self.controller = controller
         self._rows: dict[str, tuple[int | str, TicketRow]] = {}
         self._order: list[str] = []
+        self._limit = 0
+        """The label length the rows were made for (the panel's width in characters)."""
         self._track_ids: dict[str, str] = {}
         """Combo label -> track id (a combo item has no user data of its own)."""
 
@@ -27,9 +29,13 @@ class TracksView:
         tags, c = self.tags, self.controller
         with dpg.window(label="Tracks & tickets", tag=tags.tracks_window, pos=pos, width=size[0], height=size[1],
                         no_close=True):
-            dpg.add_text("", tag=tags.status_text, wrap=0)
+            with dpg.group(horizontal=True):
+                dpg.add_button(label="[ ]", tag=tags.maximise_buttons[0])
+                dpg.add_text("", tag=tags.status_text, wrap=0)
             dpg.add_combo([], tag=tags.track_combo, width=-1,
                           callback=lambda _s, label: c.select_track(self._track_ids[label]))
+            with dpg.tooltip(tags.track_combo):
+                dpg.add_text("", tag=f"{tags.track_combo}_full", wrap=600)
             with dpg.group(horizontal=True):
                 dpg.add_button(label="Run", tag=tags.run_button, callback=lambda: c.run())
                 dpg.add_button(label="Pause", tag=tags.pause_button, callback=lambda: c.pause())
@@ -66,7 +72,7 @@ class TracksView:
                     dpg.add_button(label="Save selected", callback=lambda: self._on_selected(
                         lambda t: c.edit_ticket(t, **self._form(), new_file=dpg.get_value(tags.form_new_file))))
             dpg.add_button(label="Plan a track with the planner...", tag=tags.plan_open,
-                           callback=lambda: c.open_plan())
+                           callback=lambda: c.plan.open())
             with dpg.collapsing_header(label="New track"):
                 dpg.add_input_text(tag=tags.new_track_title, hint="title", width=-1)
                 dpg.add_button(label="Create track", callback=lambda: c.new_track(dpg.get_value(tags.new_track_title)))
@@ -91,14 +97,21 @@ class TracksView:
                            (t.form_archetype, ticket.worker_archetype)):
             dpg.set_value(tag, value)
 
+    def _chars(self) -> int:
+        """How many characters of a label fit the panel (the font is monospaced)."""
+        return max(int(dpg.get_item_width(self.tags.tracks_window) or 400) // CHAR_WIDTH - 4, 12)
+
     def refresh_tracks(self, state: ViewState) -> None:
-        self._track_ids = {row.label: row.id for row in state.tracks}
+        limit = self._chars()
+        self._track_ids = {elide_middle(row.label, limit): row.id for row in state.tracks}
         dpg.configure_item(self.tags.track_combo, items=list(self._track_ids))
-        selected = next((row.label for row in state.tracks if state.track and row.id == state.track.id), "")
-        dpg.set_value(self.tags.track_combo, selected)
+        selected = next((row for row in state.tracks if state.track and row.id == state.track.id), None)
+        dpg.set_value(self.tags.track_combo, elide_middle(selected.label, limit) if selected else "")
+        dpg.set_value(f"{self.tags.track_combo}_full", selected.label if selected else "no track")
 
     def refresh_status(self, state: ViewState) -> None:
         dpg.set_value(self.tags.status_text, f"engine: {state.engine}  |  {state.message}")
+        dpg.configure_item(self.tags.status_text, color=ALERT_COLOR if state.alert else (230, 230, 230))
         dpg.configure_item(self.tags.run_button, enabled=not self.controller.running)
         dpg.configure_item(self.tags.pause_button, enabled=self.controller.running)
         dpg.set_value(self.tags.mode_radio, state.mode)
@@ -107,21 +120,25 @@ class TracksView:
         """Update rows in place; rebuild the table only when the set or order of tickets changed."""
         rows = state.ticket_rows()
         order = [row.id for row in rows]
-        if order != self._order:
+        limit = self._chars()
+        if order != self._order or limit != self._limit:
             dpg.delete_item(self.tags.tickets_table, children_only=True, slot=1)
             self._rows = {}
             for row in rows:
                 with dpg.table_row(parent=self.tags.tickets_table):
-                    item = dpg.add_selectable(label=row.label, user_data=row.id,
+                    item = dpg.add_selectable(label=elide_middle(row.label, limit), user_data=row.id,
                                               callback=lambda _s, _v, ticket_id: self.controller.select_ticket(
                                                   ticket_id))
+                    with dpg.tooltip(item):
+                        dpg.add_text(row.label, tag=f"{item}_full", wrap=600)
                 dpg.bind_item_theme(item, status_theme(row.status))
                 self._rows[row.id] = (item, row)
-            self._order = order
+            self._order, self._limit = order, limit
         for row in rows:
             item, shown = self._rows[row.id]
             if shown != row:
-                dpg.configure_item(item, label=row.label)
+                dpg.configure_item(item, label=elide_middle(row.label, limit))
+                dpg.set_value(f"{item}_full", row.label)
                 dpg.bind_item_theme(item, status_theme(row.status))
                 self._rows[row.id] = (item, row)
             dpg.set_value(item, row.id == state.selected_ticket)

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.view:
         controller.state.files.kind = args.view
     if args.open:
-        controller.select_file(args.open)
+        controller.files.select(args.open)
     if args.run:
         controller.run()
     recorder = Recorder(status_file=args.status_file, screenshot_dir=args.screenshot_dir,

@@ -44,17 +44,17 @@ def test_the_whole_demo_flow_through_the_controller(controller):
     assert state.approval.diff.startswith("--- a/calc/stats.py\n+++ b/calc/stats.py\n")
     assert state.track.ticket("T1").status == "step_paused"
 
-    controller.set_edit_text('{"path": "calc/stats.py", "old_text": ')
+    controller.approval.set_text('{"path": "calc/stats.py", "old_text": ')
     assert state.approval.error.startswith("invalid JSON at line 1")
     assert state.approval.diff is None
-    controller.approve()  # refused: nothing is sent, the call stays pending
+    controller.approval.approve()  # refused: nothing is sent, the call stays pending
     time.sleep(0.05)
     controller.poll()
     assert state.approval.pending.id == pending.id
 
-    controller.set_edit_text(pending.arguments_json())
+    controller.approval.set_text(pending.arguments_json())
     assert (state.approval.error, state.approval.edited) == (None, False)
-    controller.approve()
+    controller.approval.approve()
     poll_until(controller, lambda: state.approval.pending is not None and state.approval.pending.id != pending.id)
     assert state.approval.pending.call.name == "run_shell"
     controller.set_mode("auto")  # approves the waiting call and every later one
@@ -76,7 +76,7 @@ def test_reject_with_a_reason_reaches_the_engine(controller):
     controller.run()
     poll_until(controller, lambda: state.approval.pending is not None)
     first = state.approval.pending.id
-    controller.reject("not like this")
+    controller.approval.reject("not like this")
     poll_until(controller, lambda: state.approval.pending is not None and state.approval.pending.id != first)
     controller.pause()
     poll_until(controller, lambda: not controller.running)
@@ -92,7 +92,7 @@ def test_pause_while_waiting_keeps_the_call(controller):
     first = state.approval.pending.id
     controller.pause()
     poll_until(controller, lambda: not controller.running)
-    assert state.engine == "finished" and state.message == "run finished: track active (stopped)"
+    assert state.engine == "finished" and state.message == "run stopped: stopped while a call awaited approval"
     assert state.track.ticket("T1").status == "step_paused"
     controller.run()
     poll_until(controller, lambda: state.approval.pending is not None)
@@ -117,14 +117,14 @@ def test_ticket_editing_and_refusals(controller):
 
 
 def test_file_views_with_token_counts(controller):
-    controller.select_file("calc/stats.py")
+    controller.files.select("calc/stats.py")
     files = controller.state.files
     assert files.text == "def mean(values: list[float]) -> float: ...\n"
     assert files.tokens["skeleton"] < files.tokens["curated"] < files.tokens["raw"]
-    controller.set_view_kind("raw")
+    controller.files.set_kind("raw")
     assert files.text.startswith('"""Small statistics helpers')
-    controller.select_file("tests/__init__.py")
-    controller.select_file("project.toml")
+    controller.files.select("tests/__init__.py")
+    controller.files.select("project.toml")
     assert files.error == "project.toml: the raw view needs a Python file; use the raw view" or files.text
 
 
@@ -186,28 +186,28 @@ def test_archived_runs_are_labelled_with_when_and_how_they_ended(controller):
 
 def test_the_plan_panel_validates_as_you_type_and_accepts_what_is_shown(controller):
     plan = controller.state.plan
-    controller.open_plan("Add mode to calc")
-    controller.start_plan(plan.goal)
+    controller.plan.open("Add mode to calc")
+    controller.plan.start(plan.goal)
     poll_until(controller, lambda: plan.rows and not plan.busy)
     assert ([r["id"] for r in plan.rows], plan.problems, plan.edited) == (["M1", "M2", "M3"], [], False)
     assert plan.preview() == "M1  Add mode() to calc/stats.py\n    M2  Show the mode in describe()\n    M3  Test mode()"
-    controller.set_plan_cell(0, "depends_on", "M3")
+    controller.plan.set_cell(0, "depends_on", "M3")
     assert plan.problems == ["dependency cycle: M1 -> M3 -> M1"] and plan.edited
-    controller.set_plan_cell(0, "depends_on", "")
-    controller.add_plan_row()
+    controller.plan.set_cell(0, "depends_on", "")
+    controller.plan.add_row()
     assert plan.rows[-1]["id"] == "T4" and "ticket T4: the prompt is empty" in plan.problems
-    controller.remove_plan_row(3)
-    controller.move_plan_row(2, -1)
+    controller.plan.remove_row(3)
+    controller.plan.move_row(2, -1)
     assert [r["id"] for r in plan.rows] == ["M1", "M3", "M2"] and plan.problems == []
-    track_id = controller.accept_plan()
+    track_id = controller.plan.accept()
     assert controller.state.track.id == track_id
     assert [t.id for t in controller.state.track.tickets] == ["M1", "M3", "M2"]
     assert controller.state.plan.visible is False
 
 
 def test_a_rejected_plan_creates_nothing(controller):
-    controller.start_plan("Add mode")
+    controller.plan.start("Add mode")
     poll_until(controller, lambda: controller.state.plan.rows and not controller.state.plan.busy)
-    controller.reject_plan("not now")
+    controller.plan.reject("not now")
     assert [t.id for t in controller.state.tracks] == [DEMO_TRACK]
     assert controller.state.message == "plan rejected: nothing was created"

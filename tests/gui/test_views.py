@@ -55,23 +55,41 @@ def settle(window, condition, seconds=60):
 def test_tickets_are_listed_with_status_colours_and_selection(window):
     assert len(rows(TAGS.tickets_table)) == 2
     first_row_items = dpg.get_item_children(rows(TAGS.tickets_table)[0], slot=1)
-    assert dpg.get_item_label(first_row_items[0]) == "T1 [pending] Add median() to calc/stats.py"
+    # a label longer than the panel is elided in the middle, the whole of it in the row's tooltip
+    assert dpg.get_item_label(first_row_items[0]) == "T1 [pending] A…o calc/stats.py"
+    assert dpg.get_value(f"{first_row_items[0]}_full") == "T1 [pending] Add median() to calc/stats.py"
     assert dpg.get_value(first_row_items[0]) is True
     assert dpg.get_value(TAGS.detail_header).startswith("T1  Add median() to calc/stats.py\nstatus: pending")
     assert dpg.get_value(TAGS.status_text) == "engine: idle  |  "
 
 
+def cells(row):
+    """The texts of a table row (a cell holding coloured pieces reads as their joined text)."""
+    out = []
+    for item in dpg.get_item_children(row, slot=1):
+        if dpg.get_item_type(item).endswith("Group"):
+            out.append("".join(dpg.get_value(piece) for piece in dpg.get_item_children(item, slot=1)))
+        else:
+            out.append(dpg.get_value(item))
+    return out
+
+
 def test_run_and_approve_through_the_buttons_callbacks(window):
     fire(TAGS.run_button)
     settle(window, lambda: window.controller.state.approval.pending is not None)
-    assert dpg.get_value(TAGS.approval_title) == "T1 wants to run edit_file"
+    assert dpg.get_value(TAGS.approval_title) == "T1 wants to run edit_file on calc/stats.py"
+    assert dpg.get_value(TAGS.approval_why) == "waits because edit_file changes files and the archetype 'default' " \
+                                               "is in step mode"
+    assert dpg.get_value(TAGS.approval_tabs) == TAGS.approval_diff_tab
     assert '"path": "calc/stats.py"' in dpg.get_value(TAGS.approval_json)
-    diff_rows = rows(TAGS.approval_diff)
-    first_cells = [dpg.get_value(dpg.get_item_children(r, slot=1)[0]) for r in diff_rows[:3]]
-    assert first_cells == ["--- a/calc/stats.py", "+++ b/calc/stats.py", "@@ -6,3 +6,11 @@"]
-    added = dpg.get_item_children(diff_rows[6], slot=1)[0]
-    assert dpg.get_value(added) == "+" and dpg.get_item_configuration(added)["color"][:3] == pytest.approx(
-        [110 / 255, 210 / 255, 120 / 255], abs=0.01)
+    diff_rows = [cells(r) for r in rows(TAGS.approval_diff)]
+    assert diff_rows[0] == ["", "", "hunk 1", "@@ -6,3 +6,11 @@"]
+    assert diff_rows[1] == ["6", "6", " ", "    if not values:"]  # numbered on both sides
+    assert diff_rows[4] == ["", "9", "+", " "] and diff_rows[6] == ["", "11", "+", "def median(values: list[float]) -> float:"]
+    # the new text is editable in place, the old one shown as code with the file's line numbers
+    assert dpg.get_value(TAGS.approval_new).startswith("    return sum(values) / len(values)\n\n\ndef median(")
+    assert dpg.get_value(TAGS.approval_old_label) == "old text (lines 8-8 of calc/stats.py):"
+    assert cells(rows(TAGS.approval_old)[0]) == ["8", "    return sum(values) / len(values)"]
     dpg.set_value(TAGS.approval_json, "{broken")
     fire(TAGS.approval_json)
     window.refresh()
@@ -82,29 +100,88 @@ def test_run_and_approve_through_the_buttons_callbacks(window):
     dpg.set_value(TAGS.approval_json, window.controller.state.approval.pending.arguments_json())
     fire(TAGS.approval_json)
     first = window.controller.state.approval.pending.id
+    dpg.set_value(TAGS.approval_note, "keep the docstring short")
+    fire(TAGS.approval_note)
     fire(TAGS.approve_button)
     settle(window, lambda: getattr(window.controller.state.approval.pending, "id", first) != first)
     assert "def median" in (window.controller.root / "calc" / "stats.py").read_text()
+    assert dpg.get_value(TAGS.approval_note) == ""  # nothing of the last decision stays in the boxes
     stream = [dpg.get_value(item) for item in dpg.get_item_children(TAGS.stream_child, slot=1)]
     assert stream[:3] == ["[info] worker started", "[assistant] I'll add median() next to mean() in calc/stats.py.",
                           stream[2]] and stream[2].startswith("[tool_call] edit_file")
-    assert "[decision] approve" in stream
+    assert "[decision] approve (note: keep the docstring short)" in stream
     window.controller.set_mode("auto")
     settle(window, lambda: window.controller.state.engine == "finished")
     assert len(dpg.get_item_configuration(TAGS.history_combo)["items"]) == 1  # T2's archive, listed when it ended
 
 
-def test_file_view_toggle_shows_token_counts(window):
-    window.controller.select_file("calc/stats.py")
+def test_file_view_toggle_tree_outline_and_search(window):
+    tree = window.files.tree_items
+    assert dpg.get_item_label(tree["calc"]) == "calc" and "calc/stats.py" in tree
+    fire(tree["calc/stats.py"])
     window.refresh()
     labels = dpg.get_item_configuration(TAGS.view_radio)["items"]
     assert [label.split(" (")[0] for label in labels] == ["Skeleton", "Curated", "Raw"]
     assert all("tok)" in label for label in labels)
-    assert [dpg.get_value(dpg.get_item_children(r, slot=1)[0]) for r in rows(TAGS.view_table)] == [
-        "def mean(values: list[float]) -> float: ..."]
+    assert [cells(r) for r in rows(TAGS.view_table)] == [["4", "def mean(values: list[float]) -> float: ..."]]
+    assert dpg.get_item_configuration(TAGS.view_tokens)["overlay"].startswith("skeleton ")
     fire(TAGS.view_radio, labels[2])
     window.refresh()
     assert len(rows(TAGS.view_table)) == 8
+    first_line = dpg.get_item_children(rows(TAGS.view_table)[0], slot=1)[1]  # coloured: the docstring is a string
+    assert [dpg.get_value(piece) for piece in dpg.get_item_children(first_line, slot=1)] == [
+        '"""Small statistics helpers used by the report module."""']
+    fire(window.files.outline_items["mean"])
+    window.refresh()
+    assert window.controller.state.files.line == 4 and window.controller.state.files.focus_row() == 3
+    dpg.set_value(TAGS.view_search, "values")
+    fire(TAGS.view_search)
+    window.refresh()
+    assert window.controller.state.files.matches == [3, 5, 7] and dpg.get_value(TAGS.view_search_count) == "1 of 3"
+
+
+def test_hunks_dropped_and_always_allow_through_the_callbacks(window):
+    controller = window.controller
+    (controller.root / "calc" / "stats.py").write_text("".join(f"x{n} = {n}\n" for n in range(30)))
+    controller.add_ticket("two places", "calc/stats.py", "edit two places")
+    fire(TAGS.run_button)
+    settle(window, lambda: controller.state.approval.pending is not None)
+    approval = controller.state.approval
+    # an edit with two hunks, as the box holds it
+    edited = {"path": "calc/stats.py", "old_text": "".join(f"x{n} = {n}\n" for n in range(2, 26)),
+              "new_text": "".join(f"x{n} = {n}\n" for n in range(2, 26)).replace("x2 = 2", "x2 = 'two'").replace(
+                  "x25 = 25", "x25 = 'twenty-five'")}
+    dpg.set_value(TAGS.approval_json, json.dumps(edited))
+    fire(TAGS.approval_json)
+    window.refresh()
+    assert len(approval.hunks) == 2 and len(window.approval.hunk_boxes) == 2
+    fire(window.approval.hunk_boxes[1], False)  # drop the second hunk
+    window.refresh()
+    assert approval.dropped == {1}
+    headers = [cells(r)[3] for r in rows(TAGS.approval_diff) if cells(r)[2].startswith("hunk ")]
+    assert [h.endswith("(dropped)") for h in headers] == [False, True]
+    fire(TAGS.approve_button)
+    settle(window, lambda: controller.state.approval.pending is not None
+           and controller.state.approval.pending.call.name == "run_shell")
+    text = (controller.root / "calc" / "stats.py").read_text()
+    assert "x2 = 'two'" in text and "x25 = 25\n" in text  # only the kept hunk was made
+    decision = [e for e in controller.store.ledger(controller.state.track.id).read() if e["event"] == "decision"][-1]
+    assert decision["action"] == "edit" and "dropped 1 of the 2 hunks" in decision["note"]
+    # the command waits, says why, and Always allow shows the rule before adding it
+    window.refresh()
+    assert dpg.get_value(TAGS.approval_tabs) == TAGS.approval_edit_tab
+    assert dpg.get_value(TAGS.approval_command) == "python3 -m unittest tests.test_stats"
+    assert dpg.get_value(TAGS.approval_why) == ("waits because no allow-rules are set ([shell] allow in "
+                                                "project.toml), and the archetype 'default' is in step mode")
+    fire(TAGS.always_allow_button)
+    window.refresh()
+    assert dpg.is_item_shown(TAGS.approval_rule_group)
+    assert "python3 -m unittest tests.test_stats" in dpg.get_value(TAGS.approval_rule_text)
+    fire(TAGS.approval_rule_confirm)
+    settle(window, lambda: controller.state.approval.pending is None or
+           controller.state.approval.pending.call.name != "run_shell")
+    toml = (controller.root / "project.toml").read_text()
+    assert 'allow = ["python3 -m unittest tests.test_stats"]' in toml and "# The demo project" in toml
 
 
 def test_large_track_rows_are_updated_in_place(tmp_path):
@@ -127,7 +204,7 @@ def test_large_track_rows_are_updated_in_place(tmp_path):
         window.refresh()
         assert rows(TAGS.tickets_table) == before  # same widgets, new labels
         item = dpg.get_item_children(before[999], slot=1)[0]
-        assert dpg.get_item_label(item).endswith("T1000 [blocked] ticket 1000  <- T999")
+        assert dpg.get_value(f"{item}_full").endswith("T1000 [blocked] ticket 1000  <- T999")
     finally:
         dpg.destroy_context()
 
@@ -154,8 +231,10 @@ def test_long_arguments_are_shown_wrapped_under_the_box(window):
     settle(window, lambda: getattr(window.controller.state.approval.pending, "call", None) is not None
            and window.controller.state.approval.pending.call.name == "run_shell")
     long_command = "python3 -m unittest " + " ".join(f"tests.test_{i}" for i in range(40))
-    dpg.set_value(TAGS.approval_json, json.dumps({"command": long_command}))
-    fire(TAGS.approval_json)
+    dpg.set_value(TAGS.approval_command, long_command)
+    fire(TAGS.approval_command)
     window.refresh()
+    assert json.loads(dpg.get_value(TAGS.approval_json)) == {"command": long_command}
+    assert dpg.get_value(TAGS.approval_command_wrapped) == long_command
     assert dpg.get_value(TAGS.approval_wrapped) == f"command: {long_command}"
     assert dpg.get_item_configuration(TAGS.approval_wrapped)["wrap"] == 0
