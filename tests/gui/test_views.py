@@ -85,7 +85,8 @@ def test_run_and_approve_through_the_buttons_callbacks(window):
     diff_rows = [cells(r) for r in rows(TAGS.approval_diff)]
     assert diff_rows[0] == ["", "", "hunk 1", "@@ -6,3 +6,11 @@"]
     assert diff_rows[1] == ["6", "6", " ", "    if not values:"]  # numbered on both sides
-    assert diff_rows[4] == ["", "9", "+", " "] and diff_rows[6] == ["", "11", "+", "def median(values: list[float]) -> float:"]
+    assert diff_rows[4] == ["", "9", "+", " "]
+    assert diff_rows[6] == ["", "11", "+", "def median(values: list[float]) -> float:"]
     # the new text is editable in place, the old one shown as code with the file's line numbers
     assert dpg.get_value(TAGS.approval_new).startswith("    return sum(values) / len(values)\n\n\ndef median(")
     assert dpg.get_value(TAGS.approval_old_label) == "old text (lines 8-8 of calc/stats.py):"
