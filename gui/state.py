@@ -349,7 +349,7 @@ class ViewState:
                 if text.strip():
                     self._stream(ticket, StreamEntry("assistant", text.strip()))
                 for call in calls:
-                    self._stream(ticket, StreamEntry("tool_call", f"{call.name} {_short_json(call.arguments)}"))
+                    self._stream(ticket, StreamEntry("tool_call", describe_call(call.name, call.arguments)))
             case ToolFinished(tool=tool, content=content, is_error=is_error) if tool != "run_shell":
                 self._stream(ticket, StreamEntry("tool_result", clip(content, 2000), is_error))
             case ShellRan():
@@ -438,9 +438,23 @@ def _claim_text(ticket: Ticket) -> str:
     return f"claimed by {ticket.claimed_by} until {until}"
 
 
-def _short_json(arguments: dict[str, Any]) -> str:
-    shown = {k: (clip(v, 60) if isinstance(v, str) else v) for k, v in arguments.items()}
-    return str(shown)
+def describe_call(name: str, arguments: dict[str, Any]) -> str:
+    """A tool call in a line a person reads: what it does to what, never escaped JSON."""
+    path = arguments.get("path")
+
+    def lines(value: object) -> int:
+        return len(str(value).splitlines()) if value else 0
+
+    if name == "edit_file":
+        return (f"edit_file {path}: {lines(arguments.get('old_text'))} lines -> "
+                f"{lines(arguments.get('new_text'))} lines")
+    if name == "write_file":
+        return f"write_file {path}: {lines(arguments.get('content'))} lines"
+    if name == "run_shell":
+        return f"run_shell $ {clip(str(arguments.get('command', '')), 300)}"
+    shown = ", ".join(f"{key}={clip(value, 80) if isinstance(value, str) else json.dumps(value)}"
+                      for key, value in arguments.items())
+    return f"{name} {clip(shown, 300)}"
 
 
 PLAN_FIELDS = ("id", "title", "target_file", "prompt", "depends_on", "archetype", "new_file")

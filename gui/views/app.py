@@ -33,7 +33,7 @@ def tiled_layout(tags: Tags, width: int, height: int) -> Layout:
     and the diff (Approval) get the most room."""
     left, middle = int(width * 0.24), int(width * 0.38)
     right = width - left - middle
-    detail_height, approval_height = int(height * 0.40), int(height * 0.62)
+    detail_height, approval_height = int(height * 0.40), int(height * 0.66)
     return {tags.tracks_window: [0, 0, left, height], tags.detail_window: [left, 0, middle, detail_height],
             tags.approval_window: [left + middle, 0, right, approval_height],
             tags.files_window: [left, detail_height, middle, height - detail_height],
@@ -127,6 +127,7 @@ class ConductorWindow:
     def _relabel(self) -> None:
         for window, button in zip(self.tags.windows(), self.tags.maximise_buttons, strict=True):
             dpg.configure_item(button, label="[-]" if window == self.maximised else "[ ]")
+        self.controller.state.touch("tracks", "tickets")  # labels are elided to the panel's new width
 
     def hovered_window(self) -> str | None:
         return next((w for w in self.tags.windows() if dpg.is_item_shown(w) and dpg.is_item_hovered(w)), None)
@@ -148,6 +149,7 @@ class ConductorWindow:
         for tag, (x, y, w, h) in places.items():
             dpg.configure_item(tag, pos=(x, y), width=w, height=h)
         self._fitted = places if self._fitted is not None else None
+        self.controller.state.touch("tracks", "tickets")  # labels are elided to the panels' new widths
 
     def poll_shortcuts(self) -> None:
         """Ctrl+Enter / Ctrl+R and F11, read each frame. Dear ImGui trickles fast key events over several frames,
@@ -194,15 +196,19 @@ class ConductorWindow:
         if "plan" in changed:
             self.plan.refresh(state)
 
-    def centre(self, tag: str | int) -> list[int]:
-        """Screen coordinates of an item's centre (for xdotool)."""
-        low, high = dpg.get_item_rect_min(tag), dpg.get_item_rect_max(tag)
+    @staticmethod
+    def centre(tag: str | int) -> list[int] | None:
+        """Screen coordinates of an item's centre (for xdotool); None for an item without a rectangle."""
+        state = dpg.get_item_state(tag)
+        if "rect_min" not in state:
+            return None
+        low, high = state["rect_min"], state["rect_max"]
         x, y = dpg.get_viewport_pos()
         return [int(x + (low[0] + high[0]) / 2), int(y + (low[1] + high[1]) / 2)]
 
 
 def run_app(controller: Controller, layout_file: Path | None = None, hook: FrameHook | None = None,
-            vsync: bool = True) -> int:
+            vsync: bool = True, size: tuple[int, int] | None = None) -> int:
     """Open the window and loop until it is closed; returns the exit code."""
     dpg.create_context()
     reset_themes()
@@ -210,11 +216,13 @@ def run_app(controller: Controller, layout_file: Path | None = None, hook: Frame
     dpg.configure_app(manual_callback_management=True)
     window = ConductorWindow(controller)
     window.build(load_layout(layout_file))
-    dpg.create_viewport(title=f"Conductor - {controller.root.name}", width=WIDTH, height=HEIGHT, x_pos=0, y_pos=0,
+    width, height = size or (WIDTH, HEIGHT)
+    dpg.create_viewport(title=f"Conductor - {controller.root.name}", width=width, height=height, x_pos=0, y_pos=0,
                         vsync=vsync)
     dpg.setup_dearpygui()
     dpg.show_viewport()
-    dpg.maximize_viewport()  # where a window manager honours it; the panels follow the size either way
+    if size is None:
+        dpg.maximize_viewport()  # where a window manager honours it; the panels follow the size either way
 
     def fit_viewport() -> None:
         window.fit(dpg.get_viewport_client_width(), dpg.get_viewport_client_height())

@@ -11,18 +11,17 @@ from file_cache.highlight import highlight
 from gui.controller import Controller
 from gui.state import ApprovalState, ViewState
 from gui.views.common import (
+    CODE_LINE_HEIGHT,
     GUTTER_COLOR,
-    LINE_HEIGHT,
     ROW_BACKGROUNDS,
     add_diff_text,
     code_table,
+    dense_theme,
     fill_code,
     scroll_to_row,
 )
 from gui.views.tags import Tags
 
-BOTTOM = 118
-"""Pixels under the tabs: the note, the buttons and the reject reason."""
 WHY_COLOR = (235, 190, 90)
 ERROR_COLOR = (235, 100, 100)
 HUNK_COLOR = (120, 180, 255)
@@ -46,6 +45,17 @@ class ApprovalView:
                 dpg.add_button(label="[ ]", tag=t.maximise_buttons[2])
                 dpg.add_text("nothing awaits your decision", tag=t.approval_title)
             dpg.add_text("", tag=t.approval_why, color=WHY_COLOR, wrap=0)
+            # the decision sits above the tabs, so it never moves whatever a tab holds
+            dpg.add_input_text(tag=t.approval_note, width=-1, hint="a note to the worker, sent with your decision",
+                               callback=lambda _s, value: c.approval.set_note(value))
+            with dpg.group(horizontal=True):
+                # approves what the panel shows: the call as made or as edited, the kept hunks, the note
+                dpg.add_button(label="Approve (Ctrl+Enter)", tag=t.approve_button,
+                               callback=lambda: c.approval.approve())
+                dpg.add_button(label="Reject (Ctrl+R)", tag=t.reject_button,
+                               callback=lambda: c.approval.reject(dpg.get_value(t.reject_reason)))
+                dpg.add_input_text(tag=t.reject_reason, hint="reason for a rejection (the model sees it)", width=-1)
+            dpg.add_text("", tag=t.approval_error, color=ERROR_COLOR, wrap=0)
             with dpg.tab_bar(tag=t.approval_tabs):
                 with dpg.tab(label="Diff", tag=t.approval_diff_tab):
                     with dpg.group(horizontal=True):
@@ -63,13 +73,13 @@ class ApprovalView:
                         with dpg.table_row():
                             with dpg.group():
                                 dpg.add_text("", tag=t.approval_old_label, color=GUTTER_COLOR)
-                                code_table(t.approval_old, height=-BOTTOM)
+                                code_table(t.approval_old, height=-1)
                             with dpg.group():
                                 dpg.add_text("", tag=t.approval_new_label, color=GUTTER_COLOR)
-                                dpg.add_input_text(tag=t.approval_new, multiline=True, width=-1, height=-BOTTOM,
+                                dpg.add_input_text(tag=t.approval_new, multiline=True, width=-1, height=-1,
                                                    tab_input=True, callback=lambda _s, value: c.approval.set_field(
                                                        self._field(), value))
-                    with dpg.group(tag=t.approval_shell_group, show=False):
+                    with dpg.child_window(tag=t.approval_shell_group, show=False, height=-1, border=False):
                         dpg.add_text("command (edit it before approving):", color=GUTTER_COLOR)
                         dpg.add_input_text(tag=t.approval_command, width=-1,
                                            callback=lambda _s, value: c.approval.set_field("command", value))
@@ -83,29 +93,20 @@ class ApprovalView:
                                                callback=lambda: c.approval.always_allow())
                                 dpg.add_button(label="Cancel", tag=t.approval_rule_cancel,
                                                callback=lambda: self._cancel_rule())
-                with dpg.tab(label="JSON", tag=t.approval_json_tab):
+                with dpg.tab(label="JSON", tag=t.approval_json_tab), dpg.child_window(height=-1, border=False):
                     dpg.add_input_text(tag=t.approval_json, multiline=True, width=-1, height=size[1] // 3,
                                        tab_input=True, callback=lambda _s, value: c.approval.set_text(value))
                     dpg.add_text("", tag=t.approval_wrapped, color=(170, 170, 170), wrap=0)
-            dpg.add_text("", tag=t.approval_error, color=ERROR_COLOR, wrap=0)
-            dpg.add_input_text(tag=t.approval_note, width=-1, hint="a note to the worker, sent with your decision",
-                               callback=lambda _s, value: c.approval.set_note(value))
-            with dpg.group(horizontal=True):
-                # approves what the panel shows: the call as made or as edited, the kept hunks, the note
-                dpg.add_button(label="Approve (Ctrl+Enter)", tag=t.approve_button,
-                               callback=lambda: c.approval.approve())
-                dpg.add_button(label="Reject (Ctrl+R)", tag=t.reject_button,
-                               callback=lambda: c.approval.reject(dpg.get_value(t.reject_reason)))
-            dpg.add_input_text(tag=t.reject_reason, hint="reason for a rejection (the model sees it)", width=-1)
 
     def _diff_table(self, columns: int) -> None:
         if dpg.does_item_exist(self.tags.approval_diff):
             dpg.delete_item(self.tags.approval_diff)
         table = dpg.add_table(tag=self.tags.approval_diff, parent=self.tags.approval_diff_tab, header_row=False,
-                              clipper=True, scrollY=True, scrollX=True, height=-BOTTOM,
+                              clipper=True, scrollY=True, scrollX=True, height=-1,
                               policy=dpg.mvTable_SizingFixedFit, borders_innerV=False, row_background=False)
         for _ in range(columns):
             dpg.add_table_column(parent=table)
+        dpg.bind_item_theme(table, dense_theme())
 
     def _field(self) -> str:
         pending = self.controller.state.approval.pending
@@ -228,9 +229,11 @@ class ApprovalView:
         table = t.approval_diff
         self._hunk_boxes(approval)
         changed = sum(h.added + h.removed for h in approval.hunks)
-        dpg.set_value(t.approval_hunks_text, f"{len(approval.hunks)} hunks, {changed} changed lines; untick a hunk "
-                                             "to drop it" if approval.hunks else
-                      ("the call would fail as it stands" if approval.error else "no change"))
+        count = len(approval.hunks)
+        summary = (f"{count} hunk{'s' if count != 1 else ''}, {changed} changed line{'s' if changed != 1 else ''}"
+                   + ("; untick a hunk to drop it" if self.hunk_boxes else "") if count else
+                   "the call would fail as it stands" if approval.error else "no change")
+        dpg.set_value(t.approval_hunks_text, summary)
         row, first_change = 0, None
         for hunk in approval.hunks:
             dropped = hunk.index in approval.dropped
@@ -259,7 +262,7 @@ class ApprovalView:
                     first_change = row if first_change is None else first_change
                 row += 1
         if first_change is not None:
-            scroll_to_row(table, first_change, LINE_HEIGHT)
+            scroll_to_row(table, first_change, CODE_LINE_HEIGHT)
 
     def _side_cell(self, line: DiffLine | None, dropped: bool, after: bool = False) -> None:
         if line is None:

@@ -11,10 +11,12 @@ from file_cache.highlight import Segment
 from gui.state import STATUS_COLORS
 
 ALERT_COLOR = (240, 95, 95)
-CHAR_WIDTH = 9
+CHAR_WIDTH = 8
 """Pixels per character of the shipped monospaced font at FONT_SIZE (labels are elided to fit)."""
 LINE_HEIGHT = 21
-"""Pixels per row of the line and code tables (the font's 15 px plus the cell padding)."""
+"""Pixels per row of the line tables (the font's 15 px plus the cell padding)."""
+CODE_LINE_HEIGHT = 23
+"""Pixels per row of the dense code and diff tables."""
 DIFF_COLORS = {"+": (110, 210, 120), "-": (235, 100, 100), "@": (120, 180, 255)}
 _THEMES: dict[str, int] = {}
 
@@ -91,7 +93,18 @@ def code_table(tag: str | int, height: int = -1) -> int | str:
                                      row_background=False)
     dpg.add_table_column(parent=table)
     dpg.add_table_column(parent=table)
+    dpg.bind_item_theme(table, dense_theme())
     return table
+
+
+def dense_theme() -> int:
+    """Code rows as tight as an editor's: no gap between rows, a little padding in the cells (made once)."""
+    if "dense" not in _THEMES:
+        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
+            dpg.add_theme_style(dpg.mvStyleVar_CellPadding, 6, 1)
+            dpg.add_theme_style(dpg.mvStyleVar_ItemSpacing, 8, 0)
+        _THEMES["dense"] = theme
+    return _THEMES["dense"]
 
 
 def add_segments(segments: list[Segment]) -> None:

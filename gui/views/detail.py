@@ -7,7 +7,7 @@ from pathlib import Path
 import dearpygui.dearpygui as dpg
 
 from gui.controller import Controller
-from gui.state import StreamEntry, ViewState
+from gui.state import StreamEntry, ViewState, describe_call
 from gui.views.common import DIFF_COLORS, fill_lines, line_table
 from gui.views.tags import Tags
 
@@ -144,6 +144,6 @@ class DetailView:
                 self._add_entry(StreamEntry("assistant" if message.role == "assistant" else "info",
                                             message.text[:3000]))
             for call in message.tool_calls:
-                self._add_entry(StreamEntry("tool_call", f"{call.name} {call.arguments}"[:3000]))
+                self._add_entry(StreamEntry("tool_call", describe_call(call.name, call.arguments)))
             for result in message.tool_results:
                 self._add_entry(StreamEntry("tool_result", result.content[:3000], result.is_error))

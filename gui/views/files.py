@@ -9,10 +9,12 @@ import dearpygui.dearpygui as dpg
 from gui.browser import KINDS
 from gui.controller import Controller
 from gui.state import TreeNode, ViewState
-from gui.views.common import GUTTER_COLOR, LINE_HEIGHT, MARK_BACKGROUND, code_table, fill_code, scroll_to_row
+from gui.views.common import CODE_LINE_HEIGHT, GUTTER_COLOR, MARK_BACKGROUND, code_table, fill_code, scroll_to_row
 from gui.views.tags import Tags
 
 MATCH_BACKGROUND = (60, 80, 130, 220)
+OUTLINE_HEIGHT = 190
+"""Pixels of the Files panel's left column given to the outline, under the tree."""
 
 
 class FilesView:
@@ -37,17 +39,18 @@ class FilesView:
                 # the view toggle carries token counts; the bar shows the view against raw
                 dpg.add_radio_button(self._labels, tag=t.view_radio, horizontal=True, default_value="Skeleton",
                                      callback=lambda _s, label: c.files.set_kind(KINDS[self._labels.index(label)]))
-                dpg.add_progress_bar(tag=t.view_tokens, default_value=0.0, width=-1, overlay="")
             with dpg.table(header_row=False, resizable=True, policy=dpg.mvTable_SizingStretchProp, height=-1):
-                dpg.add_table_column(init_width_or_weight=0.22)
-                dpg.add_table_column(init_width_or_weight=0.6)
-                dpg.add_table_column(init_width_or_weight=0.18)
+                dpg.add_table_column(init_width_or_weight=0.27)
+                dpg.add_table_column(init_width_or_weight=0.73)
                 with dpg.table_row():
                     with dpg.group():
                         dpg.add_input_text(tag=t.files_filter, hint="filter files", width=-1,
                                            callback=lambda _s, value: c.files.set_filter(value))
-                        dpg.add_child_window(tag=t.files_tree, border=False, height=-1)
+                        dpg.add_child_window(tag=t.files_tree, border=False, height=-OUTLINE_HEIGHT)
+                        dpg.add_text("outline", color=GUTTER_COLOR)
+                        dpg.add_child_window(tag=t.outline_list, border=False, height=-1)
                     with dpg.group():
+                        dpg.add_progress_bar(tag=t.view_tokens, default_value=0.0, width=-1, overlay="")
                         dpg.add_text("", tag=t.view_title, color=(200, 200, 200))
                         with dpg.group(horizontal=True):
                             dpg.add_input_text(tag=t.view_search, hint="find in file", width=180,
@@ -56,9 +59,6 @@ class FilesView:
                             dpg.add_button(label=">", callback=lambda: c.files.next_match(1))
                             dpg.add_text("", tag=t.view_search_count, color=GUTTER_COLOR)
                         code_table(t.view_table)
-                    with dpg.group():
-                        dpg.add_text("outline", color=GUTTER_COLOR)
-                        dpg.add_child_window(tag=t.outline_list, border=False, height=-1)
 
     # -- the tree -----------------------------------------------------------------------------------------
     def refresh_tree(self, state: ViewState) -> None:
@@ -134,14 +134,15 @@ class FilesView:
         dpg.set_value(self.tags.view_search_count, count)
         focus = files.focus_row()
         if focus is not None:
-            scroll_to_row(table, focus, LINE_HEIGHT)
+            scroll_to_row(table, focus, CODE_LINE_HEIGHT)
 
     def _fill_outline(self, state: ViewState) -> None:
         dpg.delete_item(self.tags.outline_list, children_only=True)
         self.outline_items = {}
         for symbol in state.files.outline:
             depth = symbol.name.count(".")
-            label = f"{'  ' * depth}{symbol.kind[:5]} {symbol.name.rsplit('.', 1)[-1]}"
+            keyword = "class" if symbol.kind == "class" else "def"
+            label = f"{'  ' * depth}{keyword} {symbol.name.rsplit('.', 1)[-1]}"
             item = dpg.add_selectable(label=label, parent=self.tags.outline_list, user_data=symbol.name,
                                       callback=lambda _s, _v, name: self.controller.files.jump(name))
             with dpg.tooltip(item):

@@ -99,7 +99,7 @@ class TracksView:
 
     def _chars(self) -> int:
         """How many characters of a label fit the panel (the font is monospaced)."""
-        return max(int(dpg.get_item_width(self.tags.tracks_window) or 400) // CHAR_WIDTH - 4, 12)
+        return max((int(dpg.get_item_width(self.tags.tracks_window) or 400) - 24) // CHAR_WIDTH, 12)
 
     def refresh_tracks(self, state: ViewState) -> None:
         limit = self._chars()

@@ -107,13 +107,28 @@ class Recorder:
                 ("release", tags.release_button), ("plan_open", tags.plan_open), ("plan", tags.plan_button),
                 ("plan_accept", tags.plan_accept), ("plan_goal", tags.plan_goal),
                 ("plan_revise_remaining", tags.plan_revise_remaining),
-                ("undo", tags.undo_button))},
+                ("undo", tags.undo_button), ("always_allow", tags.always_allow_button),
+                ("rule_confirm", tags.approval_rule_confirm), ("note", tags.approval_note),
+                ("command", tags.approval_command), ("reject_reason", tags.reject_reason),
+                ("search", tags.view_search))},
+            "maximise": {window: window_centre(window, button) for window, button in zip(
+                tags.windows(), tags.maximise_buttons, strict=True)},
+            "maximised": window.maximised,
+            "shown_windows": [w for w in tags.windows() if dpg.is_item_shown(w)],
+            "hunk_boxes": [window.centre(box) for box in window.approval.hunk_boxes],
+            "hunks": len(state.approval.hunks), "dropped": sorted(state.approval.dropped),
+            "tree": {path: window.centre(item) for path, item in window.files.tree_items.items()
+                     if dpg.is_item_visible(item)},
+            "outline": {name: window.centre(item) for name, item in window.files.outline_items.items()
+                        if dpg.is_item_visible(item)},
+            "alert": state.alert, "approval_tab": dpg.get_value(tags.approval_tabs),
             "changes": {"ticket": state.changes.ticket_id, "calls": state.changes.calls,
                         "diff_lines": len(state.changes.diff.splitlines())},
             "selected": state.selected_ticket,
             "record_buttons": [window.centre(button) for button in window.side.record_buttons],
             "restore_buttons": [window.centre(button) for button in window.detail.restore_buttons],
-            "file": {"selected": state.files.selected, "kind": state.files.kind, "line": state.files.line},
+            "file": {"selected": state.files.selected, "kind": state.files.kind, "line": state.files.line,
+                     "matches": state.files.matches, "y_scroll": dpg.get_y_scroll(tags.view_table)},
             "tracks": [row.label for row in state.tracks],
             "rows": [row.label for row in state.ticket_rows()],
             "plan": {"visible": state.plan.visible, "busy": state.plan.busy, "progress": state.plan.progress,
@@ -136,6 +151,10 @@ class Recorder:
             self._write_status(window)
 
 
+def window_centre(window: str, button: str) -> list[int] | None:
+    return ConductorWindow.centre(button) if dpg.is_item_shown(window) else None
+
+
 def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     options.add_argument("--project", type=Path, required=True)
@@ -152,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("--frame-log", type=Path)
     options.add_argument("--no-vsync", action="store_true")
     options.add_argument("--scroll-view", action="store_true")
+    options.add_argument("--size", help="viewport WIDTHxHEIGHT (default: maximised)")
     args = options.parse_args(argv)
     if args.screenshot_dir is not None:
         args.screenshot_dir.mkdir(parents=True, exist_ok=True)
@@ -167,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     recorder = Recorder(status_file=args.status_file, screenshot_dir=args.screenshot_dir,
                         exit_when_finished=args.exit_when_finished, max_frames=args.max_frames,
                         frame_log=args.frame_log, scroll_view=args.scroll_view, requests=args.requests)
-    return run_app(controller, args.layout, hook=recorder, vsync=not args.no_vsync)
+    size = tuple(int(v) for v in args.size.split("x")) if args.size else None
+    return run_app(controller, args.layout, hook=recorder, vsync=not args.no_vsync, size=size)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.store import TrackStore
 from gui.views.app import tiled_layout
 from gui.views.tags import TAGS
-from tests.gui.xvfb import click, key, select_all, type_text, wait_for_status, xvfb_display
+from tests.gui.xvfb import click, key, select_all, type_text, wait_for_settled, wait_for_status, xvfb_display
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_approve_with_real_clicks_until_the_demo_completes(display, tmp_path):
     try:
         answered: list[str] = []
         while True:
-            status = wait_for_status(status_file, lambda s: s["engine"] == "finished" or (
+            status = wait_for_settled(status_file, lambda s: s["engine"] == "finished" or (
                 s["pending"] is not None and s["pending"]["id"] not in answered), gui)
             if status["engine"] == "finished":
                 break
@@ -66,32 +66,23 @@ def test_approve_with_real_clicks_until_the_demo_completes(display, tmp_path):
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
-def test_the_approve_button_runs_the_call_as_edited_in_the_box(display, tmp_path):
-    """Typed into the JSON box with real keys, approved with a real click: the edited call runs, and an invalid
-    edit is refused with nothing run."""
+def test_the_approve_button_runs_the_command_as_edited_in_its_field(display, tmp_path):
+    """Typed into the command field with real keys, approved with a real click: the edited call runs."""
     project = prepare_demo(tmp_path / "demo")
     status_file = tmp_path / "status.json"
     gui = start_gui(display, project, tmp_path)
     ledger = TrackStore(project / "tracks").ledger(DEMO_TRACK)
     try:
-        first = wait_for_status(status_file, lambda s: s["pending"] is not None, gui)
+        first = wait_for_settled(status_file, lambda s: s["pending"] is not None, gui)
         click(display, *first["buttons"]["approve"])
-        shell = wait_for_status(status_file, lambda s: s["pending"] is not None
-                                and s["pending"]["call"]["name"] == "run_shell", gui)
-        box = shell["buttons"]["approve"][0], shell["buttons"]["approve"][1] - 120
-        click(display, *box)  # into the arguments box (above the buttons)
+        shell = wait_for_settled(status_file, lambda s: s["pending"] is not None
+                                 and s["pending"]["call"]["name"] == "run_shell", gui)
+        assert shell["approval_tab"] == "approval_edit_tab"  # a command opens on its own field
+        click(display, *shell["buttons"]["command"])
         select_all(display)
-        type_text(display, "{broken")
-        wait_for_status(status_file, lambda s: s["approval_text"] == "{broken", gui)
-        click(display, *shell["buttons"]["approve"])
-        refused = wait_for_status(status_file, lambda s: (s["approval_error"] or "").startswith("invalid JSON"), gui)
-        assert refused["pending"]["id"] == shell["pending"]["id"]  # nothing ran: the same call still waits
-        assert not [e for e in ledger.read() if e["event"] == "shell"]
-        edited = '{"command": "python3 -m unittest -v tests.test_stats"}'
-        click(display, *box)
-        select_all(display)
+        edited = "python3 -m unittest -v tests.test_stats"
         type_text(display, edited)
-        wait_for_status(status_file, lambda s: s["approval_text"] == edited, gui)
+        wait_for_status(status_file, lambda s: json.loads(s["approval_text"]) == {"command": edited}, gui)
         click(display, *shell["buttons"]["approve"])
         wait_for_status(status_file, lambda s: s["pending"] is not None
                         and s["pending"]["id"] != shell["pending"]["id"], gui)
@@ -100,27 +91,34 @@ def test_the_approve_button_runs_the_call_as_edited_in_the_box(display, tmp_path
         gui.wait(timeout=60)
     decisions = [e for e in ledger.read() if e["event"] == "decision" and e["tool"] == "run_shell"]
     assert [(d["action"], d["by"], d["edited_arguments"]) for d in decisions] == [
-        ("edit", "gui", {"command": "python3 -m unittest -v tests.test_stats"})]
-    assert [e["command"] for e in ledger.read() if e["event"] == "shell"] == [
-        "python3 -m unittest -v tests.test_stats"]
+        ("edit", "gui", {"command": edited})]
+    assert [e["command"] for e in ledger.read() if e["event"] == "shell"] == [edited]
 
 
-def test_reject_with_a_real_click(display, tmp_path):
+def test_reject_in_the_demo_with_a_real_click_and_the_demo_carries_on(display, tmp_path):
     project = prepare_demo(tmp_path / "demo")
     status_file = tmp_path / "status.json"
     gui = start_gui(display, project, tmp_path)
     try:
-        status = wait_for_status(status_file, lambda s: s["pending"] is not None, gui)
+        status = wait_for_settled(status_file, lambda s: s["pending"] is not None, gui)
         first = status["pending"]["id"]
+        click(display, *status["buttons"]["reject_reason"])
+        type_text(display, "not yet")
         click(display, *status["buttons"]["reject"])
-        wait_for_status(status_file, lambda s: s["pending"] is not None and s["pending"]["id"] != first, gui)
+        # the scripted worker answers the rejection and proposes again: approving it carries the demo on
+        status = wait_for_settled(status_file, lambda s: s["pending"] is not None and s["pending"]["id"] != first,
+                                  gui)
+        assert status["pending"]["call"]["name"] == "edit_file" and status["alert"]
+        assert status["message"] == "T1: edit_file rejected: not yet"
+        click(display, *status["buttons"]["approve"])
+        wait_for_status(status_file, lambda s: s["pending"] is not None
+                        and s["pending"]["call"]["name"] == "run_shell", gui)
     finally:
         gui.terminate()
         gui.wait(timeout=60)
-    assert "median" not in (project / "calc" / "stats.py").read_text()
+    assert "def median" in (project / "calc" / "stats.py").read_text()
     decisions = [e for e in TrackStore(project / "tracks").ledger(DEMO_TRACK).read() if e["event"] == "decision"]
-    assert (decisions[0]["action"], decisions[0]["by"], decisions[0]["reason"]) == ("reject", "gui",
-                                                                                    "rejected in the GUI")
+    assert [(d["action"], d["reason"]) for d in decisions] == [("reject", "not yet"), ("approve", "")]
 
 
 def test_without_a_display_the_gui_says_so(tmp_path):

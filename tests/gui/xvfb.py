@@ -47,6 +47,13 @@ def wait_for_status(path: Path, condition, process: subprocess.Popen, seconds: f
     raise AssertionError(f"timed out waiting; last status {last}")
 
 
+def wait_for_settled(path: Path, condition, process: subprocess.Popen, seconds: float = 120, frames: int = 10) -> dict:
+    """Like wait_for_status, then a few frames more with the condition still true: the positions it reports are
+    those of the laid-out window (a panel re-laid out for a new call moves its buttons on the next frame)."""
+    first = wait_for_status(path, condition, process, seconds)
+    return wait_for_status(path, lambda s: s["frame"] >= first["frame"] + frames and condition(s), process, seconds)
+
+
 def click(env: dict[str, str], x: int, y: int) -> None:
     # no --sync: it waits for the pointer to move, which never happens when it is already there
     subprocess.run(["xdotool", "mousemove", str(x), str(y)], env=env, check=True, timeout=30)
