@@ -1,5 +1,6 @@
-"""Frame times of the real window under Xvfb: a 1,000-ticket track and a 10,000-line file in raw view, scrolled
-every frame, against the same window on an empty project in the same run (a ratio).
+"""Frame times of the real window under Xvfb: a 1,000-ticket track, a 10,000-line file in the coloured raw view
+scrolled every frame, and an open write_file approval whose diff has 500 changed lines in 10 hunks, against the
+same window on an empty project in the same run (a ratio).
 
     python -m benchmarks.gui_frames [--frames 600]
 
@@ -10,6 +11,7 @@ first 30 frames (building the widgets) are reported apart.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -28,7 +30,16 @@ def heavy_project(root: Path) -> None:
     for index in range(2000):
         lines += [f"def function_{index}(value: int) -> int:", f'    """Return value plus {index}."""',
                   f"    return value + {index}", "", ""]
-    (root / "big.py").write_text("\n".join(lines) + "\n")
+    source = "\n".join(lines) + "\n"
+    (root / "big.py").write_text(source)
+    changed = source.splitlines(keepends=True)
+    for start in range(0, 10_000, 1_000):  # 10 hunks of 25 replaced lines: 500 changed lines in the diff
+        for row in range(start, start + 25):
+            changed[row] = f"# changed line {row}\n"
+    script = {"tier3": {"T1": [{"text": "A big rewrite.", "tool_calls": [
+        {"name": "write_file", "arguments": {"path": "big.py", "content": "".join(changed)}}]}]}}
+    (root / "script.json").write_text(json.dumps(script))
+    (root / "project.toml").write_text('[tier3]\nprovider = "scripted"\nscript = "script.json"\n')
     track = Track(id="big", title="a thousand tickets")
     for index in range(1, 1001):
         dependencies = [f"T{index // 2}"] if index > 1 else []
@@ -61,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         heavy.mkdir()
         heavy_project(heavy)
         baseline = frame_times(empty, args.frames, env)
-        loaded = frame_times(heavy, args.frames, env, "--open", "big.py", "--view", "raw", "--scroll-view")
-    print(f"empty project:                          {describe(baseline)}")
-    print(f"1,000 tickets + 10,000-line raw view:   {describe(loaded)}")
+        loaded = frame_times(heavy, args.frames, env, "--open", "big.py", "--view", "raw", "--scroll-view", "--run")
+    print(f"empty project:                                        {describe(baseline)}")
+    print(f"1,000 tickets + 10,000-line raw view + 500-line diff: {describe(loaded)}")
     ratio = statistics.median(loaded[WARMUP:]) / statistics.median(baseline[WARMUP:])
     print(f"median frame ratio loaded/empty = {ratio:.2f}; target median < 16.7 ms: "
           f"{'met' if statistics.median(loaded[WARMUP:]) < 16.7 else 'NOT met'}")

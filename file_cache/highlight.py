@@ -59,4 +59,21 @@ def _segments(line: str, spans: list[tuple[int, int, str]]) -> list[Segment]:
         position = max(position, end)
     if position < len(line):
         segments.append((line[position:], None))
-    return segments
+    return _merge_blanks(segments)
+
+
+def _merge_blanks(segments: list[Segment]) -> list[Segment]:
+    """Whitespace has no colour: joined to the piece before it (or after it, at the start of a line), so a line
+    is drawn with fewer pieces."""
+    merged: list[Segment] = []
+    pending = ""
+    for text, style in segments:
+        if text.isspace():
+            if merged:
+                merged[-1] = (merged[-1][0] + text, merged[-1][1])
+            else:
+                pending += text
+            continue
+        merged.append((pending + text, style))
+        pending = ""
+    return merged or [(pending, None)]

@@ -87,11 +87,10 @@ DROPPED_COLOR = (110, 110, 110)
 
 
 def code_table(tag: str | int, height: int = -1) -> int | str:
-    """A clipped table of code rows: the file's line number, then the coloured line (only visible rows drawn)."""
+    """A clipped table of code rows (only visible rows are drawn); `fill_code` fills it."""
     table: int | str = dpg.add_table(tag=tag, header_row=False, clipper=True, scrollY=True, scrollX=True,
                                      height=height, policy=dpg.mvTable_SizingFixedFit, borders_innerV=False,
                                      row_background=False)
-    dpg.add_table_column(parent=table)
     dpg.add_table_column(parent=table)
     dpg.bind_item_theme(table, dense_theme())
     return table
@@ -107,24 +106,18 @@ def dense_theme() -> int:
     return _THEMES["dense"]
 
 
-def add_segments(segments: list[Segment]) -> None:
-    """One line of code as coloured pieces side by side."""
-    with dpg.group(horizontal=True, horizontal_spacing=0):
-        if not segments:
-            dpg.add_text("")
-        for text, style in segments:
-            dpg.add_text(text, color=STYLE_COLORS.get(style, STYLE_COLORS[None]))
-
-
 def fill_code(table: str | int, lines: list[list[Segment]], numbers: list[int | None],
               marked: set[int] | None = None) -> None:
-    """Replace a code table's rows (``marked``: rows shown on a highlighted background)."""
+    """Replace a code table's rows: the file's line number, then the line as coloured pieces side by side (one
+    cell a row: fewer cells are cheaper to draw when scrolling); ``marked`` rows on a highlighted background."""
     dpg.delete_item(table, children_only=True, slot=1)
+    width = len(str(max((n for n in numbers if n), default=1)))
     for row, segments in enumerate(lines):
-        with dpg.table_row(parent=table):
-            number = numbers[row] if row < len(numbers) else None
-            dpg.add_text(str(number) if number else "", color=GUTTER_COLOR)
-            add_segments(segments)
+        number = numbers[row] if row < len(numbers) else None
+        with dpg.table_row(parent=table), dpg.group(horizontal=True, horizontal_spacing=0):
+            dpg.add_text(f"{number or '':>{width}}  ", color=GUTTER_COLOR)
+            for text, style in segments:
+                dpg.add_text(text, color=STYLE_COLORS.get(style, STYLE_COLORS[None]))
         if marked and row in marked:
             dpg.highlight_table_row(table, row, MARK_BACKGROUND)
 

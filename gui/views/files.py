@@ -48,7 +48,9 @@ class FilesView:
                                            callback=lambda _s, value: c.files.set_filter(value))
                         dpg.add_child_window(tag=t.files_tree, border=False, height=-OUTLINE_HEIGHT)
                         dpg.add_text("outline", color=GUTTER_COLOR)
-                        dpg.add_child_window(tag=t.outline_list, border=False, height=-1)
+                        with dpg.table(tag=t.outline_list, header_row=False, clipper=True, scrollY=True,
+                                       height=-1):  # clipped: a file with thousands of definitions stays cheap
+                            dpg.add_table_column()
                     with dpg.group():
                         dpg.add_progress_bar(tag=t.view_tokens, default_value=0.0, width=-1, overlay="")
                         dpg.add_text("", tag=t.view_title, color=(200, 200, 200))
@@ -137,14 +139,15 @@ class FilesView:
             scroll_to_row(table, focus, CODE_LINE_HEIGHT)
 
     def _fill_outline(self, state: ViewState) -> None:
-        dpg.delete_item(self.tags.outline_list, children_only=True)
+        dpg.delete_item(self.tags.outline_list, children_only=True, slot=1)
         self.outline_items = {}
         for symbol in state.files.outline:
             depth = symbol.name.count(".")
             keyword = "class" if symbol.kind == "class" else "def"
             label = f"{'  ' * depth}{keyword} {symbol.name.rsplit('.', 1)[-1]}"
-            item = dpg.add_selectable(label=label, parent=self.tags.outline_list, user_data=symbol.name,
-                                      callback=lambda _s, _v, name: self.controller.files.jump(name))
-            with dpg.tooltip(item):
-                dpg.add_text(f"{symbol.name}, lines {symbol.start_line}-{symbol.end_line}")
+            with dpg.table_row(parent=self.tags.outline_list):
+                item = dpg.add_selectable(label=label, user_data=symbol.name,
+                                          callback=lambda _s, _v, name: self.controller.files.jump(name))
+                with dpg.tooltip(item):
+                    dpg.add_text(f"{symbol.name}, lines {symbol.start_line}-{symbol.end_line}")
             self.outline_items[symbol.name] = item
