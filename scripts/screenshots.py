@@ -11,18 +11,19 @@ import tempfile
 from pathlib import Path
 
 from conductor.demo import prepare_demo
-from tests.gui.xvfb import click, select_all, type_text, wait_for_status, xvfb_display
+from tests.gui.xvfb import click, type_text, wait_for_settled, wait_for_status, xvfb_display
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "screenshots"
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as folder, xvfb_display(1280, 800) as env:
+    with tempfile.TemporaryDirectory() as folder, xvfb_display(1600, 900) as env:
         work = Path(folder)
         project = prepare_demo(work / "calc-demo")
         status_file, requests, shots = work / "status.json", work / "requests.jsonl", work / "shots"
         gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--run",
+                                "--size", "1600x900", "--open", "calc/stats.py", "--view", "raw",
                                 "--status-file", str(status_file), "--screenshot-dir", str(shots), "--requests",
                                 str(requests)], env=env, cwd=ROOT)
 
@@ -31,26 +32,25 @@ def main() -> int:
             wait_for_status(status_file, lambda s: name in s["screenshots"], gui)
 
         try:
-            edit = wait_for_status(status_file, lambda s: s["pending"] is not None, gui)
+            edit = wait_for_settled(status_file, lambda s: s["pending"] is not None, gui)
             shot("1-approve-an-edit")
             click(env, *edit["buttons"]["approve"])
-            shell = wait_for_status(status_file, lambda s: s["pending"] is not None
-                                    and s["pending"]["call"]["name"] == "run_shell", gui)
-            click(env, shell["buttons"]["approve"][0], shell["buttons"]["approve"][1] - 120)
-            select_all(env)
-            edited = '{"command": "python3 -m unittest -v tests.test_stats"}'
-            type_text(env, edited)
-            wait_for_status(status_file, lambda s: s["approval_text"] == edited, gui)
-            shot("2-edit-a-command")
-            answered = {shell["pending"]["id"]}
-            click(env, *shell["buttons"]["approve"])
+            shell = wait_for_settled(status_file, lambda s: s["pending"] is not None
+                                     and s["pending"]["call"]["name"] == "run_shell", gui)
+            click(env, *shell["buttons"]["always_allow"])  # shows the rule it would add; not confirmed here
+            wait_for_settled(status_file, lambda s: s["buttons"]["rule_confirm"] != [0, 0], gui)
+            shot("2-a-command-waits")
+            answered: set[str] = set()
             while True:
-                status = wait_for_status(status_file, lambda s: s["engine"] == "finished" or (
+                status = wait_for_settled(status_file, lambda s: s["engine"] == "finished" or (
                     s["pending"] is not None and s["pending"]["id"] not in answered), gui)
                 if status["engine"] == "finished":
                     break
                 answered.add(status["pending"]["id"])
                 click(env, *status["buttons"]["approve"])
+            status = wait_for_settled(status_file, lambda s: "median" in s["outline"], gui)
+            click(env, *status["outline"]["median"])
+            wait_for_settled(status_file, lambda s: s["file"]["line"] is not None, gui)
             shot("3-finished")
             click(env, *status["buttons"]["plan_open"])
             status = wait_for_status(status_file, lambda s: s["plan"]["visible"], gui)
@@ -65,7 +65,7 @@ def main() -> int:
         TARGET.mkdir(parents=True, exist_ok=True)
         for old in TARGET.glob("*.png"):
             old.unlink()
-        for name in ("1-approve-an-edit", "2-edit-a-command", "3-finished", "4-plan-a-track"):
+        for name in ("1-approve-an-edit", "2-a-command-waits", "3-finished", "4-plan-a-track"):
             shutil.copy(shots / f"{name}.png", TARGET / f"{name}.png")
             print(TARGET / f"{name}.png")
     return 0

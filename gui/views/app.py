@@ -33,7 +33,7 @@ def tiled_layout(tags: Tags, width: int, height: int) -> Layout:
     and the diff (Approval) get the most room."""
     left, middle = int(width * 0.24), int(width * 0.38)
     right = width - left - middle
-    detail_height, approval_height = int(height * 0.40), int(height * 0.66)
+    detail_height, approval_height = int(height * 0.46), int(height * 0.66)
     return {tags.tracks_window: [0, 0, left, height], tags.detail_window: [left, 0, middle, detail_height],
             tags.approval_window: [left + middle, 0, right, approval_height],
             tags.files_window: [left, detail_height, middle, height - detail_height],

@@ -163,6 +163,7 @@ class ApprovalView:
         dpg.delete_item(t.approval_old, children_only=True, slot=1)
         dpg.delete_item(t.approval_hunk_boxes, children_only=True)
         dpg.configure_item(t.approval_rule_group, show=False)
+        dpg.configure_item(t.approval_tabs, show=False)  # nothing of the last call stays on screen
         self.hunk_boxes = []
         self._shown_pending = self._shown_diff = self._shown_text = None
 
@@ -177,6 +178,7 @@ class ApprovalView:
         for tag in (t.reject_reason, t.approval_note):
             dpg.set_value(tag, "")
         files, shell = name in ("edit_file", "write_file"), name == "run_shell"
+        dpg.configure_item(t.approval_tabs, show=True)
         dpg.configure_item(t.approval_diff_tab, show=files)
         dpg.configure_item(t.approval_edit_tab, show=files or shell, label="Command" if shell else "Edit")
         dpg.configure_item(t.approval_edit_group, show=files)

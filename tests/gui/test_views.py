@@ -56,7 +56,7 @@ def test_tickets_are_listed_with_status_colours_and_selection(window):
     assert len(rows(TAGS.tickets_table)) == 2
     first_row_items = dpg.get_item_children(rows(TAGS.tickets_table)[0], slot=1)
     # a label longer than the panel is elided in the middle, the whole of it in the row's tooltip
-    assert dpg.get_item_label(first_row_items[0]) == "T1 [pending] A…o calc/stats.py"
+    assert dpg.get_item_label(first_row_items[0]) == "T1 [pending] Add … to calc/stats.py"
     assert dpg.get_value(f"{first_row_items[0]}_full") == "T1 [pending] Add median() to calc/stats.py"
     assert dpg.get_value(first_row_items[0]) is True
     assert dpg.get_value(TAGS.detail_header).startswith("T1  Add median() to calc/stats.py\nstatus: pending")
@@ -90,7 +90,7 @@ def test_run_and_approve_through_the_buttons_callbacks(window):
     # the new text is editable in place, the old one shown as code with the file's line numbers
     assert dpg.get_value(TAGS.approval_new).startswith("    return sum(values) / len(values)\n\n\ndef median(")
     assert dpg.get_value(TAGS.approval_old_label) == "old text (lines 8-8 of calc/stats.py):"
-    assert cells(rows(TAGS.approval_old)[0]) == ["8", "    return sum(values) / len(values)"]
+    assert cells(rows(TAGS.approval_old)[0]) == ["8      return sum(values) / len(values)"]
     dpg.set_value(TAGS.approval_json, "{broken")
     fire(TAGS.approval_json)
     window.refresh()
@@ -124,14 +124,17 @@ def test_file_view_toggle_tree_outline_and_search(window):
     labels = dpg.get_item_configuration(TAGS.view_radio)["items"]
     assert [label.split(" (")[0] for label in labels] == ["Skeleton", "Curated", "Raw"]
     assert all("tok)" in label for label in labels)
-    assert [cells(r) for r in rows(TAGS.view_table)] == [["4", "def mean(values: list[float]) -> float: ..."]]
+    assert [cells(r) for r in rows(TAGS.view_table)] == [["4  def mean(values: list[float]) -> float: ..."]]
     assert dpg.get_item_configuration(TAGS.view_tokens)["overlay"].startswith("skeleton ")
     fire(TAGS.view_radio, labels[2])
     window.refresh()
     assert len(rows(TAGS.view_table)) == 8
-    first_line = dpg.get_item_children(rows(TAGS.view_table)[0], slot=1)[1]  # coloured: the docstring is a string
-    assert [dpg.get_value(piece) for piece in dpg.get_item_children(first_line, slot=1)] == [
-        '"""Small statistics helpers used by the report module."""']
+    first_line = dpg.get_item_children(rows(TAGS.view_table)[0], slot=1)[0]  # coloured: the docstring is a string
+    pieces = dpg.get_item_children(first_line, slot=1)
+    assert [dpg.get_value(piece) for piece in pieces] == [
+        "1  ", '"""Small statistics helpers used by the report module."""']
+    assert dpg.get_item_configuration(pieces[1])["color"][:3] == pytest.approx([152 / 255, 195 / 255, 121 / 255],
+                                                                              abs=0.01)
     fire(window.files.outline_items["mean"])
     window.refresh()
     assert window.controller.state.files.line == 4 and window.controller.state.files.focus_row() == 3
