@@ -17,8 +17,10 @@ from gui.views.common import (
     add_diff_text,
     code_table,
     dense_theme,
+    elided_text,
     fill_code,
     scroll_to_row,
+    set_elided,
 )
 from gui.views.tags import Tags
 
@@ -43,7 +45,7 @@ class ApprovalView:
                         no_close=True):
             with dpg.group(horizontal=True):
                 dpg.add_button(label="[ ]", tag=t.maximise_buttons[2])
-                dpg.add_text("nothing awaits your decision", tag=t.approval_title)
+                elided_text(t.approval_title)
             dpg.add_text("", tag=t.approval_why, color=WHY_COLOR, wrap=0)
             # the decision sits above the tabs, so it never moves whatever a tab holds
             dpg.add_input_text(tag=t.approval_note, width=-1, hint="a note to the worker, sent with your decision",
@@ -154,7 +156,7 @@ class ApprovalView:
 
     def _clear(self) -> None:
         t = self.tags
-        dpg.set_value(t.approval_title, "nothing awaits your decision")
+        set_elided(t.approval_title, "nothing awaits your decision", 10_000)
         for tag in (t.approval_why, t.approval_json, t.approval_error, t.approval_wrapped, t.approval_new,
                     t.approval_command, t.approval_command_wrapped, t.approval_hunks_text, t.reject_reason,
                     t.approval_note, t.approval_old_label):
@@ -174,7 +176,8 @@ class ApprovalView:
         assert pending is not None
         name = pending.call.name
         path = pending.call.arguments.get("path")
-        dpg.set_value(t.approval_title, f"{pending.ticket_id} wants to run {name}" + (f" on {path}" if path else ""))
+        set_elided(t.approval_title, f"{pending.ticket_id} wants to run {name}" + (f" on {path}" if path else ""),
+                   dpg.get_item_width(t.approval_window) - 60)
         for tag in (t.reject_reason, t.approval_note):
             dpg.set_value(tag, "")
         files, shell = name in ("edit_file", "write_file"), name == "run_shell"

@@ -145,13 +145,16 @@ def scroll_to_row(table: str | int, row: int, row_height: int, rows_above: int =
     dpg.set_frame_callback(dpg.get_frame_count() + 2, lambda: dpg.set_y_scroll(table, target))
 
 
-def add_elided(text: str, limit: int, **options: object) -> int | str:
-    """A text shortened in the middle to ``limit`` characters, the whole of it in a tooltip when cut."""
+def elided_text(tag: str, **options: object) -> None:
+    """A text shortened in the middle to fit its panel (`set_elided`), the whole of it in a tooltip."""
+    dpg.add_text("", tag=tag, **options)
+    with dpg.tooltip(tag):
+        dpg.add_text("", tag=f"{tag}_full", wrap=600)
+
+
+def set_elided(tag: str, text: str, width: int) -> None:
+    """Show ``text`` in an `elided_text`, cut in the middle to ``width`` pixels."""
     from gui.state import elide_middle
 
-    shown = elide_middle(text, limit)
-    item: int | str = dpg.add_text(shown, **options)
-    if shown != text:
-        with dpg.tooltip(item):
-            dpg.add_text(text, wrap=600)
-    return item
+    dpg.set_value(tag, elide_middle(text, max(width // CHAR_WIDTH, 12)))
+    dpg.set_value(f"{tag}_full", text)

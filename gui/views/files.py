@@ -9,7 +9,16 @@ import dearpygui.dearpygui as dpg
 from gui.browser import KINDS
 from gui.controller import Controller
 from gui.state import TreeNode, ViewState
-from gui.views.common import CODE_LINE_HEIGHT, GUTTER_COLOR, MARK_BACKGROUND, code_table, fill_code, scroll_to_row
+from gui.views.common import (
+    CODE_LINE_HEIGHT,
+    GUTTER_COLOR,
+    MARK_BACKGROUND,
+    code_table,
+    elided_text,
+    fill_code,
+    scroll_to_row,
+    set_elided,
+)
 from gui.views.tags import Tags
 
 MATCH_BACKGROUND = (60, 80, 130, 220)
@@ -53,7 +62,7 @@ class FilesView:
                             dpg.add_table_column()
                     with dpg.group():
                         dpg.add_progress_bar(tag=t.view_tokens, default_value=0.0, width=-1, overlay="")
-                        dpg.add_text("", tag=t.view_title, color=(200, 200, 200))
+                        elided_text(t.view_title, color=(200, 200, 200))
                         with dpg.group(horizontal=True):
                             dpg.add_input_text(tag=t.view_search, hint="find in file", width=180,
                                                callback=lambda _s, value: c.files.search(value))
@@ -109,7 +118,8 @@ class FilesView:
         dpg.configure_item(t.view_tokens, overlay=f"{files.kind} {shown} tokens · {share:.0%} of raw"
                            if shown is not None and raw else "")
         title = files.selected or "select a file"
-        dpg.set_value(t.view_title, f"{title}: {files.error}" if files.error else title)
+        set_elided(t.view_title, f"{title}: {files.error}" if files.error else title,
+                   int(dpg.get_item_width(t.files_window) or 600) * 3 // 4)
         key = (files.selected, files.kind, files.text)
         if key != self._shown_view:
             fill_code(t.view_table, files.lines, files.numbers)

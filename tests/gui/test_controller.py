@@ -211,3 +211,27 @@ def test_a_rejected_plan_creates_nothing(controller):
     controller.plan.reject("not now")
     assert [t.id for t in controller.state.tracks] == [DEMO_TRACK]
     assert controller.state.message == "plan rejected: nothing was created"
+
+
+def test_a_reopened_window_shows_the_whole_tracks_usage_hints_and_endings(controller):
+    state = controller.state
+    controller.set_mode("auto")
+    controller.run()
+    poll_until(controller, lambda: state.engine == "finished")
+    calls, hints = state.usage.track.calls, [h.hint for h in state.hints]
+    reopened = Controller(controller.root)
+    assert reopened.state.usage.track.calls == calls == 10
+    assert reopened.state.usage.tiers["tier4"].calls == 1
+    assert [h.hint for h in reopened.state.hints] == hints and len(hints) == 1
+    assert reopened.state.streams["T2"][-1].text.startswith("completed: Added describe()")
+    assert reopened.first_unfinished_track() is None
+
+
+def test_the_window_opens_on_the_first_unfinished_track_and_forgets_the_last_ones_state(controller):
+    controller.complete_ticket("T1")
+    controller.complete_ticket("T2")
+    other = controller.new_track("Later work")
+    controller.select_track(other)
+    assert controller.state.selected() is None  # no ticket: the detail shows nothing of add-median's T2
+    reopened = Controller(controller.root)
+    assert reopened.state.track.id == other  # add-median is completed: --run starts the track with work left

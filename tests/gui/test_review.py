@@ -5,8 +5,6 @@ sizes compared with committed references."""
 import json
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,27 +12,12 @@ import pytest
 from conductor.demo import prepare_demo
 from conductor.store import TrackStore
 from tests.conductor.engine_helpers import make_project, ticket
-from tests.gui.xvfb import click, key, type_text, wait_for_settled, wait_for_status, xvfb_display
+from tests.gui.xvfb import click, key, start_window, type_text, wait_for_settled, wait_for_status, xvfb_display
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCES = Path(__file__).resolve().parent / "references"
 LINES = "".join(f"value_{n} = {n}\n" for n in range(40))
 TWO_PLACES = LINES.replace("value_3 = 3\n", "value_3 = 'three'\n").replace("value_30 = 30\n", "value_30 = 'thirty'\n")
-
-
-@pytest.fixture
-def display():
-    with xvfb_display() as env:
-        yield env
-
-
-def start(env, project: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
-         str(tmp_path / "status.json"), "--screenshot-dir", str(tmp_path / "shots"), "--requests",
-         str(tmp_path / "requests.jsonl"), *extra],
-        env={**env, "XDG_CONFIG_HOME": str(tmp_path / "config")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, cwd=ROOT)
 
 
 def screenshot(tmp_path: Path, gui, name: str) -> Path:
@@ -58,7 +41,7 @@ def test_drop_a_hunk_always_allow_and_a_note_by_real_clicks(display, tmp_path):
         {"text": "Done.", "expect": {"results_contain": ["Note from the developer: keep the numbers"]}}]},
         [ticket("T1", "values.py")])
     status_file = tmp_path / "status.json"
-    gui = start(display, project, tmp_path, "--run")
+    gui = start_window(display, project, tmp_path, "--run")
     try:
         status = wait_for_settled(status_file, lambda s: s["pending"] is not None and len(s["hunk_boxes"]) == 2,
                                   gui)
@@ -93,7 +76,7 @@ def test_drop_a_hunk_always_allow_and_a_note_by_real_clicks(display, tmp_path):
 def test_outline_jump_tree_expand_maximise_and_restore_by_real_clicks(display, tmp_path):
     project = prepare_demo(tmp_path / "demo")
     status_file = tmp_path / "status.json"
-    gui = start(display, project, tmp_path, "--open", "calc/stats.py")
+    gui = start_window(display, project, tmp_path, "--open", "calc/stats.py")
     try:
         status = wait_for_settled(status_file, lambda s: "mean" in s["outline"], gui)
         assert "tests/test_stats.py" not in status["tree"]  # tests/ is folded
@@ -133,7 +116,7 @@ def test_a_provider_that_refuses_connections_stops_the_run_with_the_reason_in_re
         f'anthropic_base_url = "http://127.0.0.1:{port}"\nmax_retries = 0\n')
     status_file = tmp_path / "status.json"
     env = {**display, "ANTHROPIC_API_KEY": "sk-ant-test-not-a-real-key-0123"}
-    gui = start(env, project, tmp_path, "--run")
+    gui = start_window(env, project, tmp_path, "--run")
     try:
         status = wait_for_settled(status_file, lambda s: s["engine"] == "finished", gui)
         shot = screenshot(tmp_path, gui, "refused")
@@ -167,7 +150,7 @@ def test_the_layout_matches_its_reference_screenshot(tmp_path, size):
     project = prepare_demo(tmp_path / "demo")
     status_file = tmp_path / "status.json"
     with xvfb_display(width, height) as env:
-        gui = start(env, project, tmp_path, "--run", "--size", size, "--open", "calc/stats.py", "--view", "raw",
+        gui = start_window(env, project, tmp_path, "--run", "--size", size, "--open", "calc/stats.py", "--view", "raw",
                     "--no-vsync")
         try:
             status = wait_for_settled(status_file, lambda s: s["pending"] is not None, gui, frames=30)

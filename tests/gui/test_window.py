@@ -5,28 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.store import TrackStore
 from gui.views.app import tiled_layout
 from gui.views.tags import TAGS
-from tests.gui.xvfb import click, key, select_all, type_text, wait_for_settled, wait_for_status, xvfb_display
-
-
-@pytest.fixture
-def display():
-    with xvfb_display() as env:
-        yield env
+from tests.gui.xvfb import click, key, select_all, start_window, type_text, wait_for_settled, wait_for_status
 
 
 def start_gui(env, project: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
-    """The real window (production render loop) with the tests' automation hook; see tests/gui/driver.py."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--run",
-         "--status-file", str(tmp_path / "status.json"), "--screenshot-dir", str(tmp_path / "shots"), *extra],
-        env={**env, "XDG_CONFIG_HOME": str(tmp_path / "config")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, cwd=Path(__file__).resolve().parents[2])
+    return start_window(env, project, tmp_path, "--run", *extra)
 
 
 def test_approve_with_real_clicks_until_the_demo_completes(display, tmp_path):

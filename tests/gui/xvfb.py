@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,3 +76,14 @@ def select_all(env: dict[str, str]) -> None:
     for action in (["keydown", "ctrl"], ["key", "a"], ["keyup", "ctrl"]):
         subprocess.run(["xdotool", *action], env=env, check=True, timeout=30)
         time.sleep(0.15)
+
+
+def start_window(env: dict[str, str], project: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
+    """The real window (production render loop) with the tests' automation hook (tests/gui/driver.py): a status
+    file, screenshots and a requests file in ``tmp_path``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
+         str(tmp_path / "status.json"), "--screenshot-dir", str(tmp_path / "shots"), "--requests",
+         str(tmp_path / "requests.jsonl"), *extra],
+        env={**env, "XDG_CONFIG_HOME": str(tmp_path / "config")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, cwd=Path(__file__).resolve().parents[2])
