@@ -127,6 +127,7 @@ class ConductorWindow:
     def _relabel(self) -> None:
         for window, button in zip(self.tags.windows(), self.tags.maximise_buttons, strict=True):
             dpg.configure_item(button, label="[-]" if window == self.maximised else "[ ]")
+        self.files.fit()
         self.controller.state.touch("tracks", "tickets")  # labels are elided to the panel's new width
 
     def hovered_window(self) -> str | None:
@@ -149,6 +150,7 @@ class ConductorWindow:
         for tag, (x, y, w, h) in places.items():
             dpg.configure_item(tag, pos=(x, y), width=w, height=h)
         self._fitted = places if self._fitted is not None else None
+        self.files.fit()
         self.controller.state.touch("tracks", "tickets")  # labels are elided to the panels' new widths
 
     def poll_shortcuts(self) -> None:

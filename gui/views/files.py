@@ -22,8 +22,9 @@ from gui.views.common import (
 from gui.views.tags import Tags
 
 MATCH_BACKGROUND = (60, 80, 130, 220)
-OUTLINE_HEIGHT = 190
-"""Pixels of the Files panel's left column given to the outline, under the tree."""
+OUTLINE_SHARE = 0.3
+"""How much of the Files panel's height the outline gets, under the tree (at least OUTLINE_MIN pixels)."""
+OUTLINE_MIN = 110
 
 
 class FilesView:
@@ -55,7 +56,8 @@ class FilesView:
                     with dpg.group():
                         dpg.add_input_text(tag=t.files_filter, hint="filter files", width=-1,
                                            callback=lambda _s, value: c.files.set_filter(value))
-                        dpg.add_child_window(tag=t.files_tree, border=False, height=-OUTLINE_HEIGHT)
+                        dpg.add_child_window(tag=t.files_tree, border=False,
+                                             height=-max(OUTLINE_MIN, int(size[1] * OUTLINE_SHARE)))
                         dpg.add_text("outline", color=GUTTER_COLOR)
                         with dpg.table(tag=t.outline_list, header_row=False, clipper=True, scrollY=True,
                                        height=-1):  # clipped: a file with thousands of definitions stays cheap
@@ -70,6 +72,11 @@ class FilesView:
                             dpg.add_button(label=">", callback=lambda: c.files.next_match(1))
                             dpg.add_text("", tag=t.view_search_count, color=GUTTER_COLOR)
                         code_table(t.view_table)
+
+    def fit(self) -> None:
+        """The panel was resized: the outline keeps its share of the height."""
+        height = int(dpg.get_item_height(self.tags.files_window) or 400)
+        dpg.configure_item(self.tags.files_tree, height=-max(OUTLINE_MIN, int(height * OUTLINE_SHARE)))
 
     # -- the tree -----------------------------------------------------------------------------------------
     def refresh_tree(self, state: ViewState) -> None:

@@ -79,6 +79,9 @@ def test_outline_jump_tree_expand_maximise_and_restore_by_real_clicks(display, t
     gui = start_window(display, project, tmp_path, "--open", "calc/stats.py")
     try:
         status = wait_for_settled(status_file, lambda s: "mean" in s["outline"], gui)
+        click(display, *status["maximise"]["files_window"])  # the code browser over the whole window
+        status = wait_for_settled(status_file, lambda s: s["maximised"] == "files_window", gui)
+        assert status["shown_windows"] == ["files_window"]
         assert "tests/test_stats.py" not in status["tree"]  # tests/ is folded
         click(display, *status["tree"]["tests"])
         status = wait_for_settled(status_file, lambda s: "tests/test_stats.py" in s["tree"], gui)
@@ -87,9 +90,6 @@ def test_outline_jump_tree_expand_maximise_and_restore_by_real_clicks(display, t
         assert status["file"]["kind"] == "raw" and status["file"]["selected"] == "calc/stats.py"
         click(display, *status["tree"]["tests/test_stats.py"])
         status = wait_for_settled(status_file, lambda s: s["file"]["selected"] == "tests/test_stats.py", gui)
-        click(display, *status["maximise"]["files_window"])
-        status = wait_for_settled(status_file, lambda s: s["maximised"] == "files_window", gui)
-        assert status["shown_windows"] == ["files_window"]
         click(display, *status["maximise"]["files_window"])  # the same button restores
         status = wait_for_settled(status_file, lambda s: s["maximised"] is None, gui)
         assert len(status["shown_windows"]) == 5
