@@ -15,6 +15,16 @@ STYLES = ("comment", "string", "decorator", "number", "constant", "function", "t
 _PARSER = ASTParser()
 
 
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+
+
+def highlight_file(path: str | None, text: str) -> list[list[Segment]]:
+    """``text`` coloured as Python when ``path`` names a Python file (or none is known), else plain lines."""
+    if path is None or path.endswith(PYTHON_SUFFIXES):
+        return highlight(text)
+    return [[(line, None)] for line in text.splitlines()]
+
+
 def highlight(source: str) -> list[list[Segment]]:
     """Every line of ``source`` (as `str.splitlines` cuts it) as its styled segments."""
     lines = source.splitlines()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from file_cache import ViewError, directory_map, number_view
 from file_cache.cache import ViewKind
-from file_cache.highlight import highlight
+from file_cache.highlight import PYTHON_SUFFIXES, highlight_file
 from gui.state import FileViewState
 
 if TYPE_CHECKING:
@@ -81,8 +81,8 @@ class FileBrowser:
             files.text = cache.view(files.selected, files.kind).text
         except ViewError as error:
             files.text, files.error = "", str(error)
-        python = files.selected.endswith((".py", ".pyi"))
-        files.lines = highlight(files.text) if python else [[(line, None)] for line in files.text.splitlines()]
+        python = files.selected.endswith(PYTHON_SUFFIXES)
+        files.lines = highlight_file(files.selected, files.text)
         files.numbers = self._numbers(files.text) if files.kind != "raw" and python else list(
             range(1, len(files.lines) + 1))
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dearpygui.dearpygui as dpg
 
 from conductor.diffs import DiffLine, side_by_side
-from file_cache.highlight import highlight
+from file_cache.highlight import highlight_file
 from gui.controller import Controller
 from gui.state import ApprovalState, ViewState
 from gui.views.common import (
@@ -186,12 +186,11 @@ class ApprovalView:
         dpg.configure_item(t.approval_edit_tab, show=files or shell, label="Command" if shell else "Edit")
         dpg.configure_item(t.approval_edit_group, show=files)
         dpg.configure_item(t.approval_shell_group, show=shell)
-        editing = name == "edit_file"
-        dpg.configure_item(t.approval_old_column, enabled=editing)  # a write has no old text beside its content
+        dpg.configure_item(t.approval_old_column, enabled=files)
         dpg.set_value(t.approval_tabs, t.approval_diff_tab if files else t.approval_edit_tab if shell
                       else t.approval_json_tab)
         self._fill_fields(approval)
-        if editing:
+        if files:
             self._fill_old(approval)
         dpg.focus_item(t.approval_window)
         self._shown_pending = pending.id
@@ -209,12 +208,17 @@ class ApprovalView:
         self._shown_text = approval.text
 
     def _fill_old(self, approval: ApprovalState) -> None:
-        """The text the edit replaces, as code with the file's line numbers."""
+        """The text an edit replaces, as code with the file's line numbers (a write: its content as code)."""
+        if approval.pending is not None and approval.pending.call.name == "write_file":
+            lines = highlight_file(approval.path, self.controller.approval.field("content"))
+            dpg.set_value(self.tags.approval_old_label, f"content of {approval.path} as code:")
+            fill_code(self.tags.approval_old, lines, list(range(1, len(lines) + 1)))
+            return
         old_text = self.controller.approval.field("old_text")
         before = approval.before or ""
         at = before.find(old_text) if old_text else -1
         first = before.count("\n", 0, at) + 1 if at >= 0 else None
-        lines = highlight(old_text)
+        lines = highlight_file(approval.path, old_text)
         numbers = [first + k if first else None for k in range(len(lines))]
         where = f"lines {first}-{first + len(lines) - 1} of {approval.path}" if first else "not found in the file"
         dpg.set_value(self.tags.approval_old_label, f"old text ({where}):")

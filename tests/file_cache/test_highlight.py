@@ -1,4 +1,4 @@
-from file_cache.highlight import highlight
+from file_cache.highlight import highlight, highlight_file
 
 
 def test_lines_keep_their_text_and_get_styles():
@@ -21,3 +21,8 @@ def test_text_that_is_not_python_is_kept_whole():
     lines = highlight("just some words\n  and more (unbalanced\n")
     assert ["".join(text for text, _ in line) for line in lines] == ["just some words", "  and more (unbalanced"]
     assert highlight("") == []
+
+
+def test_a_file_that_is_not_python_is_not_coloured_as_python():
+    assert highlight_file("notes.md", "if you import this\n") == [[("if you import this", None)]]
+    assert highlight_file("a.py", "import this\n") == [[("import", "keyword"), (" this", None)]]
