@@ -13,12 +13,12 @@ from gui.state import ApprovalState, ViewState
 from gui.views.common import (
     CODE_LINE_HEIGHT,
     GUTTER_COLOR,
-    ROW_BACKGROUNDS,
     add_diff_text,
     code_table,
     dense_theme,
     elided_text,
     fill_code,
+    row_theme,
     scroll_to_row,
     set_elided,
 )
@@ -105,7 +105,7 @@ class ApprovalView:
             dpg.delete_item(self.tags.approval_diff)
         table = dpg.add_table(tag=self.tags.approval_diff, parent=self.tags.approval_diff_tab, header_row=False,
                               clipper=True, scrollY=True, scrollX=True, height=-1,
-                              policy=dpg.mvTable_SizingFixedFit, borders_innerV=False, row_background=False)
+                              policy=dpg.mvTable_SizingFixedFit, borders_innerV=False, row_background=True)
         for _ in range(columns):
             dpg.add_table_column(parent=table)
         dpg.bind_item_theme(table, dense_theme())
@@ -246,15 +246,16 @@ class ApprovalView:
         row, first_change = 0, None
         for hunk in approval.hunks:
             dropped = hunk.index in approval.dropped
-            with dpg.table_row(parent=table):
+            with dpg.table_row(parent=table) as header:
                 dpg.add_text("")
                 dpg.add_text("")
                 dpg.add_text(f"hunk {hunk.index + 1}", color=HUNK_COLOR)
                 dpg.add_text(hunk.header + ("   (dropped)" if dropped else ""), color=HUNK_COLOR)
+            dpg.bind_item_theme(header, row_theme("context"))
             row += 1
             pairs = side_by_side(hunk) if side else [(line, None) for line in hunk.lines]
             for left, right in pairs:
-                with dpg.table_row(parent=table):
+                with dpg.table_row(parent=table) as table_row:
                     if side:
                         self._side_cell(left, dropped)
                         self._side_cell(right if right is not left else left, dropped, after=True)
@@ -266,8 +267,8 @@ class ApprovalView:
                         add_diff_text(left, dropped)
                 kind = next((line.kind for line in (left, right) if line is not None and line.kind != "context"),
                             "context")
+                dpg.bind_item_theme(table_row, row_theme("context" if dropped else kind))
                 if kind != "context" and not dropped:
-                    dpg.highlight_table_row(table, row, ROW_BACKGROUNDS[kind])
                     first_change = row if first_change is None else first_change
                 row += 1
         if first_change is not None:

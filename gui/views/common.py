@@ -96,6 +96,19 @@ def code_table(tag: str | int, height: int = -1) -> int | str:
     return table
 
 
+def row_theme(kind: str) -> int:
+    """A table row's background (`added`, `removed`): bound to the row, so only drawn rows cost anything (a
+    highlight set on the table is looked at for every row, every frame)."""
+    key = f"row-{kind}"
+    if key not in _THEMES:
+        color = ROW_BACKGROUNDS.get(kind, (0, 0, 0, 0))
+        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
+            dpg.add_theme_color(dpg.mvThemeCol_TableRowBg, color)
+            dpg.add_theme_color(dpg.mvThemeCol_TableRowBgAlt, color)
+        _THEMES[key] = theme
+    return _THEMES[key]
+
+
 def dense_theme() -> int:
     """Code rows as tight as an editor's: no gap between rows, a little padding in the cells (made once)."""
     if "dense" not in _THEMES:

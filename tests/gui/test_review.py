@@ -141,7 +141,7 @@ def _differing_share(first: Path, second: Path) -> float:
     return sum(difference.histogram()[255:]) / (a.size[0] * a.size[1])
 
 
-@pytest.mark.parametrize("size", ["1280x720", "1920x1080"])
+@pytest.mark.parametrize("size", ["1280x720", "1920x1080", "2560x1440"])
 def test_the_layout_matches_its_reference_screenshot(tmp_path, size):
     """The window waiting on the demo's first edit, the raw file open, at two screen sizes: a layout regression
     (a panel moved, cut off or resized) changes far more than the tolerance. CONDUCTOR_UPDATE_SCREENSHOTS=1
