@@ -8,7 +8,9 @@ A rule is a command's words, e.g. `pytest`, `pytest -q -x`, `git status`, `pytho
   each written exactly as in the rule;
 - every other word must be a **path argument**: an existing file or folder inside the project, outside the tracks
   folder, `.git/` and secret files (`pytest tests/test_x.py`, `pytest tests/test_x.py::test_one`,
-  `ruff check conductor`).
+  `ruff check conductor`), and only for commands whose arguments are paths to read (`PATH_TOOLS`: test runners,
+  linters, type checkers, readers such as `cat` or `git diff`). For any other command (`make test`, `npm test`)
+  a word after the rule's own is never a path: `make test install` waits even when a file `install` exists.
 
 Anything else never matches: an option the rule does not list (`--basetemp=tracks`, `-p plugin`, `-c /x.ini`,
 `--rootdir=/`), a word that is not an existing project path (`git status; rm`, `git push`), shell syntax
@@ -24,6 +26,24 @@ import shlex
 from conductor.guards import PathGuard, PathRefusedError
 
 _SHELL_SYNTAX = re.compile(r"[;&|<>`$(){}\n\r\\*?\[\]~!#\0]")
+
+
+PATH_TOOLS = frozenset({
+    "pytest", "py.test", "unittest", "mypy", "ruff", "black", "isort", "flake8", "pylint", "pyright", "bandit",
+    "coverage", "doctest", "py_compile", "compileall", "tox", "nox", "cat", "head", "tail", "wc", "ls", "diff",
+    "git diff", "git status", "git log", "git show", "git blame"})
+"""Commands whose arguments are paths they read (a module run with `python -m` counts by its name)."""
+_PYTHONS = re.compile(r"^python(3(\.\d+)?)?$")
+
+
+def takes_paths(command: list[str]) -> bool:
+    """True when the rule's command reads the paths it is given (so project paths may follow it)."""
+    if not command:
+        return False
+    program = command[0].rsplit("/", 1)[-1]
+    if _PYTHONS.match(program) and len(command) >= 3 and command[1] == "-m":
+        return command[2] in PATH_TOOLS
+    return program in PATH_TOOLS or " ".join([program, *command[1:2]]) in PATH_TOOLS
 
 
 def _split_rule(rule: str) -> tuple[list[str], set[str]]:
@@ -51,10 +71,11 @@ def admits(rule: str, words: list[str], guard: PathGuard) -> bool:
         return False
     if not command or words[: len(command)] != command:
         return False
+    paths = takes_paths(command)
     for word in words[len(command):]:
         if word in options:
             continue
-        if word.startswith("-") or not _is_project_path(word, guard):
+        if word.startswith("-") or not paths or not _is_project_path(word, guard):
             return False
     return True
 
@@ -96,6 +117,9 @@ def why_asking(command: str, allow: list[str], guard: PathGuard) -> str:
                 continue
             if word.startswith("-"):
                 return f"the allow-rule {rule!r} does not admit the option {word!r}"
+            if not takes_paths(rule_command):
+                return f"the allow-rule {rule!r} admits no words after its own (its arguments are not paths), " \
+                       f"not {word!r}"
             if not _is_project_path(word, guard):
                 return f"the allow-rule {rule!r} admits only its options and existing project paths, not {word!r}"
     named = " ".join(words[:2]) if len(words) > 1 and not words[1].startswith("-") else words[0]
@@ -119,5 +143,6 @@ def rule_admits_text(rule: str) -> str:
     """What a rule will admit, in words (shown before a rule is added)."""
     command, options = _split_rule(rule)
     extra = f", with any of the options {' '.join(sorted(options))} in any order" if options else ""
-    return (f"`{' '.join(command)}`{extra}, followed by existing project files or folders (not the tracks folder, "
-            ".git or secret files); never with shell syntax")
+    paths = (", followed by existing project files or folders (not the tracks folder, .git or secret files)"
+             if takes_paths(command) else ", and nothing after it")
+    return f"`{' '.join(command)}`{extra}{paths}; never with shell syntax"

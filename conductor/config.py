@@ -45,7 +45,8 @@ lists cover its tools exactly."""
 SECRET_FILES = ["credentials.toml", ".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*",
                 "id_ed25519*", "*.p12", "*.pfx", "*.jks", "*.keystore", ".netrc", ".pgpass", ".npmrc", ".pypirc",
                 "secrets.toml", "secrets.yaml", "secrets.yml", "secrets.json"]
-SCRUBBED_VARIABLES = ["*_KEY", "*KEY*", "*TOKEN*", "*SECRET*", "*PASSW*", "*PWD", "*CREDENTIAL*", "SSH_AUTH_SOCK"]
+SCRUBBED_VARIABLES = ["*_KEY", "*KEY*", "*TOKEN*", "*SECRET*", "*PASSW*", "*PWD", "*CREDENTIAL*", "SSH_AUTH_SOCK",
+                      "*_PAT", "*_AUTH", "*AUTH_*", "*WEBHOOK*", "*COOKIE*", "*SESSION*", "*DSN*"]
 
 
 class ConfigError(ConductorError):
@@ -320,6 +321,10 @@ def load_credentials(config: ProjectConfig, environ: Mapping[str, str] | None = 
                 # the message of a TOML error can quote the line, which may hold a key: say only where
                 line = re.search(r"line (\d+)", str(error))
                 raise ConfigError(f"{path}: not valid TOML (line {line.group(1) if line else '?'})") from None
+            except UnicodeDecodeError as error:
+                raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+            except OSError as error:
+                raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
             break
     values.setdefault("anthropic_api_key", environ.get("ANTHROPIC_API_KEY"))
     values.setdefault("gemini_api_key", environ.get("GEMINI_API_KEY") or environ.get("GOOGLE_API_KEY"))

@@ -86,7 +86,7 @@ class Frames:
         try:
             resolved = candidate.resolve()
             relative = resolved.relative_to(self.root)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop
             return None
         if not resolved.is_file() or {"site-packages", ".venv", "venv", "dist-packages"} & set(relative.parts):
             return None

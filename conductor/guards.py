@@ -2,7 +2,7 @@
 
 A path is resolved with its symlinks and must stay inside the project root. On top of that:
 - **secret files** (`credentials.toml`, `.env*`, private keys, ... configurable by glob) are never read, searched,
-  listed into a brief or written, nor is any hard link to one of them;
+  listed into a brief or written, nor is any hard link to one of them, wherever in the project either lies;
 - **`.git/`** at any depth (nested repositories included) is neither read nor written: its config can hold
   tokens and its objects are not the worker's business;
 - **the tracks folder** is neither read nor written (it holds the ledgers, the conversations and the undo
@@ -17,12 +17,17 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from conductor.config import ProjectConfig, credential_paths
 from conductor.errors import ConductorError
 from file_cache import PathOutsideRootError, resolve_inside
+
+
+SECRET_WALK_SECONDS = 1.0
+"""How long one walk for hard-linked secrets is trusted (a search asks for every linked file it meets)."""
 
 
 class PathRefusedError(ConductorError, PathOutsideRootError):
@@ -68,6 +73,7 @@ class PathGuard:
     secret_files: list[Path] = field(default_factory=list)
     """Named secret files (the configured credentials file), wherever they are."""
     fold_case: bool = False
+    _secrets_seen: tuple[float, set[tuple[int, int]]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def for_project(cls, config: ProjectConfig) -> PathGuard:
@@ -130,27 +136,38 @@ class PathGuard:
         return self._links_to_secret(resolved)
 
     def _links_to_secret(self, resolved: Path) -> bool:
-        """A hard link to a secret file has an innocent name: compare its inode with the named secrets and with
-        the secret-named files at the project root (only for files with more than one link, which are rare)."""
+        """A hard link to a secret file has an innocent name: compare its inode with those of the named secrets
+        and of every secret-named file of the project, at any depth (only for files with more than one link,
+        which are rare)."""
         try:
             info = resolved.stat()
         except OSError:
             return False
         if info.st_nlink < 2 or not stat.S_ISREG(info.st_mode):
             return False
+        return (info.st_ino, info.st_dev) in self._linked_secrets()
+
+    def _linked_secrets(self) -> set[tuple[int, int]]:
+        """(inode, device) of every secret file with more than one link: the named ones and the project's
+        secret-named files (a walk, kept for a second so that a search over many linked files walks once)."""
+        now = time.monotonic()
+        if self._secrets_seen is not None and now - self._secrets_seen[0] < SECRET_WALK_SECONDS:
+            return self._secrets_seen[1]
         candidates = list(self.secret_files)
-        try:
-            candidates += [entry for entry in self.root.iterdir() if self._secret_name(entry.name)]
-        except OSError:
-            pass
+        for current, dirs, names in os.walk(self.root):  # symlinked folders are not entered
+            dirs[:] = [d for d in dirs if d != ".git" and not any(
+                self._fold(str(Path(current) / d)) == self._fold(str(folder)) for folder in self.protected)]
+            candidates += [Path(current) / name for name in names if self._secret_name(name)]
+        found = set()
         for candidate in candidates:
             try:
                 other = candidate.stat()
             except OSError:
                 continue
-            if (other.st_ino, other.st_dev) == (info.st_ino, info.st_dev):
-                return True
-        return False
+            if other.st_nlink > 1 and stat.S_ISREG(other.st_mode):
+                found.add((other.st_ino, other.st_dev))
+        self._secrets_seen = (now, found)
+        return found
 
     def readable(self, path: str) -> Path:
         resolved = self.resolve(path)
@@ -171,6 +188,6 @@ class PathGuard:
         try:
             inside = resolved.resolve()
             inside.relative_to(self.root)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
             return False
         return self.refusal(inside) is None

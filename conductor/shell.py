@@ -12,14 +12,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from conductor.config import ShellConfig
-
-_URL_WITH_CREDENTIALS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:[^/@\s]*@")
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,25 @@ def clean_environment(environ: Mapping[str, str] | None = None, shell: ShellConf
     def secret(name: str, value: str) -> bool:
         if name in kept:
             return False
-        return any(fnmatch.fnmatchcase(name.upper(), glob) for glob in globs) or bool(
-            _URL_WITH_CREDENTIALS.match(value))
+        return any(fnmatch.fnmatchcase(name.upper(), glob) for glob in globs) or holds_credentials_url(value)
 
     return {name: value for name, value in environ.items() if not secret(name, value)}
+
+
+def holds_credentials_url(value: str) -> bool:
+    """True when a word of ``value`` is a URL carrying a user or a password (`postgres://user:pa/ss@db/x`,
+    `https://ghp_token@github.com/x`): a word `urllib.parse` reads as a URL with a host, holding an '@'. An '@'
+    after the host counts too: a password may hold a '/', which ends the host early for the parser."""
+    for word in value.split():
+        if "://" not in word or "@" not in word:
+            continue
+        try:
+            parts = urllib.parse.urlsplit(word)
+        except ValueError:
+            return True  # unreadable and holding an '@': treated as a secret
+        if parts.scheme and parts.netloc:  # a URL with an '@' in it: its user information, read whole
+            return True
+    return False
 
 
 class _CappedBuffer:

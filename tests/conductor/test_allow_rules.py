@@ -97,3 +97,17 @@ def test_the_rule_a_command_implies_admits_it_and_nothing_wider(guard):
     assert rule_admits_text("pytest -q -x") == (
         "`pytest`, with any of the options -q -x in any order, followed by existing project files or folders "
         "(not the tracks folder, .git or secret files); never with shell syntax")
+
+
+def test_only_commands_that_read_paths_take_path_arguments(guard):
+    (guard.root / "install").write_text("x\n")
+    (guard.root / "evil.py").write_text("x\n")
+    rules = ["make test", "npm test", "python3 -m pytest", "git diff"]
+    assert allowed_without_asking("make test install", rules, guard) is None  # a target, not a path
+    assert allowed_without_asking("npm test evil.py", rules, guard) is None
+    assert allowed_without_asking("make test", rules, guard) == "make test"
+    assert allowed_without_asking("python3 -m pytest evil.py", rules, guard) == "python3 -m pytest"
+    assert allowed_without_asking("git diff calc/stats.py", rules, guard) == "git diff"
+    assert why_asking("make test install", rules, guard) == (
+        "the allow-rule 'make test' admits no words after its own (its arguments are not paths), not 'install'")
+    assert rule_admits_text("make test") == "`make test`, and nothing after it; never with shell syntax"

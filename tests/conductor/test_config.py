@@ -51,3 +51,15 @@ def test_credentials_file_wins_over_environment_and_errors_never_quote_keys(tmp_
     with pytest.raises(ConfigError) as error:
         load_credentials(config, environ=env)
     assert "file-key" not in str(error.value) and "not valid TOML (line 1)" in str(error.value)
+
+
+def test_a_credentials_file_that_is_not_utf8_or_not_a_file_is_one_line(tmp_path):
+    config = load_project_config(tmp_path, environ={})
+    (tmp_path / "credentials.toml").write_bytes(b'anthropic_api_key = "sk-\xff\xfe"\n')
+    with pytest.raises(ConfigError) as error:
+        load_credentials(config, environ={})
+    assert str(error.value) == f"{tmp_path / 'credentials.toml'}: not valid UTF-8 (byte 24)"
+    (tmp_path / "credentials.toml").unlink()
+    (tmp_path / "credentials.toml").mkdir()
+    with pytest.raises(ConfigError, match="credentials.toml: cannot be read: Is a directory"):
+        load_credentials(config, environ={})

@@ -93,3 +93,15 @@ def test_the_environment_is_scrubbed_by_pattern():
                "DATABASE_URL": "postgres://user:hunter2@db/app", "PUBLIC_URL": "https://example.org/app",
                "anthropic_api_key": "lower"}
     assert set(clean_environment(environ)) == {"PATH", "HOME", "LANG", "PWD", "OLDPWD", "PUBLIC_URL"}
+
+
+@pytest.mark.parametrize("value", ["postgres://user:pa/ss@db/x", "https://ghp_tok123@github.com/x",
+                                   " https://u:p@host/x", "redis://:secret@cache:6379/0", "x https://a@b/c"])
+def test_urls_carrying_credentials_are_scrubbed_whatever_their_form(value):
+    assert clean_environment({"SOME_SETTING": value, "PATH": "/bin"}) == {"PATH": "/bin"}
+
+
+def test_names_of_tokens_auths_and_webhooks_are_scrubbed():
+    environ = {"GITHUB_PAT": "p", "NPM_AUTH": "a", "AUTH_HEADER": "h", "SLACK_WEBHOOK_URL": "w", "PATH": "/bin",
+               "HOME_URL": "https://example.org/", "GIT_REMOTE": "git@github.com:x/y.git"}
+    assert set(clean_environment(environ)) == {"PATH", "HOME_URL", "GIT_REMOTE"}
