@@ -25,7 +25,6 @@ from conductor.config import ProjectConfig, credential_paths
 from conductor.errors import ConductorError
 from file_cache import PathOutsideRootError, resolve_inside
 
-
 SECRET_WALK_SECONDS = 1.0
 """How long one walk for hard-linked secrets is trusted (a search asks for every linked file it meets)."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
-import re
 import signal
 import subprocess
 import sys
