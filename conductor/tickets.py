@@ -173,10 +173,12 @@ class TicketService:
         self.emit(TicketEdited(track=track_id, ticket=ticket_id, changes=changed, by=self.by))
         return ticket
 
-    def block(self, track_id: str, ticket_id: str, reason: str) -> list[str]:
-        """Block a ticket with a reason; returns the dependents blocked with it."""
+    def block(self, track_id: str, ticket_id: str, reason: str, agent: str | None = None) -> list[str]:
+        """Block a ticket with a reason; returns the dependents blocked with it. ``agent``: an outside agent acts,
+        and only on a ticket it holds."""
         reason = reason.strip() or f"blocked by hand ({self.by})"
         with self.editing(track_id) as track:
+            self._check_holder(track, ticket_id, agent)
             holder = track.ticket(ticket_id).claimed_by
             track.ticket(ticket_id).release_claim()
             cascaded = track.block(ticket_id, reason)
@@ -218,9 +220,10 @@ class TicketService:
                                     lease_expires_at=ticket.claim_expires_at, by=self.by))
         return ticket
 
-    def release(self, track_id: str, ticket_id: str) -> Ticket:
-        """End a claim without completing the ticket: it goes back to pending."""
+    def release(self, track_id: str, ticket_id: str, agent: str | None = None) -> Ticket:
+        """End a claim without completing the ticket: it goes back to pending (``agent``: only its own claim)."""
         with self.editing(track_id) as track:
+            self._check_holder(track, ticket_id, agent)
             ticket = track.ticket(ticket_id)
             if not ticket.claimed_by:
                 raise ConductorError(f"ticket {ticket_id} is not claimed")
@@ -231,15 +234,29 @@ class TicketService:
         return ticket
 
     @staticmethod
+    def _check_holder(track: Track, ticket_id: str, agent: str | None) -> None:
+        """An outside agent acts only on a ticket it holds now: a lapsed lease, taken since by another agent, is
+        no longer its own (a person at the CLI or in the window may act on any ticket)."""
+        if agent is None:
+            return
+        holder = track.ticket(ticket_id).claimed_by
+        expires = track.ticket(ticket_id).claim_expires_at
+        if holder != agent.strip() or (expires is not None and expires <= utc_now()):
+            held = f"held by {holder}" if holder else "not claimed"
+            raise ConductorError(f"ticket {ticket_id} is {held}; {agent} may act only on a ticket it has claimed "
+                                 "(claim_next_ticket), before its lease lapses")
+
+    @staticmethod
     def _expire(track: Track, now: datetime) -> list[tuple[str, str | None]]:
         holders = {t.id: t.claimed_by for t in track.tickets}
         return [(ticket_id, holders[ticket_id]) for ticket_id in track.expire_claims(now)]
 
-    def complete(self, track_id: str, ticket_id: str, summary: str = "") -> list[str]:
-        """Mark a ticket done by hand or by the agent that claimed it (no model of ours involved); returns the
-        dependents it unlocked."""
+    def complete(self, track_id: str, ticket_id: str, summary: str = "", agent: str | None = None) -> list[str]:
+        """Mark a ticket done by hand or by the agent that claimed it (``agent``: only while it holds the claim; no
+        model of ours involved); returns the dependents it unlocked."""
         summary = summary.strip() or f"marked done by hand ({self.by})"
         with self.editing(track_id) as track:
+            self._check_holder(track, ticket_id, agent)
             ticket = track.ticket(ticket_id)
             holder = ticket.claimed_by
             if ticket.claimed_by and ticket.status == TicketStatus.IN_PROGRESS:

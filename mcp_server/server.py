@@ -93,17 +93,17 @@ class ConductorMcp:
 
         return self._guarded(claim)
 
-    def complete_ticket(self, track_id: str, ticket_id: str, summary: str) -> str:
+    def complete_ticket(self, track_id: str, ticket_id: str, summary: str, agent: str) -> str:
         return self._guarded(lambda: json.dumps(
-            {"completed": ticket_id, "unlocked": self.tickets.complete(track_id, ticket_id, summary)}))
+            {"completed": ticket_id, "unlocked": self.tickets.complete(track_id, ticket_id, summary, agent=agent)}))
 
-    def block_ticket(self, track_id: str, ticket_id: str, reason: str) -> str:
+    def block_ticket(self, track_id: str, ticket_id: str, reason: str, agent: str) -> str:
         return self._guarded(lambda: json.dumps(
-            {"blocked": ticket_id, "cascaded": self.tickets.block(track_id, ticket_id, reason)}))
+            {"blocked": ticket_id, "cascaded": self.tickets.block(track_id, ticket_id, reason, agent=agent)}))
 
-    def release_ticket(self, track_id: str, ticket_id: str) -> str:
+    def release_ticket(self, track_id: str, ticket_id: str, agent: str) -> str:
         return self._guarded(lambda: json.dumps(
-            {"released": ticket_id, "status": self.tickets.release(track_id, ticket_id).status}))
+            {"released": ticket_id, "status": self.tickets.release(track_id, ticket_id, agent=agent).status}))
 
     @staticmethod
     def _guarded(action: Any) -> str:
@@ -174,19 +174,20 @@ def build_server(project: Path) -> MCPServer:
         return conductor.claim_next_ticket(track_id, agent)
 
     @server.tool()
-    def complete_ticket(track_id: str, ticket_id: str, summary: str) -> str:
-        """Mark a claimed ticket done with a summary of the change; its dependents unlock."""
-        return conductor.complete_ticket(track_id, ticket_id, summary)
+    def complete_ticket(track_id: str, ticket_id: str, summary: str, agent: str) -> str:
+        """Mark the ticket `agent` claimed done with a summary of the change; its dependents unlock. Refused for a
+        ticket another agent holds (a lapsed lease is no longer yours)."""
+        return conductor.complete_ticket(track_id, ticket_id, summary, agent)
 
     @server.tool()
-    def block_ticket(track_id: str, ticket_id: str, reason: str) -> str:
-        """Give up on a ticket with the reason; its dependents are blocked too."""
-        return conductor.block_ticket(track_id, ticket_id, reason)
+    def block_ticket(track_id: str, ticket_id: str, reason: str, agent: str) -> str:
+        """Give up on the ticket `agent` claimed, with the reason; its dependents are blocked too."""
+        return conductor.block_ticket(track_id, ticket_id, reason, agent)
 
     @server.tool()
-    def release_ticket(track_id: str, ticket_id: str) -> str:
-        """Hand a claimed ticket back (pending again) without completing it."""
-        return conductor.release_ticket(track_id, ticket_id)
+    def release_ticket(track_id: str, ticket_id: str, agent: str) -> str:
+        """Hand the ticket `agent` claimed back (pending again) without completing it."""
+        return conductor.release_ticket(track_id, ticket_id, agent)
 
     @server.resource("conductor://tracks/{track_id}", mime_type="application/json")
     def track_resource(track_id: str) -> str:

@@ -98,16 +98,18 @@ def test_claim_work_complete_unlocks_like_the_engine(demo):
         ("list_tracks", {}),
         ("claim_next_ticket", {"track_id": DEMO_TRACK, "agent": "claude-code"}),
         ("claim_next_ticket", {"track_id": DEMO_TRACK, "agent": "cursor"}),
-        ("complete_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T1", "summary": "median added"}),
+        ("complete_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T1", "summary": "median added",
+                             "agent": "claude-code"}),
         ("claim_next_ticket", {"track_id": DEMO_TRACK, "agent": "cursor"}),
-        ("release_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T2"}),
-        ("block_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T2", "reason": "needs a design"}),
+        ("release_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T2", "agent": "cursor"}),
+        ("claim_next_ticket", {"track_id": DEMO_TRACK, "agent": "cursor"}),
+        ("block_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T2", "reason": "needs a design", "agent": "cursor"}),
         ("show_track", {"track_id": DEMO_TRACK}),
         ("show_track", {"track_id": "nope"}),
-        ("complete_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T9", "summary": "x"}),
+        ("complete_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T9", "summary": "x", "agent": "cursor"}),
         ("claim_next_ticket", {"track_id": DEMO_TRACK, "agent": "  "}),
     )
-    tracks, first, nothing, completed, second, released, blocked, shown, *errors = results
+    tracks, first, nothing, completed, second, released, _again, blocked, shown, *errors = results
     assert json.loads(text(tracks)) == [{"id": DEMO_TRACK, "title": "Add median to the calc package",
                                          "status": "planned", "tickets": 2, "completed": 0}]
     claim = json.loads(text(first))
@@ -125,7 +127,28 @@ def test_claim_work_complete_unlocks_like_the_engine(demo):
     events = TrackStore(demo / "tracks").ledger(DEMO_TRACK).read()
     ledger = [(e["event"], e.get("agent") or e.get("by")) for e in events]
     assert ledger == [("ticket_claimed", "claude-code"), ("ticket_completed", "claude-code"),
-                      ("ticket_claimed", "cursor"), ("ticket_released", "cursor"), ("ticket_blocked", "mcp")]
+                      ("ticket_claimed", "cursor"), ("ticket_released", "cursor"), ("ticket_claimed", "cursor"),
+                      ("ticket_blocked", "cursor")]
+
+
+def test_an_agent_acts_only_on_the_ticket_it_holds(demo):
+    """A claims T1, A's lease lapses, B claims T1: A can no longer complete, block or release it."""
+    from conductor.config import load_project_config
+    from conductor.tickets import TicketService
+
+    service = TicketService(load_project_config(demo, environ={}), by="mcp")
+    service.claim_next(DEMO_TRACK, "agent-a", lease_seconds=0)  # lapses at once
+    service.claim_next(DEMO_TRACK, "agent-b", lease_seconds=600)  # the lapsed claim returns, then B takes T1
+    _, results = run(
+        demo,
+        ("complete_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T1", "summary": "stale", "agent": "agent-a"}),
+        ("block_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T1", "reason": "stale", "agent": "agent-a"}),
+        ("release_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T1", "agent": "agent-a"}),
+        ("complete_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T1", "summary": "done by B", "agent": "agent-b"}),
+    )
+    *refused, done = results
+    assert all(r.is_error and "held by agent-b; agent-a may act only" in text(r) for r in refused)
+    assert json.loads(text(done)) == {"completed": "T1", "unlocked": ["T2"]}
 
 
 def test_resources_serve_tracks_and_skeletons(demo):
