@@ -110,7 +110,7 @@ class LimitsConfig(_Strict):
     """When a worker is stopped; the ticket is blocked with the reason."""
 
     max_steps: int = Field(default=40, gt=0)
-    """Model calls per ticket."""
+    """Model calls per ticket, and tool calls per ticket (an answer with 3,000 calls runs 40 of them)."""
     max_tokens: int = Field(default=400_000, gt=0)
     """Input plus output tokens per ticket."""
     max_cost_usd: float = Field(default=5.0, gt=0)

@@ -137,7 +137,7 @@ class TicketService:
             ticket = Ticket(id=track.next_ticket_id(), title=draft.title.strip() or prompt.splitlines()[0][:60],
                             target_file=target, prompt=draft.prompt, worker_archetype=archetype,
                             symbols=list(draft.symbols),
-                            dependencies=list(dict.fromkeys(d for d in draft.dependencies if d)))
+                            dependencies=_unique_dependencies(draft.dependencies))
             track.add_ticket(ticket)
         self.emit(TicketAdded(track=track_id, ticket=ticket.id, target=target, status=ticket.status, by=self.by))
         return ticket
@@ -166,7 +166,7 @@ class TicketService:
             for name, value in values.items():
                 setattr(ticket, name, value)
             if changes.dependencies is not None:
-                wanted = list(dict.fromkeys(d for d in changes.dependencies if d))
+                wanted = _unique_dependencies(changes.dependencies)
                 if wanted != ticket.dependencies:
                     track.set_dependencies(ticket_id, wanted)
                     changed.append("dependencies")
@@ -317,3 +317,12 @@ def _pending_ticket(path: Path) -> str | None:
     except (OSError, ValueError, RecursionError):
         return None
     return value.get("ticket_id") if isinstance(value, dict) else None
+
+
+def _unique_dependencies(dependencies: list[str]) -> list[str]:
+    """The ids as given, or ConductorError when one is named twice (a typo the person should see)."""
+    named = [d for d in dependencies if d]
+    twice = sorted({d for d in named if named.count(d) > 1})
+    if twice:
+        raise ConductorError(f"dependencies name {', '.join(twice)} more than once")
+    return named

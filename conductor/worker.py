@@ -64,6 +64,8 @@ class WorkerState(WorkerContext):
     """Why the latest answer ended (`end_turn`, `tool_use`, `max_tokens`, `refusal`, ...)."""
     continuations: int = 0
     """Answers in a row that were cut off or empty and were asked to continue."""
+    calls: int = 0
+    """Tool calls run (or refused) so far: bounded by the same limit as model calls."""
 
 
 @dataclass
@@ -154,6 +156,9 @@ class Worker:
             return  # the answer had no calls (it was asked to continue)
         while self.state.pending_calls:
             call = self.state.pending_calls[0]
+            if self.state.calls >= self.limits.max_steps:
+                raise LimitReached(f"tool-call limit reached ({self.limits.max_steps} calls; [limits] max_steps)")
+            self.state.calls += 1
             self.state.results.append(self.execute_one(call))
             self.state.pending_calls.pop(0)
             if call.name in MUTATING_TOOLS:  # a read is harmless to repeat after a crash; a write is not

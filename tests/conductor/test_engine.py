@@ -243,6 +243,18 @@ def test_limits_block_the_ticket_with_the_reason_and_cascade(tmp_path):
     assert (track.ticket("T2").status, track.ticket("T2").blocked_by) == (TicketStatus.BLOCKED, ["T1"])
 
 
+def test_one_answer_with_thousands_of_calls_runs_only_as_many_as_the_limit(tmp_path):
+    flood = [{"tool_calls": [{"name": "read_file", "arguments": {"path": "a.py"}}] * 3000}]
+    track_id = make_project(tmp_path, {"a.py": "x = 1\n"}, {"T1": flood}, [ticket("T1", "a.py")],
+                            extra_toml="[limits]\nmax_steps = 5\n")
+    engine = engine_for(tmp_path, track_id, gate=AutoGate())
+    assert engine.run().blocked == ["T1"]
+    assert engine.store.load(track_id).ticket("T1").block_reason == (
+        "tool-call limit reached (5 calls; [limits] max_steps)")
+    ran = [e for e in engine.store.ledger(track_id).read() if e["event"] == "tool_result"]
+    assert len(ran) == 5
+
+
 def test_undo_puts_back_what_a_ticket_wrote(demo):
     engine = engine_for(demo, DEMO_TRACK, gate=AutoGate(), auto=True)
     original = (demo / "calc" / "stats.py").read_text()

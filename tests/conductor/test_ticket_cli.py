@@ -123,3 +123,16 @@ def test_marking_one_ticket_done_keeps_another_tickets_pending_call(tmp_path):
     assert pending.exists()  # T2's call still waits
     service.complete(track.id, "T2", "by hand")
     assert not pending.exists()
+
+
+def test_a_dependency_named_twice_is_refused(tmp_path, capsys):
+    from conductor.cli import main
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    assert main(["track", "new", "t", "--project", str(tmp_path)]) == 0
+    track = capsys.readouterr().out.strip()
+    assert main(["ticket", "add", track, "--target", "a.py", "--prompt", "p", "--project", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["ticket", "add", track, "--target", "a.py", "--prompt", "q", "--depends-on", "T1", "--depends-on",
+                 "T1", "--project", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == "conductor: dependencies name T1 more than once\n"
