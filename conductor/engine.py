@@ -316,7 +316,7 @@ class ConductorEngine:
             return None
 
     def _save_state(self, state: WorkerState) -> None:
-        atomic_write(self.store.worker_state_path(self.track_id, state.ticket_id), state.model_dump_json())
+        atomic_write(self.store.worker_state_path(self.track_id, state.ticket_id), redact(state.model_dump_json()))
 
     def pending_path(self) -> Path:
         return self.store.pending_path(self.track_id)

@@ -29,7 +29,7 @@ from conductor.events import (
 from conductor.gate import AutoGate, TerminalGate
 from conductor.models import TrackStatus
 from conductor.store import TrackStore
-from conductor.text import clip
+from conductor.text import clip, printable
 
 
 class EventPrinter:
@@ -42,7 +42,7 @@ class EventPrinter:
     def notify(self, event: Event) -> None:
         line = self.format(event)
         if line:
-            print(line, file=self.out, flush=True)
+            print(printable(line), file=self.out, flush=True)  # a model's text may hold escape sequences
 
     def format(self, event: Event) -> str | None:
         ticket = event.ticket
@@ -100,7 +100,8 @@ def run_track(args: argparse.Namespace) -> int:
     store = TrackStore(config.tracks_path)
     store.load(args.track)
     engine: ConductorEngine
-    gate = AutoGate() if args.auto else TerminalGate(preview=lambda call: engine.make_pending("", call).diff)
+    gate = AutoGate() if args.auto else TerminalGate(preview=lambda call: engine.make_pending("", call).diff,
+                                                     write=lambda text: print(printable(text)))
     engine = ConductorEngine(config, args.track, gate, subscribers=[EventPrinter(store)], auto=args.auto,
                              store=store)
     result = engine.run()

@@ -22,6 +22,7 @@ from conductor.errors import ConductorError
 from conductor.files import BlobReader, FileState, atomic_write, bytes_diff, state_bytes, state_mode
 from conductor.messages import Message
 from conductor.models import Track, utc_now
+from conductor.providers.base import redact
 from file_cache import resolve_inside
 
 TRACK_FILE = "track.json"
@@ -61,7 +62,9 @@ class Ledger:
 
     def append_record(self, record: dict[str, Any]) -> None:
         """Write one JSON line and fsync it."""
-        line = (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8", "backslashreplace")
+        # a configured key never reaches the disk, even inside the model's own text
+        line = (redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode("utf-8",
+                                                                                          "backslashreplace")
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab+") as handle:
@@ -118,7 +121,7 @@ class TrackStore:
         return track
 
     def save(self, track: Track) -> None:
-        atomic_write(self.track_file(track.id), track.model_dump_json(indent=2) + "\n")
+        atomic_write(self.track_file(track.id), redact(track.model_dump_json(indent=2)) + "\n")
 
     def load(self, track_id: str) -> Track:
         path = self.track_file(track_id)
@@ -139,7 +142,7 @@ class TrackStore:
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
         path = folder / f"{ticket_id}-{stamp}.json"
         payload = [message.model_dump(mode="json") for message in messages]
-        atomic_write(path, json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+        atomic_write(path, redact(json.dumps(payload, indent=1, ensure_ascii=False)) + "\n")
         return path
 
     def histories(self, track_id: str, ticket_id: str) -> list[Path]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
 
 def clip(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters with a visible marker saying how much was cut."""
@@ -12,3 +16,10 @@ def clip(text: str, limit: int) -> str:
     cut = text.rfind(" ", 0, keep)
     keep = cut if cut > keep * 0.7 else keep  # prefer a word boundary when one is near
     return text[:keep] + f"…[+{len(text) - keep} chars]"
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC sequences that move the cursor, recolour or retitle
+    the terminal, a bell, a bare carriage return that would overwrite the line) shown as `\\x1b` escapes;
+    newlines and tabs kept, CRLF line ends read as newlines."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text.replace("\r\n", "\n"))

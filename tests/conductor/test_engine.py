@@ -255,6 +255,22 @@ def test_one_answer_with_thousands_of_calls_runs_only_as_many_as_the_limit(tmp_p
     assert len(ran) == 5
 
 
+def test_a_key_in_the_models_own_text_never_reaches_the_disk(tmp_path):
+    from conductor.providers.base import register_secret
+
+    key = "sk-ant-test-leaked-0123456789"
+    register_secret(key)
+    turns = [{"text": f"I found the key {key} in the file.", "tool_calls": [
+                 {"name": "read_file", "arguments": {"path": "a.py"}}]},
+             {"text": f"Done; the key was {key}."}]
+    track_id = make_project(tmp_path, {"a.py": "x = 1\n"}, {"T1": turns}, [ticket("T1", "a.py")])
+    engine = engine_for(tmp_path, track_id, gate=AutoGate())
+    assert engine.run().completed == ["T1"]
+    written = [path for path in (tmp_path / "tracks").rglob("*") if path.is_file() and "checkpoints" not in path.parts]
+    assert written and not [path for path in written if key in path.read_text(errors="replace")]
+    assert "[REDACTED]" in engine.store.load(track_id).ticket("T1").summary
+
+
 def test_undo_puts_back_what_a_ticket_wrote(demo):
     engine = engine_for(demo, DEMO_TRACK, gate=AutoGate(), auto=True)
     original = (demo / "calc" / "stats.py").read_text()

@@ -52,3 +52,21 @@ def test_undo_and_errors(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["run"]) == 2
     assert capsys.readouterr().err == "conductor: name the track to run (or pass --demo)\n"
+
+
+def test_text_reaching_the_terminal_cannot_carry_escape_sequences():
+    from conductor.text import printable
+
+    assert printable("ok\x1b]0;pwned\x07 \x1b[2Jgone\r\nnext\rover\tx") == (
+        "ok\\x1b]0;pwned\\x07 \\x1b[2Jgone\nnext\\x0dover\tx")
+
+
+def test_a_models_escape_sequences_are_shown_escaped_at_the_terminal(tmp_path):
+    from tests.conductor.engine_helpers import make_project, ticket
+
+    turns = [{"text": "Reading.\x1b[2J", "tool_calls": [{"name": "read_file", "arguments": {"path": "a.py"}}]},
+             {"text": "Done \x1b]0;owned\x07."}]
+    make_project(tmp_path, {"a.py": "x = 1\n"}, {"T1": turns}, [ticket("T1", "a.py")])
+    result = conductor("run", "track", "--project", str(tmp_path), "--auto")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\\x1b]0;owned\\x07" in result.stdout
