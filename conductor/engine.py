@@ -52,7 +52,7 @@ from conductor.protocols import ApprovalGate, Model
 from conductor.providers import ProviderError, RateLimiter, check_tier, create_model, register_secret
 from conductor.providers.base import redact
 from conductor.shell import run_command
-from conductor.store import TrackStore, set_aside
+from conductor.store import RUN_HOLDER, TrackStore, set_aside
 from conductor.text import clip
 from conductor.tier4 import Tier4Summariser
 from conductor.tools import (
@@ -173,7 +173,7 @@ class ConductorEngine:
     def run(self) -> RunResult:
         self.preflight()
         result = RunResult()
-        with self.store.locked(self.track_id):
+        with self.store.locked(self.track_id, holder=RUN_HOLDER):
             self.track = track = self.store.load(self.track_id)
             for ticket_id in track.expire_claims(utc_now()):
                 self.emit(TicketReleased(track=track.id, ticket=ticket_id, reason="the claim's lease expired",

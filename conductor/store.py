@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -249,26 +250,40 @@ class TrackStore:
         return sorted(spans)
 
     @contextlib.contextmanager
-    def locked(self, track_id: str) -> Iterator[None]:
-        """Hold the track for this process; a second holder gets TrackLockedError, a dead one releases it."""
+    def locked(self, track_id: str, holder: str = "process", wait_seconds: float = 0.0) -> Iterator[None]:
+        """Hold the track for this process; a dead holder releases it. Another holder gets TrackLockedError, at
+        once when it is a run (which holds the track until it stops), after ``wait_seconds`` when it is a short
+        edit (agents claiming at the same moment take turns instead of failing)."""
         path = self.folder(track_id) / LOCK_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + wait_seconds
         with path.open("a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise TrackLockedError(f"track {track_id} is in use by {holder}") from None
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    handle.seek(0)
+                    other = handle.read().strip() or "another process"
+                    if other.startswith(RUN_HOLDER):
+                        raise TrackLockedError(f"track {track_id} is being run ({other}): nothing of it can be "
+                                               "claimed or edited until that run stops; other tracks can") from None
+                    if time.monotonic() >= deadline:
+                        raise TrackLockedError(f"track {track_id} is in use by {other}") from None
+                    time.sleep(0.02)
             handle.seek(0)
             handle.truncate()
-            handle.write(f"process {os.getpid()}")
+            handle.write(f"{holder} {os.getpid()}")
             handle.flush()
             try:
                 yield
             finally:
                 handle.truncate(0)
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+RUN_HOLDER = "a run, process"
+"""How a running engine names itself in the lock file (a run holds its track until it stops)."""
 
 
 def set_aside(path: Path) -> Path:

@@ -76,6 +76,10 @@ class TicketChanges(BaseModel):
 EDITABLE = (TicketStatus.LOCKED, TicketStatus.PENDING, TicketStatus.BLOCKED)
 
 
+EDIT_WAIT_SECONDS = 5.0
+"""How long an edit (a claim, a completion, a person's change) waits for another edit of the same track."""
+
+
 class TicketService:
     """Track and ticket edits for one project, made by ``by`` (`cli`, `gui`, ...)."""
 
@@ -94,7 +98,7 @@ class TicketService:
     def editing(self, track_id: str) -> Iterator[Track]:
         """Load a track under its lock, hand it out for changes, save it when the block ends without error."""
         self.store.load(track_id)  # the clear unknown-track error before any lock file is made
-        with self.store.locked(track_id):
+        with self.store.locked(track_id, wait_seconds=EDIT_WAIT_SECONDS):
             track = self.store.load(track_id)
             yield track
             self.store.save(track)
@@ -284,7 +288,7 @@ class TicketService:
         """Put back every file the ticket changed, by any means (``from_call``: what that call and the later ones
         changed, i.e. restore to before that call); returns the paths restored."""
         self.store.load(track_id).ticket(ticket_id)
-        with self.store.locked(track_id):
+        with self.store.locked(track_id, wait_seconds=EDIT_WAIT_SECONDS):
             restored = self.store.undo_ticket(track_id, ticket_id, self.config.root, force=force,
                                               read_blob=self._read_blob(track_id), from_call=from_call)
         self.emit(TicketUndone(track=track_id, ticket=ticket_id, paths=restored, from_call=from_call, by=self.by))

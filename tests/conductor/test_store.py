@@ -1,4 +1,5 @@
 import json
+import os
 import random
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import pytest
 
 from conductor.messages import Message, ToolCall
 from conductor.models import Ticket, TicketStatus, Track
-from conductor.store import TrackFileError, TrackLockedError, TrackStore, UnknownTrackError
+from conductor.store import RUN_HOLDER, TrackFileError, TrackLockedError, TrackStore, UnknownTrackError
 
 
 @pytest.fixture
@@ -165,3 +166,29 @@ def test_sigkill_during_saves_always_leaves_a_loadable_track(store):
     assert max(sizes) > 2  # the loop really was saving when it was killed
     leftovers = list(store.folder(track.id).glob(".track.json.*.tmp"))
     assert len(leftovers) <= 8  # a killed write may leave its temp file, never a torn track.json
+
+
+def test_agents_claiming_at_once_take_turns_and_a_run_is_named(tmp_path):
+    from conductor.models import Ticket, Track
+
+    store = TrackStore(tmp_path / "tracks")
+    track = Track(id="t", title="t")
+    for number in range(1, 5):
+        track.add_ticket(Ticket(id=f"T{number}", title="x", target_file="a.py", prompt="p"))
+    store.save(track)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    code = textwrap.dedent(f"""
+        import sys
+        from conductor.config import load_project_config
+        from conductor.tickets import TicketService
+        service = TicketService(load_project_config({str(tmp_path)!r}, environ={{}}), by="mcp")
+        print(service.claim_next("t", sys.argv[1], 600).id)
+    """)
+    agents = [subprocess.Popen([sys.executable, "-c", code, f"agent-{n}"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for n in range(4)]
+    outputs = [agent.communicate(timeout=120) for agent in agents]
+    assert sorted(out.strip() for out, _ in outputs) == ["T1", "T2", "T3", "T4"], [err for _, err in outputs]
+    with store.locked("t", holder=RUN_HOLDER), pytest.raises(TrackLockedError) as error, store.locked("t"):
+        pass
+    assert str(error.value).startswith(f"track t is being run ({RUN_HOLDER} {os.getpid()}): nothing of it can be "
+                                       "claimed")
