@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+import psutil
 
 from conductor.config import ShellConfig
 
@@ -99,9 +102,11 @@ def run_command(command: str, cwd: Path, timeout: float, max_output_bytes: int =
     """Run ``command`` with bash in ``cwd`` under the reaper (`conductor.reaper`): on timeout, and when the command
     ends, everything it started is killed; every wait is bounded."""
     start = time.monotonic()
+    marker = secrets.token_hex(8)
     process = subprocess.Popen([sys.executable, "-m", "conductor.reaper", "--", "/bin/bash", "-c", command],
                                cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=clean_environment(environ, shell), start_new_session=True)
+                               env={**clean_environment(environ, shell), COMMAND_MARKER: marker},
+                               start_new_session=True)
     buffers = (_CappedBuffer(max_output_bytes), _CappedBuffer(max_output_bytes))
     readers = [threading.Thread(target=_drain, args=(stream, buffer), daemon=True)
                for stream, buffer in zip((process.stdout, process.stderr), buffers, strict=True)]
@@ -114,17 +119,49 @@ def run_command(command: str, cwd: Path, timeout: float, max_output_bytes: int =
         timed_out = True
         _kill_group(process)
     finally:
-        # the reaper killed what the command left; a reader still blocked after that is abandoned, not waited on
-        for reader in readers:
+        # the reaper killed what the command left; if the reaper itself was killed, what it left is found by the
+        # marker every process of the command inherited
+        sweep_marked(marker)
+        for reader in readers:  # a reader still blocked after that is abandoned, not waited on
             reader.join(timeout=2)
         if any(reader.is_alive() for reader in readers):
             _kill_group(process)
+            sweep_marked(marker)
             for reader in readers:
                 reader.join(timeout=2)
     code = process.returncode if process.returncode is not None else -signal.SIGKILL
     return ShellResult(command=command, exit_code=124 if timed_out else code, stdout=buffers[0].text(),
                        stderr=buffers[1].text(), seconds=time.monotonic() - start, timed_out=timed_out,
                        truncated=any(b.dropped for b in buffers))
+
+
+COMMAND_MARKER = "CONDUCTOR_COMMAND"
+"""An environment variable naming the command a process belongs to: every process a command starts inherits it."""
+
+
+def sweep_marked(marker: str, rounds: int = 20) -> int:
+    """SIGKILL every process of ours that carries ``marker`` (a command's leftovers when its reaper was killed:
+    reparented to init, out of any process group); returns how many were killed."""
+    killed = 0
+    me = os.getuid() if hasattr(os, "getuid") else None
+    for _ in range(rounds):
+        found = []
+        for candidate in psutil.process_iter(["uids"]):
+            try:
+                if me is not None and candidate.info["uids"] and candidate.info["uids"].real != me:
+                    continue
+                if candidate.environ().get(COMMAND_MARKER) == marker:
+                    found.append(candidate)
+            except (psutil.Error, OSError):
+                continue
+        if not found:
+            break
+        for candidate in found:
+            with contextlib.suppress(psutil.Error):
+                candidate.kill()
+        psutil.wait_procs(found, timeout=1)
+        killed += len(found)
+    return killed
 
 
 def _drain(stream: IO[bytes], buffer: _CappedBuffer) -> None:

@@ -86,6 +86,13 @@ def test_nothing_a_command_started_outlives_it(tmp_path):
     assert all(wait_dead(pid) for pid in pids)
 
 
+def test_nothing_outlives_a_command_that_kills_its_reaper(tmp_path):
+    marker = tmp_path / "pid"
+    command = f"setsid nohup sleep 4242 >/dev/null 2>&1 </dev/null & echo $! > {marker}; sleep 0.5; kill -9 $PPID"
+    run_command(command, tmp_path, timeout=20)
+    assert wait_dead(int(marker.read_text()))
+
+
 def test_the_environment_is_scrubbed_by_pattern():
     environ = {"PATH": "/bin", "HOME": "/root", "LANG": "C", "PWD": "/w", "OLDPWD": "/", "MY_PWD": "p",
                "DB_PASSWORD": "p", "PASSWD": "p", "MY_KEY": "k", "KEYRING_THING": "k", "SLACK_TOKEN": "t",
