@@ -33,6 +33,14 @@ def become_subreaper() -> bool:
         return False
 
 
+def kill_all(processes: list[psutil.Process]) -> None:
+    """SIGKILL each process (one already gone is skipped) and wait a second at most for them to die."""
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(processes, timeout=1)
+
+
 def kill_descendants(rounds: int = 50) -> None:
     """SIGKILL every descendant (new forks included) until none is left, reaping them."""
     me = psutil.Process()
@@ -40,10 +48,7 @@ def kill_descendants(rounds: int = 50) -> None:
         children = me.children(recursive=True)
         if not children:
             return
-        for child in children:
-            with contextlib.suppress(psutil.Error):
-                child.kill()
-        psutil.wait_procs(children, timeout=1)
+        kill_all(children)
         with contextlib.suppress(ChildProcessError):
             while os.waitpid(-1, os.WNOHANG)[0]:
                 pass

@@ -21,6 +21,7 @@ from typing import IO
 import psutil
 
 from conductor.config import ShellConfig
+from conductor.reaper import kill_all
 
 
 @dataclass(frozen=True)
@@ -156,10 +157,7 @@ def sweep_marked(marker: str, rounds: int = 20) -> int:
                 continue
         if not found:
             break
-        for candidate in found:
-            with contextlib.suppress(psutil.Error):
-                candidate.kill()
-        psutil.wait_procs(found, timeout=1)
+        kill_all(found)
         killed += len(found)
     return killed
 
