@@ -219,15 +219,19 @@ class TreeNode:
     is_folder: bool = False
 
 
+Nested = dict[str, "Nested"]
+"""Folder name -> what it holds (a file holds nothing)."""
+
+
 def file_tree(paths: list[str]) -> list[TreeNode]:
     """Nested folders (first) and files, each level sorted by name."""
-    nested: dict[str, dict] = {}  # type: ignore[type-arg]
+    nested: Nested = {}
     for path in paths:
         level = nested
         for part in path.split("/"):
             level = level.setdefault(part, {})
 
-    def build(level: dict, prefix: str) -> list[TreeNode]:  # type: ignore[type-arg]
+    def build(level: Nested, prefix: str) -> list[TreeNode]:
         folders, files = [], []
         for name, children in sorted(level.items()):
             path = f"{prefix}{name}"
