@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 class ApprovalController:
     def __init__(self, owner: Controller) -> None:
         self.owner = owner
-        self._reviewed: str | None = None
-        """The pending call the review fields were made for."""
+        self._reviewed: ApprovalState | None = None
+        """The approval the review fields were made for (a call asked again comes as a new one)."""
 
     @property
     def state(self) -> ApprovalState:
@@ -31,12 +31,9 @@ class ApprovalController:
     def poll(self) -> None:
         """A new pending call: explain why it waits and lay out its review (once per call)."""
         pending = self.state.pending
-        if pending is None:
-            self._reviewed = None
+        if pending is None or self.state is self._reviewed:
             return
-        if pending.id == self._reviewed:
-            return
-        self._reviewed = pending.id
+        self._reviewed = self.state
         self.state.why = self._why(pending)
         self._review(self.state.text)
 
