@@ -110,6 +110,11 @@ def state_bytes(state: FileState, read_blob: BlobReader) -> bytes | None:
     return file.encode() if file is not None else None
 
 
+def is_link_state(state: FileState) -> bool:
+    """True when ``state`` is a symbolic link (a checkpoint blob of git's mode 120000: the link's target)."""
+    return isinstance(state, dict) and "blob" in state and (int(state.get("mode") or 0) & 0o170000) == 0o120000
+
+
 def state_mode(state: FileState) -> int | None:
     if isinstance(state, dict) and state.get("mode") is not None:
         return int(state["mode"]) & 0o7777

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from conductor.errors import ConductorError
-from conductor.files import BlobReader, FileState, atomic_write, bytes_diff, state_bytes, state_mode
+from conductor.files import BlobReader, FileState, atomic_write, bytes_diff, is_link_state, state_bytes, state_mode
 from conductor.messages import Message
 from conductor.models import Track, utc_now
 from conductor.providers.base import redact
@@ -232,15 +232,19 @@ class TrackStore:
         if not spans:
             raise ConductorError(f"ticket {ticket_id} has no file changes to undo")
         changed = [path for path, (_, after) in spans.items()
-                   if _current_bytes(resolve_inside(root, path)) != state_bytes(after, reader)]
+                   if _present_bytes(_place(root, path)) != state_bytes(after, reader)]
         if changed and not force:
             raise ConductorError(f"changed since ticket {ticket_id} left them: {', '.join(sorted(changed))} "
                                  "(use --force to overwrite)")
         for path, (before, _) in spans.items():
-            target = resolve_inside(root, path)
+            target = _place(root, path)
             content = state_bytes(before, reader)
+            if target.is_symlink() or (content is None and target.exists()):
+                target.unlink()  # a link is replaced, never written through
             if content is None:
-                target.unlink(missing_ok=True)
+                continue
+            if is_link_state(before):
+                os.symlink(os.fsdecode(content), target)
             else:
                 atomic_write(target, content, state_mode(before))
         kept = sorted({r.get("call") for r in self.changes(track_id, ticket_id)} -
@@ -314,8 +318,18 @@ def read_json_file(path: Path) -> Any:
         raise TrackFileError(f"{path}: {error}") from None
 
 
-def _current_bytes(path: Path) -> bytes | None:
+def _place(root: Path, path: str) -> Path:
+    """Where ``path`` lies: its folder resolved inside ``root``, its own name not followed (a link is a link)."""
+    relative = Path(path)
+    return resolve_inside(root, relative.parent.as_posix() or ".") / relative.name
+
+
+def _present_bytes(path: Path) -> bytes | None:
+    """What is at ``path`` now as a checkpoint keeps it: a link as its target's text (as git does), a file as its
+    bytes, nothing as None."""
     try:
+        if path.is_symlink():
+            return os.fsencode(os.readlink(path))
         return path.read_bytes()
     except FileNotFoundError:
         return None

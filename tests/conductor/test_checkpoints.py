@@ -124,3 +124,20 @@ def test_without_git_the_run_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert main(["run", track_id, "--auto", "--project", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("conductor: git is not installed: Conductor needs it for checkpoints")
+
+
+def test_undo_puts_a_link_back_as_a_link_and_never_writes_through_one(tmp_path, capsys):
+    victim = tmp_path.parent / f"{tmp_path.name}-victim"
+    track_id = make_project(tmp_path, {"t.txt": "text t\n", "keep/x.py": "x = 1\n", "notes.txt": "my notes\n"},
+                            {"T1": [shell(f"ln -sfn keep/x.py link && rm notes.txt && ln -s {victim} notes.txt"),
+                                    {"text": "done"}]}, [ticket("T1", "t.txt")])
+    (tmp_path / "link").symlink_to("t.txt")
+    engine = engine_for(tmp_path, track_id, gate=AutoGate())
+    assert engine.run().completed == ["T1"]
+    assert (tmp_path / "link").readlink().as_posix() == "keep/x.py"
+    assert main(["ticket", "undo", track_id, "T1", "--project", str(tmp_path)]) == 0
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "link").readlink().as_posix() == "t.txt"
+    assert (tmp_path / "keep" / "x.py").read_text() == "x = 1\n"  # the link's old target was never written
+    assert not (tmp_path / "notes.txt").is_symlink() and (tmp_path / "notes.txt").read_text() == "my notes\n"
+    assert (tmp_path / "t.txt").read_text() == "text t\n"
+    assert not victim.exists()  # nothing was written outside the project
