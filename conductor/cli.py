@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, NoReturn
 
@@ -38,8 +39,20 @@ def front_end_commands() -> dict[str, EntryPoint]:
     return {entry.name: entry for entry in entry_points(group=COMMAND_GROUP)}
 
 
+FRONT_END_HELP = {"gui": "open the conductor window", "mcp": "serve views and tickets to other agents over MCP"}
+"""What `--help` says of a front-end's command without importing it (another front-end says its name only)."""
+
+
+def version() -> str:
+    try:
+        return metadata.version("conductor")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = _Parser(prog="conductor", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"conductor {version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for register in CORE:
         register(commands)
@@ -49,7 +62,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
             register_front_end: Registrar = entry.load()
             register_front_end(commands)
         else:  # listed in --help without importing the front-end
-            commands.add_parser(name, help=f"(from {entry.value.split(':')[0]})", add_help=False)
+            commands.add_parser(name, help=FRONT_END_HELP.get(name, f"the {name} front-end"), add_help=False)
     return parser
 
 

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import threading
+import unicodedata
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -45,7 +46,10 @@ class TrackLockedError(ConductorError):
 
 
 def slugify(text: str, limit: int = 32) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+    """An id from a title: letters kept as their plain Latin base (`Ünïcode` -> `unicode`), anything else a dash;
+    `track` when nothing is left."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:limit].strip("-")
     return slug or "track"
 
 

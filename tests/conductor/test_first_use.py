@@ -69,3 +69,25 @@ def test_step_mode_cuts_long_texts_shown_beside_their_diff():
     gate.decide(PendingCall(track_id="t", ticket_id="T1", call=ToolCall(id="d", name="run_shell",
                                                                         arguments={"command": command})))
     assert any(command in line for line in shown)  # a command is always shown whole
+
+
+def test_version_and_help_speak_to_people():
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    def conductor(*argv):
+        return subprocess.run([sys.executable, "-m", "conductor.cli", *argv], capture_output=True, text=True,
+                              timeout=60)
+
+    assert conductor("--version").stdout == f"conductor {version('conductor')}\n"
+    shown = conductor("--help").stdout
+    assert "gui                 open the conductor window" in shown and "(from " not in shown
+
+
+def test_track_ids_keep_their_letters():
+    from conductor.store import slugify
+
+    assert slugify("Ünïcode ✓ track") == "unicode-track"
+    assert slugify("Ελλάδα café") == "cafe"  # no Latin base for Greek: dropped, not mangled
+    assert slugify("✓✓✓") == "track"
