@@ -10,8 +10,8 @@ import os
 import re
 import secrets
 import threading
-import unicodedata
 import time
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
