@@ -20,6 +20,7 @@ project.toml (every key optional):
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -300,13 +301,47 @@ def _apply_layer(data: dict[str, Any], layer: dict[str, Any], sources: dict[tupl
 
 
 def _describe_error(error: ValidationError, path: Path, sources: dict[tuple[str, ...], str]) -> str:
+    """Each problem in a person's words: where it came from (the file's section, or the variable), what is wrong,
+    and the near miss it probably meant."""
     described = []
     for problem in error.errors():
         location = tuple(str(part) for part in problem["loc"])
         source = sources.get(location)
+        section = ".".join(location[:-1])
+        if problem["type"] == "extra_forbidden" and not source:
+            known = _known_keys(location[:-1])
+            close = difflib.get_close_matches(location[-1], known, n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(sorted(known))})"
+            described.append(f"{path}: unknown key `{location[-1]}` in "
+                             f"{f'[{section}]' if section else 'the top level'}{hint}")
+            continue
+        message = problem["msg"]
+        if problem["type"] == "literal_error" and isinstance(problem.get("input"), str):
+            expected = re.findall(r"'([^']*)'", str(problem.get("ctx", {}).get("expected", "")))
+            close = difflib.get_close_matches(problem["input"], expected, n=1, cutoff=0.6)
+            message = f"`{problem['input']}` is not one of {', '.join(expected)}" + (
+                f"; did you mean `{close[0]}`?" if close else "")
         where = f"{source}: " if source else f"{path}: {'.'.join(location) or 'file'}: "
-        described.append(where + problem["msg"])
+        described.append(where + message)
     return "; ".join(described)
+
+
+def _known_keys(location: tuple[str, ...]) -> list[str]:
+    """The keys a section of project.toml takes (`("tier3",)` -> provider, model, ...)."""
+    model: type[BaseModel] = ProjectConfig
+    for part in location:
+        field = model.model_fields.get(part)
+        if field is not None:  # else a name inside a table of models (`[archetypes.docs]`): model is its type
+            model = _model_in(field.annotation) or model
+    return [name for name in model.model_fields if name != "root"]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds: itself, or inside `X | None` or `dict[str, X]`."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def load_credentials(config: ProjectConfig, environ: Mapping[str, str] | None = None) -> Credentials:

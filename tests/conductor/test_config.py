@@ -25,10 +25,10 @@ def test_file_then_environment_then_flags(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[tier3]\nprovider = "openai"\n', "tier3.provider: Input should be 'anthropic', 'gemini' or 'scripted'"),
+        ('[tier3]\nprovider = "openai"\n', "tier3.provider: `openai` is not one of anthropic, gemini, scripted"),
         ("[shell]\ntimeout_seconds = -1\n", "shell.timeout_seconds: Input should be greater than 0"),
         ("[tier3\n", "project.toml: Expected ']'"),
-        ("typo_key = 1\n", "typo_key: Extra inputs are not permitted"),
+        ("typo_key = 1\n", "unknown key `typo_key` in the top level (known: "),
     ],
 )
 def test_bad_configuration_names_file_and_field(tmp_path, text, message):
@@ -63,3 +63,18 @@ def test_a_credentials_file_that_is_not_utf8_or_not_a_file_is_one_line(tmp_path)
     (tmp_path / "credentials.toml").mkdir()
     with pytest.raises(ConfigError, match="credentials.toml: cannot be read: Is a directory"):
         load_credentials(config, environ={})
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[tier3]\nprovder = "anthropic"\n', "unknown key `provder` in [tier3]; did you mean `provider`?"),
+    ('[archetypes.docs]\ntrsut = "auto"\n', "unknown key `trsut` in [archetypes.docs]; did you mean `trust`?"),
+    ('trakcs_dir = "x"\n', "unknown key `trakcs_dir` in the top level; did you mean `tracks_dir`?"),
+    ('[guard]\nzzz = 1\n', "unknown key `zzz` in [guard] (known: max_file_bytes, secret_files)"),
+    ('[tier3]\nprovider = "antropic"\n',
+     "tier3.provider: `antropic` is not one of anthropic, gemini, scripted; did you mean `anthropic`?"),
+])
+def test_config_mistakes_are_said_in_a_persons_words_with_the_near_miss(tmp_path, toml, message):
+    (tmp_path / "project.toml").write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        load_project_config(tmp_path, environ={})
+    assert str(error.value) == f"{tmp_path.resolve() / 'project.toml'}: {message}"
