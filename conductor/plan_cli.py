@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conductor.config import PROVIDER_NAMES, load_project_config
+from conductor.config import PROVIDER_NAMES, add_project_option, load_project_config, project_of
 from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
 from conductor.planner import PlanSession, Proposal, parse_proposal, proposal_table
@@ -26,7 +26,7 @@ def plan_command(args: argparse.Namespace) -> int:
         args.project = prepare_demo()
         args.goal = args.goal or DEMO_GOAL
         print(f"demo project copied to {args.project}", file=sys.stderr)
-    config = load_project_config(args.project, {"tier2.provider": args.provider, "tier2.model": args.model})
+    config = load_project_config(project_of(args), {"tier2.provider": args.provider, "tier2.model": args.model})
     if config.tier2 is None or config.tier2.provider is None:
         raise ConductorError("no Tier 2 provider configured: " + HOW_TO_CHOOSE.format(tier="tier2", upper="TIER2"))
     if not args.revise and not (args.goal or "").strip():
@@ -119,6 +119,6 @@ def register_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     plan.add_argument("--revise", metavar="TRACK", help="propose new tickets in place of the track's tickets that "
                       "have not started (GOAL, if given, is a note to the planner)")
     plan.add_argument("--demo", action="store_true", help="plan on a copy of the shipped demo (scripted planner)")
-    plan.add_argument("--project", default=".", type=Path)
+    add_project_option(plan)
     plan.set_defaults(handler=plan_command)
 

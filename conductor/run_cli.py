@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TextIO
 
-from conductor.config import PROVIDER_NAMES, load_project_config
+from conductor.config import PROVIDER_NAMES, add_project_option, load_project_config, project_of
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.engine import ConductorEngine
 from conductor.errors import ConductorError
@@ -96,7 +95,7 @@ def run_track(args: argparse.Namespace) -> int:
         print(f"demo project copied to {args.project}")
     if not args.track:
         raise ConductorError("name the track to run (or pass --demo)")
-    config = load_project_config(args.project, overrides)
+    config = load_project_config(project_of(args), overrides)
     store = TrackStore(config.tracks_path)
     store.load(args.track)
     engine: ConductorEngine
@@ -125,5 +124,5 @@ def register_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--model", help="Tier 3 model (default: the provider's)")
     run.add_argument("--tier4-provider", choices=PROVIDER_NAMES)
     run.add_argument("--tier4-model")
-    run.add_argument("--project", default=".", type=Path)
+    add_project_option(run)
     run.set_defaults(handler=run_track)

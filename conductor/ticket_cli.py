@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conductor.config import load_project_config
+from conductor.config import add_project_option, load_project_config, project_of
 from conductor.errors import ConductorError
 from conductor.models import TicketStatus, Track
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def service(args: argparse.Namespace) -> TicketService:
-    return TicketService(load_project_config(args.project), by="cli")
+    return TicketService(load_project_config(project_of(args)), by="cli")
 
 
 def _track_new(args: argparse.Namespace) -> int:
@@ -153,7 +152,7 @@ def _ticket_diff(args: argparse.Namespace) -> int:
 
 
 def add_project(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", default=".", type=Path, help="project root (default: current directory)")
+    add_project_option(parser)
 
 
 def register_tracks(commands: Subparsers) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from pathlib import Path
 
-from conductor.config import load_project_config
+from conductor.config import add_project_option, load_project_config, project_of
 from conductor.errors import ConductorError
 from conductor.guards import PathGuard
 from file_cache import ASTParser, FileCache, estimate_tokens
@@ -15,7 +14,7 @@ from file_cache.repomap import repository_map
 
 
 def _view(args: argparse.Namespace) -> int:
-    config = load_project_config(args.project)
+    config = load_project_config(project_of(args))
     guard = PathGuard.for_project(config)
     if args.kind == "map":
         if args.budget < 1:
@@ -63,5 +62,5 @@ def register_view(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     view.add_argument("--budget", type=int, default=8000, help="map: tokens at most (default 8000)")
     view.add_argument("--focus", help="map: words that rank matching files and definitions first")
     view.add_argument("--symbol", help="only this symbol (`Class.method` works)")
-    view.add_argument("--project", default=".", type=Path, help="project root (default: current directory)")
+    add_project_option(view)
     view.set_defaults(handler=_view)

@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+from conductor.config import add_project_option, project_of
 from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
 
@@ -38,7 +39,7 @@ def gui_command(args: argparse.Namespace) -> int:
     from gui.controller import Controller
     from gui.views.app import run_app
 
-    project = prepare_demo() if args.demo else Path(args.project)
+    project = prepare_demo() if args.demo else project_of(args)
     if args.demo:
         print(f"demo project copied to {project}")
     controller = Controller(project)
@@ -60,7 +61,7 @@ def gui_command(args: argparse.Namespace) -> int:
 
 def register_gui(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     gui = commands.add_parser("gui", help="open the conductor window")
-    gui.add_argument("--project", default=".", type=Path, help="project root (default: current directory)")
+    add_project_option(gui)
     gui.add_argument("--demo", action="store_true", help="copy the shipped demo to a temporary folder and run it "
                      "in step mode on the scripted provider")
     gui.add_argument("--auto", action="store_true", help="start in auto mode (no approvals)")

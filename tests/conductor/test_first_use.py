@@ -91,3 +91,28 @@ def test_track_ids_keep_their_letters():
     assert slugify("Ünïcode ✓ track") == "unicode-track"
     assert slugify("Ελλάδα café") == "cafe"  # no Latin base for Greek: dropped, not mangled
     assert slugify("✓✓✓") == "track"
+
+
+def test_commands_find_their_project_from_any_folder_below_it(tmp_path):
+    import subprocess
+    import sys
+
+    def conductor(*argv, cwd):
+        return subprocess.run([sys.executable, "-m", "conductor.cli", *argv], capture_output=True, text=True,
+                              timeout=60, cwd=cwd)
+
+    repository = tmp_path / "repo"
+    (repository / "src" / "pkg").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=repository, check=True)
+    (repository / "src" / "pkg" / "a.py").write_text("x = 1\n")
+    deep = repository / "src" / "pkg"
+    made = conductor("track", "new", "From below", cwd=deep)
+    assert made.returncode == 0, made.stderr
+    assert (repository / "tracks" / made.stdout.strip() / "track.json").is_file()  # at the repository's root
+    assert not (deep / "tracks").exists()
+    assert "From below" in conductor("track", "list", cwd=deep).stdout
+    # a project.toml below the repository's root marks the project (a monorepo's package)
+    (repository / "src" / "project.toml").write_text('tracks_dir = "work"\n')
+    assert conductor("track", "new", "Package work", cwd=deep).returncode == 0
+    assert (repository / "src" / "work").is_dir()
+    assert conductor("track", "list", "--project", str(repository), cwd=deep).stdout.count("From below") == 1
