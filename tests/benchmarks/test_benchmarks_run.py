@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # every benchmark once: `scripts/test --quick` leaves them out
 
 
 @pytest.mark.parametrize("argv", [

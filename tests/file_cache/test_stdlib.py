@@ -1,6 +1,10 @@
 """The issue's acceptance over this machine's whole standard library (timings live in benchmarks/)."""
 
+import pytest
+
 from benchmarks.stdlib_views import check_views, stdlib_files
+
+pytestmark = pytest.mark.slow  # the whole standard library: `scripts/test --quick` leaves it out
 
 
 def test_every_stdlib_file_gets_valid_views_with_every_signature():

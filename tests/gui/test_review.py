@@ -15,6 +15,7 @@ from tests.conductor.engine_helpers import make_project, ticket
 from tests.gui.xvfb import click, key, start_window, type_text, wait_for_settled, wait_for_status, xvfb_display
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # the real window under Xvfb: `scripts/test --quick` leaves it out
 REFERENCES = Path(__file__).resolve().parent / "references"
 LINES = "".join(f"value_{n} = {n}\n" for n in range(40))
 TWO_PLACES = LINES.replace("value_3 = 3\n", "value_3 = 'three'\n").replace("value_30 = 30\n", "value_30 = 'thirty'\n")

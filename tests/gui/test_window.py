@@ -5,11 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.store import TrackStore
 from gui.views.app import tiled_layout
 from gui.views.tags import TAGS
 from tests.gui.xvfb import click, key, select_all, start_window, type_text, wait_for_settled, wait_for_status
+
+pytestmark = pytest.mark.slow  # the real window under Xvfb: `scripts/test --quick` leaves it out
 
 
 def start_gui(env, project: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
