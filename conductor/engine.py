@@ -483,14 +483,7 @@ class ConductorEngine:
         return self._limiters[provider]
 
     def _tier3(self, ticket: Ticket) -> TierConfig:
-        """The project's Tier 3 settings with the ticket's own provider/model, when it has them."""
-        tier = self.config.tier3
-        if ticket.provider and ticket.provider != tier.provider:
-            tier = tier.model_copy(update={"provider": ticket.provider, "model": ticket.model
-                                           or DEFAULT_MODELS.get(ticket.provider)})
-        elif ticket.model:
-            tier = tier.model_copy(update={"model": ticket.model})
-        return tier
+        return ticket_tier(self.config, ticket)
 
     def _tier3_model(self, ticket: Ticket) -> Model:
         tier = self._tier3(ticket)
@@ -518,3 +511,13 @@ class ConductorEngine:
                               cost_usd=cost, stop_reason=turn.stop_reason, text=turn.text))
         self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))
 
+
+def ticket_tier(config: ProjectConfig, ticket: Ticket) -> TierConfig:
+    """The project's Tier 3 settings with the ticket's own provider/model, when it has them."""
+    tier = config.tier3
+    if ticket.provider and ticket.provider != tier.provider:
+        tier = tier.model_copy(update={"provider": ticket.provider, "model": ticket.model
+                                       or DEFAULT_MODELS.get(ticket.provider)})
+    elif ticket.model:
+        tier = tier.model_copy(update={"model": ticket.model})
+    return tier

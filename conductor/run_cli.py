@@ -98,6 +98,12 @@ def run_track(args: argparse.Namespace) -> int:
     config = load_project_config(project_of(args), overrides)
     store = TrackStore(config.tracks_path)
     store.load(args.track)
+    if args.dry_run or args.json:
+        from conductor.dry_run import dry_run
+
+        preview = dry_run(config, store, args.track)
+        print(preview.json() if args.json else preview.text())
+        return 0
     engine: ConductorEngine
     gate = AutoGate() if args.auto else TerminalGate(preview=lambda call: engine.make_pending("", call).diff,
                                                      write=lambda text: print(printable(text)))
@@ -124,5 +130,8 @@ def register_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     run.add_argument("--model", help="Tier 3 model (default: the provider's)")
     run.add_argument("--tier4-provider", choices=PROVIDER_NAMES)
     run.add_argument("--tier4-model")
+    run.add_argument("--dry-run", action="store_true", help="say what would run and what its first calls would "
+                     "cost; nothing is sent, nothing changes")
+    run.add_argument("--json", action="store_true", help="with --dry-run: as JSON")
     add_project_option(run)
     run.set_defaults(handler=run_track)

@@ -70,3 +70,29 @@ def test_a_models_escape_sequences_are_shown_escaped_at_the_terminal(tmp_path):
     result = conductor("run", "track", "--project", str(tmp_path), "--auto")
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\\x1b]0;owned\\x07" in result.stdout
+
+
+def test_a_dry_run_sends_nothing_changes_nothing_and_says_what_would_run(tmp_path, fake_api):
+    import hashlib
+    import json
+
+    project = prepare_demo(tmp_path / "demo")
+
+    def snapshot():
+        return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(project.rglob("*")) if p.is_file()}
+
+    (project / "project.toml").write_text(f'[tier3]\nprovider = "anthropic"\nmodel = "claude-sonnet-4-5"\n'
+                                          f'[providers]\nanthropic_base_url = "{fake_api.url}"\n')
+    before = snapshot()
+    result = conductor("run", DEMO_TRACK, "--project", str(project), "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    preview = json.loads(result.stdout)
+    assert [t["id"] for t in preview["ready"]] == ["T1"] and preview["after"] == ["T2"]
+    first = preview["ready"][0]
+    assert (first["provider"], first["model"], first["trust"]) == ("anthropic", "claude-sonnet-4-5", "step")
+    assert first["first_request_tokens"] > 500
+    assert first["first_call_cost_usd"] == round(first["first_request_tokens"] * 3 / 1_000_000, 10)
+    assert fake_api.received == [] and snapshot() == before  # nothing sent, nothing written
+    text = conductor("run", DEMO_TRACK, "--project", str(project), "--dry-run").stdout
+    assert text.splitlines()[0] == f"dry run of track {DEMO_TRACK}: nothing is sent, nothing changes"
+    assert "then, as those complete: T2" in text
