@@ -16,6 +16,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any, NoReturn
 
 from conductor.errors import ConductorError
+from conductor.init_cli import register_init
 from conductor.plan_cli import register_plan
 from conductor.run_cli import register_run
 from conductor.ticket_cli import register_tickets, register_tracks
@@ -25,7 +26,7 @@ from file_cache.parser import SymbolNotFoundError
 
 COMMAND_GROUP = "conductor.commands"
 Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
-CORE: list[Registrar] = [register_view, register_tracks, register_tickets, register_run, register_plan]
+CORE: list[Registrar] = [register_init, register_view, register_tracks, register_tickets, register_run, register_plan]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,139 @@
+"""`conductor init`: a commented project.toml, the key checked, and what must never be committed ignored.
+
+Interactive at a terminal (it asks for the provider and model of each tier), by flags for scripts. Running it
+again changes nothing: an existing project.toml is kept, and the ignore lines are added once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from conductor.config import (
+    DEFAULT_MODELS,
+    PROJECT_FILE,
+    ConfigError,
+    ProjectConfig,
+    add_project_option,
+    load_credentials,
+    load_project_config,
+    project_of,
+)
+from conductor.errors import ConductorError
+
+INIT_PROVIDERS = ("anthropic", "gemini")
+KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
+IGNORE_HEADER = "# Conductor: what must never be committed (keys, raw outputs, conversations, undo data)"
+IGNORED_IN_TRACKS = ("*/outputs/", "*/histories/", "*/changes.jsonl", "*/checkpoints.git/", "*/workers/",
+                     "*/pending.json", "*/.lock", "*/*.refused-*", "conductor.log")
+"""Inside the tracks folder. What stays is each track's `track.json` (the plan, written indented to diff well)
+and `ledger.jsonl` (who decided what, and what it cost), plus `plans.jsonl`: the record a team reviews."""
+
+TEMPLATE = """\
+# Conductor's settings for this project (see the README for every key).
+tracks_dir = "tracks"
+
+[tier3]                       # the worker that does a ticket
+provider = "{tier3_provider}"
+model = "{tier3_model}"
+
+[tier2]                       # the planner (conductor plan)
+provider = "{tier2_provider}"
+model = "{tier2_model}"
+{tier4}
+[archetypes.default]
+trust = "step"                # every write and command waits for your decision
+
+[shell]
+timeout_seconds = 120
+allow = []                    # commands that run without asking, e.g. "pytest"
+"""
+
+
+def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
+                 interactive: bool | None = None) -> int:
+    root = project_of(args).resolve()
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    path = root / PROJECT_FILE
+    if path.exists():
+        print(f"{path}: kept as it is")
+    else:
+        provider = args.provider or (_choose(ask, "Tier 3 provider", INIT_PROVIDERS, "anthropic") if interactive
+                                     else None)
+        if provider is None:
+            raise ConductorError("choose a provider: conductor init --provider anthropic|gemini (or run it at a "
+                                 "terminal to be asked)")
+        model = args.model or (_ask(ask, f"Tier 3 model [{DEFAULT_MODELS[provider]}]: ") if interactive else "")
+        model = model or DEFAULT_MODELS[provider]
+        tier4 = args.tier4_provider
+        tier4_block = "\n[tier4]                       # a cheap model for failure hints (omit: deterministic)\n" \
+                      f'provider = "{tier4}"\nmodel = "{args.tier4_model or DEFAULT_MODELS[tier4]}"\n' if tier4 else ""
+        path.write_text(TEMPLATE.format(tier3_provider=provider, tier3_model=model, tier2_provider=provider,
+                                        tier2_model=model, tier4=tier4_block), encoding="utf-8")
+        print(f"{path}: written (Tier 3 and Tier 2: {provider} {model})")
+    try:
+        config = load_project_config(root)
+    except ConfigError as error:
+        raise ConductorError(f"{path}: {error}") from None
+    _ignore(root, config.tracks_path)
+    providers = {tier.provider for tier in (config.tier3, config.tier2, config.tier4) if tier is not None}
+    for provider in sorted(p for p in providers if p in KEY_VARIABLES):
+        print(_key_status(config, provider))
+    return 0
+
+
+def _choose(ask: Callable[[str], str], what: str, choices: tuple[str, ...], default: str) -> str:
+    while True:
+        answer = _ask(ask, f"{what} ({'/'.join(choices)}) [{default}]: ") or default
+        if answer in choices:
+            return answer
+        print(f"choose one of {', '.join(choices)}")
+
+
+def _ask(ask: Callable[[str], str], prompt: str) -> str:
+    try:
+        return ask(prompt).strip()
+    except EOFError:
+        return ""
+
+
+def _key_status(config: ProjectConfig, provider: str) -> str:
+    variable = KEY_VARIABLES[provider]
+    try:
+        credentials = load_credentials(config)
+    except ConfigError as error:
+        return f"key for {provider}: {error}"
+    if getattr(credentials, f"{provider}_api_key") is not None:
+        source = variable if os.environ.get(variable) else "credentials.toml"
+        return f"key for {provider}: found ({source})"
+    return (f"key for {provider}: not found; set {variable}, or write {provider}_api_key = \"...\" into "
+            "credentials.toml (ignored by git)")
+
+
+def _ignore(root: Path, tracks: Path) -> None:
+    """Add the ignore lines once, to the project's .gitignore (kept as it is otherwise)."""
+    gitignore = root / ".gitignore"
+    present = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    if IGNORE_HEADER in present:
+        print(f"{gitignore}: already ignores what must not be committed")
+        return
+    folder = tracks.relative_to(root).as_posix() if tracks.is_relative_to(root) else None
+    lines = ["credentials.toml", *(f"/{folder}/{pattern}" for pattern in IGNORED_IN_TRACKS if folder)]
+    block = "\n".join([IGNORE_HEADER, *lines]) + "\n"
+    separator = "" if not present or present.endswith("\n") else "\n"
+    gitignore.write_text(present + separator + ("\n" if present else "") + block, encoding="utf-8")
+    print(f"{gitignore}: ignores credentials, raw outputs, conversations and undo data; track.json and the "
+          "ledger stay to be committed")
+
+
+def register_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser("init", help="set up a project: project.toml, the key, what git ignores")
+    init.add_argument("--provider", choices=INIT_PROVIDERS, help="Tier 3 (and Tier 2) provider")
+    init.add_argument("--model", help="Tier 3 (and Tier 2) model (default: the provider's)")
+    init.add_argument("--tier4-provider", choices=INIT_PROVIDERS, help="a cheap model for failure hints")
+    init.add_argument("--tier4-model")
+    add_project_option(init)
+    init.set_defaults(handler=init_project)

@@ -1,0 +1,72 @@
+"""`conductor init` on a repository of one's own: twice, by flags and at a terminal, and what git then ignores."""
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from conductor.config import load_project_config
+from conductor.errors import ConductorError
+from conductor.init_cli import init_project
+
+
+def conductor(*argv, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "conductor.cli", *argv], capture_output=True, text=True,
+                          timeout=60, cwd=cwd, env=env)
+
+
+@pytest.fixture
+def repository(tmp_path):
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".gitignore").write_text("node_modules/")  # no final newline: the block starts on its own line
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("x = 1\n")
+    return tmp_path
+
+
+def test_init_twice_changes_nothing_and_git_ignores_what_must_never_be_committed(repository):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(repository), "GEMINI_API_KEY": "AIza-test-key-0123456789"}
+    first = conductor("init", "--provider", "gemini", cwd=repository / "src", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "key for gemini: found (GEMINI_API_KEY)" in first.stdout
+    config = load_project_config(repository, environ={})
+    assert (config.tier3.provider, config.tier3.model, config.tier2.provider) == ("gemini", "gemini-2.5-flash",
+                                                                                  "gemini")
+    written = {name: (repository / name).read_bytes() for name in ("project.toml", ".gitignore")}
+    second = conductor("init", "--provider", "anthropic", cwd=repository, env=env)
+    assert second.returncode == 0 and "kept as it is" in second.stdout
+    assert {name: (repository / name).read_bytes() for name in written} == written
+    assert (repository / ".gitignore").read_text().startswith("node_modules/\n\n# Conductor:")
+    made = conductor("track", "new", "Work", cwd=repository / "src", env=env).stdout.strip()
+    track = repository / "tracks" / made
+    for name in ("outputs/out-1.log", "histories/T1-1.json", "changes.jsonl", "checkpoints.git/HEAD",
+                 "workers/T1.json", "pending.json", "track.json.refused-0"):
+        (track / name).parent.mkdir(parents=True, exist_ok=True)
+        (track / name).write_text("x")
+    (repository / "credentials.toml").write_text('gemini_api_key = "AIza-x"\n')
+    (repository / "tracks" / "conductor.log").write_text("log\n")
+    listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repository,
+                            capture_output=True, text=True, check=True).stdout.split("\n")
+    assert sorted(line[3:] for line in listed if line) == [
+        ".gitignore", "project.toml", "src/app.py", f"tracks/{made}/ledger.jsonl", f"tracks/{made}/track.json"]
+
+
+def test_init_asks_at_a_terminal_and_says_how_to_set_the_key(repository, capsys, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(repository))
+    answers = iter(["openai", "anthropic", ""])  # a choice not offered is asked again; empty takes the default
+    args = argparse.Namespace(project=repository, provider=None, model=None, tier4_provider=None, tier4_model=None)
+    assert init_project(args, ask=lambda prompt: next(answers), interactive=True) == 0
+    out = capsys.readouterr().out
+    assert "choose one of anthropic, gemini" in out
+    assert ("key for anthropic: not found; set ANTHROPIC_API_KEY, or write anthropic_api_key = \"...\" into "
+            "credentials.toml (ignored by git)") in out
+    assert load_project_config(repository, environ={}).tier3.model == "claude-sonnet-4-5"
+
+
+def test_init_without_a_terminal_or_a_provider_says_how(repository):
+    args = argparse.Namespace(project=repository, provider=None, model=None, tier4_provider=None, tier4_model=None)
+    with pytest.raises(ConductorError, match="choose a provider: conductor init --provider"):
+        init_project(args, interactive=False)
+    assert not (repository / "project.toml").exists()
