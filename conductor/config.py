@@ -270,6 +270,11 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
         except (OSError, RecursionError) as error:
             raise ConfigError(f"{path}: cannot be read ({type(error).__name__})") from None
     environ = os.environ if environ is None else environ
+    for name in environ:  # a misspelt variable would be ignored silently: say what it probably meant
+        if name.startswith("CONDUCTOR_") and name not in ENV_OVERRIDES:
+            close = difflib.get_close_matches(name, ENV_OVERRIDES, n=1, cutoff=0.85)
+            if close:
+                raise ConfigError(f"unknown variable {name}; did you mean {close[0]}?")
     sources: dict[tuple[str, ...], str] = {}
     env_layer = {f"{section}.{key}": environ[name] for name, (section, key) in ENV_OVERRIDES.items()
                  if environ.get(name)}
@@ -366,8 +371,13 @@ def load_credentials(config: ProjectConfig, environ: Mapping[str, str] | None = 
     try:
         return Credentials.model_validate({k: v for k, v in values.items() if v})
     except ValidationError as error:
-        fields = ", ".join(str(problem["loc"][0]) for problem in error.errors())
-        raise ConfigError(f"credentials: unexpected or invalid keys: {fields}") from None
+        described = []
+        for problem in error.errors():
+            name = str(problem["loc"][0])
+            close = difflib.get_close_matches(name, list(Credentials.model_fields), n=1, cutoff=0.6)
+            described.append(f"`{name}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+        raise ConfigError(f"credentials: unknown or invalid keys: {', '.join(described)}; known: "
+                          f"{', '.join(Credentials.model_fields)}") from None
 
 
 def credential_paths(config: ProjectConfig) -> list[Path]:

@@ -78,3 +78,17 @@ def test_config_mistakes_are_said_in_a_persons_words_with_the_near_miss(tmp_path
     with pytest.raises(ConfigError) as error:
         load_project_config(tmp_path, environ={})
     assert str(error.value) == f"{tmp_path.resolve() / 'project.toml'}: {message}"
+
+
+def test_a_misspelt_variable_and_a_misspelt_credential_name_their_near_miss(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        load_project_config(tmp_path, environ={"CONDUCTOR_TIER3_PROVDER": "gemini"})
+    assert str(error.value) == "unknown variable CONDUCTOR_TIER3_PROVDER; did you mean CONDUCTOR_TIER3_PROVIDER?"
+    assert load_project_config(tmp_path, environ={"CONDUCTOR_COMMAND": "abc"}).tier3.provider is None  # not ours
+    config = load_project_config(tmp_path, environ={})
+    (tmp_path / "credentials.toml").write_text('anthropic_key = "sk-ant-0123456789"\n')
+    with pytest.raises(ConfigError) as error:
+        load_credentials(config, environ={})
+    assert str(error.value) == ("credentials: unknown or invalid keys: `anthropic_key` (did you mean "
+                                "`anthropic_api_key`?); known: anthropic_api_key, gemini_api_key")
+    assert "sk-ant" not in str(error.value)
