@@ -68,12 +68,14 @@ def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
                                  "terminal to be asked)")
         model = args.model or (_ask(ask, f"Tier 3 model [{DEFAULT_MODELS[provider]}]: ") if interactive else "")
         model = model or DEFAULT_MODELS[provider]
+        tier2 = getattr(args, "tier2_provider", None) or provider
+        tier2_model = getattr(args, "tier2_model", None) or (model if tier2 == provider else DEFAULT_MODELS[tier2])
         tier4 = args.tier4_provider
         tier4_block = "\n[tier4]                       # a cheap model for failure hints (omit: deterministic)\n" \
                       f'provider = "{tier4}"\nmodel = "{args.tier4_model or DEFAULT_MODELS[tier4]}"\n' if tier4 else ""
-        path.write_text(TEMPLATE.format(tier3_provider=provider, tier3_model=model, tier2_provider=provider,
-                                        tier2_model=model, tier4=tier4_block), encoding="utf-8")
-        print(f"{path}: written (Tier 3 and Tier 2: {provider} {model})")
+        path.write_text(TEMPLATE.format(tier3_provider=provider, tier3_model=model, tier2_provider=tier2,
+                                        tier2_model=tier2_model, tier4=tier4_block), encoding="utf-8")
+        print(f"{path}: written (Tier 3: {provider} {model}; Tier 2: {tier2} {tier2_model})")
     try:
         config = load_project_config(root)
     except ConfigError as error:
@@ -133,6 +135,8 @@ def register_init(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     init = commands.add_parser("init", help="set up a project: project.toml, the key, what git ignores")
     init.add_argument("--provider", choices=INIT_PROVIDERS, help="Tier 3 (and Tier 2) provider")
     init.add_argument("--model", help="Tier 3 (and Tier 2) model (default: the provider's)")
+    init.add_argument("--tier2-provider", choices=INIT_PROVIDERS, help="the planner's provider (default: Tier 3's)")
+    init.add_argument("--tier2-model")
     init.add_argument("--tier4-provider", choices=INIT_PROVIDERS, help="a cheap model for failure hints")
     init.add_argument("--tier4-model")
     add_project_option(init)

@@ -70,3 +70,20 @@ def test_init_without_a_terminal_or_a_provider_says_how(repository):
     with pytest.raises(ConductorError, match="choose a provider: conductor init --provider"):
         init_project(args, interactive=False)
     assert not (repository / "project.toml").exists()
+
+
+def test_init_by_flags_per_tier_and_typos_answered_at_the_terminal(repository):
+    made = conductor("init", "--provider", "anthropic", "--tier2-provider", "gemini", "--tier4-provider", "gemini",
+                     "--tier4-model", "gemini-2.5-flash-lite", cwd=repository)
+    assert made.returncode == 0, made.stderr
+    config = load_project_config(repository, environ={})
+    assert [(t.provider, t.model) for t in (config.tier3, config.tier2, config.tier4)] == [
+        ("anthropic", "claude-sonnet-4-5"), ("gemini", "gemini-2.5-flash"), ("gemini", "gemini-2.5-flash-lite")]
+    toml = (repository / "project.toml").read_text()
+    (repository / "project.toml").write_text(toml.replace("timeout_seconds", "timout_seconds"))
+    typo = conductor("track", "list", cwd=repository / "src")
+    assert typo.returncode == 2
+    assert typo.stderr.endswith("unknown key `timout_seconds` in [shell]; did you mean `timeout_seconds`?\n")
+    (repository / "project.toml").write_text(toml)
+    titled = conductor("track", "new", "Ünïcode ✓ track", cwd=repository / "src")
+    assert titled.stdout.startswith("unicode-track-")
