@@ -23,6 +23,7 @@ from conductor.config import (
     project_of,
 )
 from conductor.errors import ConductorError
+from conductor.files import atomic_write
 
 INIT_PROVIDERS = ("anthropic", "gemini")
 KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
@@ -53,6 +54,13 @@ allow = []                    # commands that run without asking, e.g. "pytest"
 """
 
 
+TIER4_TEMPLATE = """
+[tier4]                       # a cheap model for failure hints (omit it: a deterministic compressor)
+provider = "{provider}"
+model = "{model}"
+"""
+
+
 def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
                  interactive: bool | None = None) -> int:
     root = project_of(args).resolve()
@@ -68,18 +76,15 @@ def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
                                  "terminal to be asked)")
         model = args.model or (_ask(ask, f"Tier 3 model [{DEFAULT_MODELS[provider]}]: ") if interactive else "")
         model = model or DEFAULT_MODELS[provider]
-        tier2 = getattr(args, "tier2_provider", None) or provider
-        tier2_model = getattr(args, "tier2_model", None) or (model if tier2 == provider else DEFAULT_MODELS[tier2])
+        tier2 = args.tier2_provider or provider
+        tier2_model = args.tier2_model or (model if tier2 == provider else DEFAULT_MODELS[tier2])
         tier4 = args.tier4_provider
-        tier4_block = "\n[tier4]                       # a cheap model for failure hints (omit: deterministic)\n" \
-                      f'provider = "{tier4}"\nmodel = "{args.tier4_model or DEFAULT_MODELS[tier4]}"\n' if tier4 else ""
-        path.write_text(TEMPLATE.format(tier3_provider=provider, tier3_model=model, tier2_provider=tier2,
-                                        tier2_model=tier2_model, tier4=tier4_block), encoding="utf-8")
+        tier4_block = (TIER4_TEMPLATE.format(provider=tier4, model=args.tier4_model or DEFAULT_MODELS[tier4])
+                       if tier4 else "")
+        atomic_write(path, TEMPLATE.format(tier3_provider=provider, tier3_model=model, tier2_provider=tier2,
+                                           tier2_model=tier2_model, tier4=tier4_block))
         print(f"{path}: written (Tier 3: {provider} {model}; Tier 2: {tier2} {tier2_model})")
-    try:
-        config = load_project_config(root)
-    except ConfigError as error:
-        raise ConductorError(f"{path}: {error}") from None
+    config = load_project_config(root)  # a kept file with a mistake is refused here, in words
     _ignore(root, config.tracks_path)
     providers = {tier.provider for tier in (config.tier3, config.tier2, config.tier4) if tier is not None}
     for provider in sorted(p for p in providers if p in KEY_VARIABLES):
@@ -126,7 +131,7 @@ def _ignore(root: Path, tracks: Path) -> None:
     lines = ["credentials.toml", *(f"/{folder}/{pattern}" for pattern in IGNORED_IN_TRACKS if folder)]
     block = "\n".join([IGNORE_HEADER, *lines]) + "\n"
     separator = "" if not present or present.endswith("\n") else "\n"
-    gitignore.write_text(present + separator + ("\n" if present else "") + block, encoding="utf-8")
+    atomic_write(gitignore, present + separator + ("\n" if present else "") + block)
     print(f"{gitignore}: ignores credentials, raw outputs, conversations and undo data; track.json and the "
           "ledger stay to be committed")
 

@@ -56,7 +56,8 @@ def test_init_asks_at_a_terminal_and_says_how_to_set_the_key(repository, capsys,
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setenv("HOME", str(repository))
     answers = iter(["openai", "anthropic", ""])  # a choice not offered is asked again; empty takes the default
-    args = argparse.Namespace(project=repository, provider=None, model=None, tier4_provider=None, tier4_model=None)
+    args = argparse.Namespace(project=repository, provider=None, model=None, tier2_provider=None, tier2_model=None,
+                              tier4_provider=None, tier4_model=None)
     assert init_project(args, ask=lambda prompt: next(answers), interactive=True) == 0
     out = capsys.readouterr().out
     assert "choose one of anthropic, gemini" in out
@@ -66,7 +67,8 @@ def test_init_asks_at_a_terminal_and_says_how_to_set_the_key(repository, capsys,
 
 
 def test_init_without_a_terminal_or_a_provider_says_how(repository):
-    args = argparse.Namespace(project=repository, provider=None, model=None, tier4_provider=None, tier4_model=None)
+    args = argparse.Namespace(project=repository, provider=None, model=None, tier2_provider=None, tier2_model=None,
+                              tier4_provider=None, tier4_model=None)
     with pytest.raises(ConductorError, match="choose a provider: conductor init --provider"):
         init_project(args, interactive=False)
     assert not (repository / "project.toml").exists()
