@@ -43,7 +43,7 @@ from conductor.events import (
     UsageUpdated,
     WorkerStateUnreadable,
 )
-from conductor.files import atomic_write
+from conductor.files import atomic_write, text_diff
 from conductor.gate import ApprovalPolicy, Decision, EngineStopped, PendingCall
 from conductor.guards import PathGuard
 from conductor.messages import AssistantTurn, Message, ToolCall
@@ -379,20 +379,17 @@ class ConductorEngine:
         return decision
 
     def make_pending(self, ticket_id: str, call: ToolCall) -> PendingCall:
-        diff, problem = None, None
-        try:
-            diff = self.tools.preview(call)
-        except (ToolArgumentError, ViewError, ConductorError, OSError) as error:
-            problem = str(error)
-        return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=call, diff=diff, preview_error=problem)
+        texts, problem = self.preview_texts(call)
+        return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=call,
+                           diff=text_diff(*texts) if texts else None, preview_error=problem)
 
-    def preview_texts(self, call: ToolCall) -> tuple[str, str | None, str] | None:
-        """A file write's path with the file's text before and after it (for a reviewer's diff); None for other
-        tools or when the call would fail as it stands."""
+    def preview_texts(self, call: ToolCall) -> tuple[tuple[str, str | None, str] | None, str | None]:
+        """A file write's path with the file's text before (None: a new file) and after it, or None for other
+        tools; and why the call would fail as it stands (None when it would not)."""
         try:
-            return self.tools.preview_texts(call)
-        except (ToolArgumentError, ViewError, OSError):
-            return None
+            return self.tools.preview_texts(call), None
+        except (ToolArgumentError, ViewError, ConductorError, OSError) as error:
+            return None, str(error)
 
     def preview_edit(self, pending: PendingCall, text: str) -> PendingCall:
         """The pending call with edited JSON arguments and its recomputed diff; raises ToolArgumentError."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from conductor.allow_rules import implied_rule, rule_admits_text, why_asking
 from conductor.config import ConfigError, add_allow_rule
 from conductor.diffs import edit_with_hunks, hunks, keep_hunks
+from conductor.files import text_diff
 from conductor.gate import Decision, PendingCall
 from conductor.guards import PathGuard
 from conductor.tools import ToolArgumentError, parse_edited_json
@@ -36,6 +37,7 @@ class ApprovalController:
         self._reviewed = self.state
         self.state.why = self._why(pending)
         self._review(self.state.text)
+        self.owner.state.touch("approval")
 
     def _why(self, pending: PendingCall) -> str:
         config = self.owner.config
@@ -51,7 +53,8 @@ class ApprovalController:
         return f"{why_asking(command, config.shell.allow, guard)}, and {trust}"
 
     def _review(self, text: str) -> None:
-        """The file before and after the call as the box holds it, and its hunks (all kept)."""
+        """Check the call as the box holds it and lay out what it would make: the file before and after, its diff
+        and hunks (all kept); the file is read once for all of it."""
         approval, engine = self.state, self.owner.engine
         approval.dropped = set()
         approval.path, approval.before, approval.after, approval.hunks = None, None, None, []
@@ -59,28 +62,22 @@ class ApprovalController:
             return
         try:
             arguments = parse_edited_json(approval.pending.call.name, text)
-        except ToolArgumentError:
+        except ToolArgumentError as error:
+            approval.error, approval.diff = str(error), None
             return
-        texts = engine.preview_texts(approval.pending.call.model_copy(update={"arguments": arguments}))
+        texts, approval.error = engine.preview_texts(approval.pending.call.model_copy(update={"arguments": arguments}))
+        approval.diff = text_diff(*texts) if texts else None
         if texts is not None:
             approval.path, approval.before, approval.after = texts
             approval.hunks = hunks(approval.before or "", approval.after)
-        self.owner.state.touch("approval")
 
     # -- editing ----------------------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
         """The JSON as typed: validated at once; the diff and hunks follow it."""
         approval = self.state
         approval.text = text
-        if approval.pending is None or self.owner.engine is None:
+        if approval.pending is None:
             return
-        try:
-            preview = self.owner.engine.preview_edit(approval.pending, text)
-        except ToolArgumentError as error:
-            approval.error, approval.diff = str(error), None
-        else:
-            approval.error = preview.preview_error
-            approval.diff = preview.diff
         approval.edited = text.strip() != approval.pending.arguments_json().strip()
         self._review(text)
         self.owner.state.touch("approval")
