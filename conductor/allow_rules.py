@@ -65,19 +65,29 @@ def _is_project_path(word: str, guard: PathGuard) -> bool:
 
 
 def admits(rule: str, words: list[str], guard: PathGuard) -> bool:
+    return _refusal(rule, words, guard) is None
+
+
+def _refusal(rule: str, words: list[str], guard: PathGuard) -> str | None:
+    """None when ``rule`` admits the command ``words``; else why not, in words ("" when the rule names another
+    command, or cannot be read)."""
     try:
         command, options = _split_rule(rule)
     except ValueError:
-        return False
+        return ""
     if not command or words[: len(command)] != command:
-        return False
+        return ""
     paths = takes_paths(command)
     for word in words[len(command):]:
         if word in options:
             continue
-        if word.startswith("-") or not paths or not _is_project_path(word, guard):
-            return False
-    return True
+        if word.startswith("-"):
+            return f"the allow-rule {rule!r} does not admit the option {word!r}"
+        if not paths:
+            return f"the allow-rule {rule!r} admits no words after its own (its arguments are not paths), not {word!r}"
+        if not _is_project_path(word, guard):
+            return f"the allow-rule {rule!r} admits only its options and existing project paths, not {word!r}"
+    return None
 
 
 def allowed_without_asking(command: str, allow: list[str], guard: PathGuard) -> str | None:
@@ -106,22 +116,9 @@ def why_asking(command: str, allow: list[str], guard: PathGuard) -> str:
     if not words:
         return "it is empty"
     for rule in allow:
-        try:
-            rule_command, options = _split_rule(rule)
-        except ValueError:
-            continue
-        if not rule_command or words[: len(rule_command)] != rule_command:
-            continue
-        for word in words[len(rule_command):]:
-            if word in options:
-                continue
-            if word.startswith("-"):
-                return f"the allow-rule {rule!r} does not admit the option {word!r}"
-            if not takes_paths(rule_command):
-                return f"the allow-rule {rule!r} admits no words after its own (its arguments are not paths), " \
-                       f"not {word!r}"
-            if not _is_project_path(word, guard):
-                return f"the allow-rule {rule!r} admits only its options and existing project paths, not {word!r}"
+        reason = _refusal(rule, words, guard)
+        if reason:  # the first rule that names the command says what of it it does not admit
+            return reason
     named = " ".join(words[:2]) if len(words) > 1 and not words[1].startswith("-") else words[0]
     return f"no allow-rule names {named!r}" if allow else "no allow-rules are set ([shell] allow in project.toml)"
 
