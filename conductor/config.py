@@ -24,7 +24,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -412,35 +412,52 @@ def project_of(args: Any) -> Path:
 
 def write_project_settings(root: Path, values: Mapping[str, Any]) -> None:
     """Set dotted keys (`tier3.model`) in the project's project.toml, keeping the rest of the file and its
-    comments (tomlkit)."""
-    import tomlkit  # only when settings are written
+    comments."""
+    def change(document: Any) -> bool:
+        for dotted, value in values.items():
+            *sections, key = dotted.split(".")
+            _table(document, sections)[key] = value
+        return True
 
-    path = root / PROJECT_FILE
-    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
-    for dotted, value in values.items():
-        *sections, key = dotted.split(".")
-        table: Any = document
-        for section in sections:
-            if section not in table:
-                table[section] = tomlkit.table()
-            table = table[section]
-        table[key] = value
-    atomic_write(path, tomlkit.dumps(document))
+    _update_project_file(root, change)
 
 
 def add_allow_rule(root: Path, rule: str) -> bool:
     """Append ``rule`` to `[shell] allow` in project.toml (comments kept); False when it is there already."""
-    import tomlkit
+    def change(document: Any) -> bool:
+        import tomlkit
+
+        shell = _table(document, ["shell"])
+        if "allow" not in shell:
+            shell["allow"] = tomlkit.array()
+        if rule in list(shell["allow"]):
+            return False
+        shell["allow"].append(rule)
+        return True
+
+    return _update_project_file(root, change)
+
+
+def _update_project_file(root: Path, change: Callable[[Any], bool]) -> bool:
+    """Read project.toml with tomlkit (comments and layout kept), let ``change`` edit it, write it back
+    atomically when it says it changed something."""
+    import tomlkit  # only when settings are written
 
     path = root / PROJECT_FILE
     document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
-    if "shell" not in document:
-        document["shell"] = tomlkit.table()
-    shell: Any = document["shell"]
-    if "allow" not in shell:
-        shell["allow"] = tomlkit.array()
-    if rule in list(shell["allow"]):
+    if not change(document):
         return False
-    shell["allow"].append(rule)
     atomic_write(path, tomlkit.dumps(document))
     return True
+
+
+def _table(document: Any, sections: list[str]) -> Any:
+    """The table at ``sections`` of a tomlkit document, made where missing."""
+    import tomlkit
+
+    table = document
+    for section in sections:
+        if section not in table:
+            table[section] = tomlkit.table()
+        table = table[section]
+    return table
