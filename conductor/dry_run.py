@@ -11,11 +11,11 @@ from conductor.config import ProjectConfig
 from conductor.context import build_brief
 from conductor.engine import ticket_tier
 from conductor.guards import PathGuard
-from conductor.messages import Usage
+from conductor.messages import Message, Usage, request_tokens
 from conductor.models import Ticket, TicketStatus, Track
 from conductor.store import TrackStore
 from conductor.tools import tool_specs
-from file_cache import FileCache, estimate_tokens
+from file_cache import FileCache
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,13 @@ def dry_run(config: ProjectConfig, store: TrackStore, track_id: str) -> DryRun:
     guard = PathGuard.for_project(config)
     cache = FileCache(config.root)
     prices = with_overrides(config.prices)
-    tools_tokens = sum(estimate_tokens(spec.description + json.dumps(spec.parameters)) for spec in tool_specs())
+    specs = tool_specs()
     ready = _run_order(track)
     previews = []
     for ticket in ready:
         brief = build_brief(ticket, track, config, cache, guard)
         tier = ticket_tier(config, ticket)
-        tokens = estimate_tokens(brief.system) + estimate_tokens(brief.first_message) + tools_tokens
+        tokens = request_tokens(brief.system, [Message(role="user", text=brief.first_message)], specs)
         price = find_price(tier.model, prices) if tier.model else None
         archetype = config.archetype(ticket.worker_archetype)
         previews.append(TicketPreview(

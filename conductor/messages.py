@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from file_cache import estimate_tokens
 
 
 class ToolSpec(BaseModel):
@@ -121,3 +124,13 @@ def clean_turn(turn: AssistantTurn) -> AssistantTurn:
         calls.append(call.model_copy(update={"name": clean_text(call.name), "id": clean_text(call.id),
                                              "arguments": arguments}))
     return turn.model_copy(update={"text": clean_text(turn.text), "tool_calls": calls})
+
+
+def request_tokens(system: str, messages: list[Message], tools: list[ToolSpec]) -> int:
+    """A request's input tokens by the offline estimate: the system prompt, every message's parts and the tool
+    definitions (what the scripted provider reports, and what a dry run foresees)."""
+    parts = [system, *(t.description + json.dumps(t.parameters) for t in tools)]
+    for message in messages:
+        parts += [message.text, *(r.content for r in message.tool_results),
+                  *(c.name + json.dumps(c.arguments) for c in message.tool_calls)]
+    return sum(estimate_tokens(part) for part in parts)

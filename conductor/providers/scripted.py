@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage, clean_turn
+from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage, clean_turn, request_tokens
 from conductor.providers.base import ProviderError
 from file_cache import estimate_tokens
 
@@ -159,8 +159,7 @@ class ScriptedModel:
         calls = [ToolCall(id=f"call_{self.ticket_id}_{self.answered}_{i}", name=c.name, arguments=c.arguments)
                  for i, c in enumerate(turn.tool_calls, 1)]
         usage = turn.usage or Usage(
-            input_tokens=estimate_tokens(system) + sum(_message_tokens(m) for m in messages)
-            + sum(estimate_tokens(t.description + json.dumps(t.parameters)) for t in tools),
+            input_tokens=request_tokens(system, messages, tools),
             output_tokens=estimate_tokens(turn.text) + sum(estimate_tokens(json.dumps(c.arguments)) for c in calls),
         )
         answer = AssistantTurn(text=turn.text, tool_calls=calls,
@@ -245,9 +244,3 @@ class ScriptedModel:
 def _same(message: Message, turn: ScriptedTurn) -> bool:
     return message.text == turn.text and [(c.name, c.arguments) for c in message.tool_calls] == [
         (c.name, c.arguments) for c in turn.tool_calls]
-
-
-def _message_tokens(message: Message) -> int:
-    parts = [message.text, *(r.content for r in message.tool_results),
-             *(c.name + json.dumps(c.arguments) for c in message.tool_calls)]
-    return sum(estimate_tokens(part) for part in parts)
