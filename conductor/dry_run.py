@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass
 from conductor.accounting import cost_of, find_price, with_overrides
 from conductor.config import ProjectConfig
 from conductor.context import build_brief
-from conductor.engine import ticket_tier
+from conductor.engine import run_order, ticket_tier
 from conductor.guards import PathGuard
 from conductor.messages import Message, Usage, request_tokens
-from conductor.models import Ticket, TicketStatus, Track
+from conductor.models import Track
 from conductor.store import TrackStore
 from conductor.tools import tool_specs
 from file_cache import FileCache
@@ -68,7 +68,8 @@ def dry_run(config: ProjectConfig, store: TrackStore, track_id: str) -> DryRun:
     cache = FileCache(config.root)
     prices = with_overrides(config.prices)
     specs = tool_specs()
-    ready = _run_order(track)
+    saved = store.saved_workers(track)
+    ready = run_order(track, saved)
     previews = []
     for ticket in ready:
         brief = build_brief(ticket, track, config, cache, guard)
@@ -80,15 +81,8 @@ def dry_run(config: ProjectConfig, store: TrackStore, track_id: str) -> DryRun:
             id=ticket.id, title=ticket.title, target=ticket.target_file, archetype=ticket.worker_archetype,
             trust=archetype.trust, provider=tier.provider, model=tier.model, first_request_tokens=tokens,
             first_call_cost_usd=cost_of(Usage(input_tokens=tokens), price),
-            resumes=store.worker_state_path(track_id, ticket.id).exists()))
+            resumes=ticket.id in saved))
     return DryRun(track=track.id, ready=previews, after=_unlocked_after(track, [t.id for t in ready]))
-
-
-def _run_order(track: Track) -> list[Ticket]:
-    """As the engine picks: a ticket left in progress or paused first, then the ready ones in order."""
-    started = [t for t in track.tickets if t.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED)
-               and not t.claimed_by]
-    return started + [t for t in track.get_executable_tickets() if t not in started]
 
 
 def _unlocked_after(track: Track, done: list[str]) -> list[str]:

@@ -178,7 +178,7 @@ class ConductorEngine:
             for ticket_id in track.expire_claims(utc_now()):
                 self.emit(TicketReleased(track=track.id, ticket=ticket_id, reason="the claim's lease expired",
                                          by="engine"))
-            for ticket_id in track.recover(keep=self._saved_workers(track)):
+            for ticket_id in track.recover(keep=self.store.saved_workers(track)):
                 self.emit(TicketReset(track=track.id, ticket=ticket_id,
                                       reason="left in progress by a process that died"))
             self.store.save(track)
@@ -203,17 +203,8 @@ class ConductorEngine:
                                   usage=self.accountant.track.data()))
         return result
 
-    def _saved_workers(self, track: Track) -> set[str]:
-        return {t.id for t in track.tickets if self.store.worker_state_path(self.track_id, t.id).exists()}
-
     def _next_ticket(self, track: Track) -> Ticket | None:
-        """A paused or interrupted ticket first, then a pending one with a saved worker, then the first one ready."""
-        for ticket in track.tickets:
-            if ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED) and not ticket.claimed_by:
-                return ticket
-        executable = track.get_executable_tickets()
-        saved = self._saved_workers(track)
-        return next((t for t in executable if t.id in saved), executable[0] if executable else None)
+        return next(iter(run_order(track, self.store.saved_workers(track))), None)
 
     def run_ticket(self, track: Track, ticket: Ticket) -> TicketOutcome:
         """Run one worker to its end."""
@@ -507,6 +498,15 @@ class ConductorEngine:
         self.emit(ModelCalled(track=self.track_id, ticket=ticket_id, tier="tier4", model=turn.model, usage=turn.usage,
                               cost_usd=cost, stop_reason=turn.stop_reason, text=turn.text))
         self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))
+
+
+def run_order(track: Track, saved: set[str]) -> list[Ticket]:
+    """The tickets a run would take, in its order: a paused or interrupted ticket first (not one an outside agent
+    claimed), then the ready ones with a saved worker (``saved``), then the other ready ones."""
+    started = [t for t in track.tickets
+               if t.status in (TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED) and not t.claimed_by]
+    executable = track.get_executable_tickets()
+    return started + [t for t in executable if t.id in saved] + [t for t in executable if t.id not in saved]
 
 
 def ticket_tier(config: ProjectConfig, ticket: Ticket) -> TierConfig:

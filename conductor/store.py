@@ -185,6 +185,10 @@ class TrackStore:
     def worker_state_path(self, track_id: str, ticket_id: str) -> Path:
         return self.folder(track_id) / "workers" / f"{ticket_id}.json"
 
+    def saved_workers(self, track: Track) -> set[str]:
+        """The tickets of ``track`` with a saved worker (one that resumes where it was)."""
+        return {t.id for t in track.tickets if self.worker_state_path(track.id, t.id).exists()}
+
     def record_change(self, track_id: str, ticket_id: str, path: str, before: FileState, after: FileState,
                       call_id: str | None = None) -> None:
         """Keep one file's change (its state before and after: text with encoding and mode, or a checkpoint blob)
