@@ -41,7 +41,7 @@ class FileBrowser:
 
     def select(self, path: str, line: int | None = None) -> None:
         files = self.state
-        files.selected, files.tokens, files.line = path, {}, line
+        files.selected, files.line = path, line
         parent = path.rpartition("/")[0]
         while parent:  # the tree opens down to the file
             files.expanded.add(parent)
@@ -71,20 +71,20 @@ class FileBrowser:
         files, cache = self.state, self.owner.cache
         if files.selected is None:
             return
-        files.error = None
-        for kind in KINDS:
+        views, errors = {}, {}
+        for kind in KINDS:  # each view once: its tokens for the toggle, its text for the one shown
             try:
-                files.tokens[kind] = cache.view(files.selected, kind).tokens
-            except ViewError:
-                files.tokens.pop(kind, None)
-        try:
-            files.text = cache.view(files.selected, files.kind).text
-        except ViewError as error:
-            files.text, files.error = "", str(error)
+                views[kind] = cache.view(files.selected, kind)
+            except ViewError as error:
+                errors[kind] = str(error)
+        files.tokens = {kind: view.tokens for kind, view in views.items()}
+        shown = views.get(files.kind)
+        files.text, files.error = (shown.text, None) if shown else ("", errors[files.kind])
         python = files.selected.endswith(PYTHON_SUFFIXES)
         files.lines = highlight_file(files.selected, files.text)
-        files.numbers = self._numbers(files.text) if files.kind != "raw" and python else list(
-            range(1, len(files.lines) + 1))
+        raw = views.get("raw")
+        files.numbers = (self._numbers(raw.text if raw else "", files.text) if files.kind != "raw" and python
+                         else list(range(1, len(files.lines) + 1)))
         try:
             files.outline = cache.outline(files.selected) if python else []
         except ViewError:
@@ -92,14 +92,9 @@ class FileBrowser:
         self._find()
         self.owner.state.touch("view", "files")
 
-    def _numbers(self, view: str) -> list[int | None]:
+    def _numbers(self, source: str, view: str) -> list[int | None]:
         """Each view line's number in the file (None for lines the view made up, such as `... # Hidden`)."""
         files = self.state
-        assert files.selected is not None
-        try:
-            source = self.owner.cache.view(files.selected, "raw").text
-        except ViewError:
-            return [None] * len(files.lines)
         numbers: list[int | None] = []
         for line in number_view(source, view).splitlines():
             number = line.partition("| ")[0].strip()
