@@ -66,7 +66,7 @@ class ApprovalView:
                                                  c.state.approval, force=True))
                         dpg.add_text("", tag=t.approval_hunks_text, color=GUTTER_COLOR)
                     dpg.add_group(tag=t.approval_hunk_boxes, horizontal=True)
-                    self._diff_table(4)
+                    self._diff_table()
                 with dpg.tab(label="Edit", tag=t.approval_edit_tab):
                     with dpg.table(tag=t.approval_edit_group, header_row=False, resizable=True,
                                    policy=dpg.mvTable_SizingStretchSame):
@@ -100,13 +100,15 @@ class ApprovalView:
                                        tab_input=True, callback=lambda _s, value: c.approval.set_text(value))
                     dpg.add_text("", tag=t.approval_wrapped, color=(170, 170, 170), wrap=0)
 
-    def _diff_table(self, columns: int) -> None:
+    def _diff_table(self) -> None:
+        """The diff's table, made anew for each diff so that its columns fit the new rows: two line numbers and
+        the text on each side (side by side), or two line numbers, the sign and the text (unified)."""
         if dpg.does_item_exist(self.tags.approval_diff):
             dpg.delete_item(self.tags.approval_diff)
         table = dpg.add_table(tag=self.tags.approval_diff, parent=self.tags.approval_diff_tab, header_row=False,
                               clipper=True, scrollY=True, scrollX=True, height=-1,
                               policy=dpg.mvTable_SizingFixedFit, borders_innerV=False, row_background=True)
-        for _ in range(columns):
+        for _ in range(4):
             dpg.add_table_column(parent=table)
         dpg.bind_item_theme(table, dense_theme())
 
@@ -234,7 +236,7 @@ class ApprovalView:
             return
         self._shown_diff = key
         side = mode == "side by side"
-        self._diff_table(4)  # made anew: no row background of the last diff stays
+        self._diff_table()
         table = t.approval_diff
         self._hunk_boxes(approval)
         changed = sum(h.added + h.removed for h in approval.hunks)
@@ -258,7 +260,7 @@ class ApprovalView:
                 with dpg.table_row(parent=table) as table_row:
                     if side:
                         self._side_cell(left, dropped)
-                        self._side_cell(right if right is not left else left, dropped, after=True)
+                        self._side_cell(right, dropped, after=True)
                     else:
                         assert left is not None
                         dpg.add_text(str(left.old_number or ""), color=GUTTER_COLOR)
