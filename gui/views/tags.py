@@ -80,6 +80,8 @@ class Tags:
     view_table: str = "view_table"
     view_search: str = "view_search"
     view_search_count: str = "view_search_count"
+    view_search_previous: str = "view_search_previous"
+    view_search_next: str = "view_search_next"
     outline_list: str = "outline_list"
 
     maximise_buttons: tuple[str, ...] = ("max_tracks", "max_detail", "max_approval", "max_files", "max_side")

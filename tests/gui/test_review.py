@@ -168,3 +168,41 @@ def test_the_layout_matches_its_reference_screenshot(tmp_path, size):
         reference.write_bytes(shot.read_bytes())
         assert os.environ.get("CI") != "true", f"{reference} was missing: commit it"
     assert _differing_share(shot, reference) < 0.02, f"compare {shot} with {reference}"
+
+
+def test_side_by_side_cancel_a_rule_and_step_through_matches_by_real_clicks(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    status_file = tmp_path / "status.json"
+    gui = start_window(display, project, tmp_path, "--run", "--open", "calc/stats.py", "--view", "raw")
+    try:
+        status = wait_for_settled(status_file, lambda s: s["pending"] is not None and s["diff_rows"] > 0, gui)
+        unified_rows = status["diff_rows"]
+        left, top, right, bottom = status["diff_mode"]["box"]
+        click(display, right - 30, (top + bottom) // 2)  # the radio's second choice
+        status = wait_for_settled(status_file, lambda s: s["diff_mode"]["value"] == "side by side", gui)
+        assert 0 < status["diff_rows"] <= unified_rows  # removed and added lines share rows
+        left, top, right, bottom = status["view_radio"]
+        click(display, left + 40, (top + bottom) // 2)  # Skeleton, the first choice of the view toggle
+        status = wait_for_settled(status_file, lambda s: s["file"]["kind"] == "skeleton", gui)
+        click(display, right - 40, (top + bottom) // 2)  # and back to Raw, the last
+        status = wait_for_settled(status_file, lambda s: s["file"]["kind"] == "raw", gui)
+        click(display, *status["buttons"]["approve"])
+        status = wait_for_settled(status_file, lambda s: s["pending"] is not None
+                                  and s["pending"]["call"]["name"] == "run_shell", gui)
+        click(display, *status["buttons"]["always_allow"])
+        status = wait_for_settled(status_file, lambda s: s["rule_offered"], gui)
+        click(display, *status["buttons"]["rule_cancel"])
+        status = wait_for_settled(status_file, lambda s: not s["rule_offered"], gui)
+        assert status["pending"]["call"]["name"] == "run_shell"  # nothing was added, nothing approved
+        click(display, *status["buttons"]["search"])
+        type_text(display, "values")
+        # the file as the approved edit left it: mean and median both take values
+        status = wait_for_settled(status_file, lambda s: len(s["file"]["matches"]) == 6, gui)
+        click(display, *status["buttons"]["search_next"])
+        status = wait_for_settled(status_file, lambda s: s["match"] == 1, gui)
+        click(display, *status["buttons"]["search_previous"])
+        wait_for_settled(status_file, lambda s: s["match"] == 0, gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert "allow" not in (project / "project.toml").read_text().split("[shell]")[-1]
