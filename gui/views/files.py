@@ -68,7 +68,8 @@ class FilesView:
                         with dpg.group(horizontal=True):
                             dpg.add_input_text(tag=t.view_search, hint="find in file", width=180,
                                                callback=lambda _s, value: c.files.search(value))
-                            dpg.add_button(label="<", tag=t.view_search_previous, callback=lambda: c.files.next_match(-1))
+                            dpg.add_button(label="<", tag=t.view_search_previous,
+                                           callback=lambda: c.files.next_match(-1))
                             dpg.add_button(label=">", tag=t.view_search_next, callback=lambda: c.files.next_match(1))
                             dpg.add_text("", tag=t.view_search_count, color=GUTTER_COLOR)
                         code_table(t.view_table)
