@@ -46,6 +46,13 @@ lists cover its tools exactly."""
 SECRET_FILES = ["credentials.toml", ".env", ".env.*", "*.env", "*.pem", "*.key", "id_rsa*", "id_dsa*", "id_ecdsa*",
                 "id_ed25519*", "*.p12", "*.pfx", "*.jks", "*.keystore", ".netrc", ".pgpass", ".npmrc", ".pypirc",
                 "secrets.toml", "secrets.yaml", "secrets.yml", "secrets.json"]
+HIDDEN_HOME = [".ssh", ".aws", ".azure", ".gnupg", ".config/gh", ".config/hub", ".config/gcloud", ".config/conductor",
+               ".netrc", ".git-credentials", ".docker", ".kube", ".pypirc", ".npmrc", ".yarnrc", ".gem/credentials",
+               ".cargo/credentials", ".cargo/credentials.toml", ".vault-token", ".terraform.d", ".password-store",
+               ".local/share/keyrings", ".pki", ".mozilla", ".thunderbird", ".config/google-chrome",
+               ".config/chromium", ".config/BraveSoftware", ".config/microsoft-edge", ".config/vivaldi",
+               ".config/opera", "snap/firefox", ".var/app", "Library/Keychains",
+               "Library/Application Support/Google/Chrome", "Library/Application Support/Firefox"]
 SCRUBBED_VARIABLES = ["*_KEY", "*KEY*", "*TOKEN*", "*SECRET*", "*PASSW*", "*PWD", "*CREDENTIAL*", "SSH_AUTH_SOCK",
                       "*_PAT", "*_AUTH", "*AUTH_*", "*WEBHOOK*", "*COOKIE*", "*SESSION*", "*DSN*"]
 
@@ -83,6 +90,12 @@ class ArchetypeConfig(_Strict):
     context_view: Literal["skeleton", "curated", "raw"] = "skeleton"
     """How related files are shown in the first message: skeletons (signatures), curated views (plus
     docstrings and marked bodies) or raw text (costly; for comparison)."""
+    commands: Literal["trust", "sandboxed-auto"] = "trust"
+    """trust: commands follow `trust` and the allow-rules; sandboxed-auto: commands run without asking because
+    the sandbox confines them (checkpoints make their changes visible and undoable); where no sandbox runs they
+    ask. File writes still follow `trust`."""
+    network: bool = False
+    """Sandboxed commands of this archetype may use the network."""
 
 
 class PlannerConfig(_Strict):
@@ -134,6 +147,26 @@ class ShellConfig(_Strict):
     is a URL with credentials (`postgres://user:pass@host/db`) is dropped too, whatever its name."""
     keep_env: list[str] = Field(default_factory=lambda: ["PWD", "OLDPWD"])
     """Variables passed even when a scrub glob matches their name."""
+    sandbox: Literal["bwrap", "off"] | None = None
+    """bwrap: every command runs in a bubblewrap sandbox (file system read-only but the project, a private /tmp,
+    no network, credentials hidden; see `conductor.sandbox`), and is refused when bwrap cannot run; off: commands
+    run with all the user's rights. Unset: bwrap when it is installed and works here, else off (said plainly)."""
+    hidden_home: list[str] = Field(default_factory=lambda: list(HIDDEN_HOME))
+    """Paths under $HOME a sandboxed command cannot see (credentials, keyrings, browser profiles); the rest of the
+    home is read-only."""
+    sandbox_git: Literal["hidden", "read-only"] = "hidden"
+    """The project's .git in the sandbox: hidden (as from the worker's tools) or read-only (git status, diff and
+    log work; nothing can be committed and no hook planted)."""
+    memory_mb: int | None = Field(default=4096, gt=0)
+    """Memory a command may use: each process's data segment and the whole tree's resident memory (None: no
+    limit). A command over it is killed and the model told which limit."""
+    cpu_seconds: int | None = Field(default=None, gt=0)
+    """CPU time of each process of a command (None: only the timeout)."""
+    max_processes: int | None = Field(default=512, gt=0)
+    """Processes a command may have at once (a fork bomb is killed)."""
+    allow_unsandboxed: bool = False
+    """Where no sandbox runs, an archetype with `trust = "auto"` still asks before each command unless this is
+    true."""
 
 
 class GuardConfig(_Strict):

@@ -51,7 +51,7 @@ from conductor.models import Ticket, TicketStatus, Track, utc_now
 from conductor.protocols import ApprovalGate, Model
 from conductor.providers import ProviderError, RateLimiter, check_tier, create_model, register_secret
 from conductor.providers.base import redact
-from conductor.shell import run_command
+from conductor.shell import CommandRunner
 from conductor.store import RUN_HOLDER, TrackStore, set_aside
 from conductor.text import clip
 from conductor.tier4 import Tier4Summariser
@@ -121,14 +121,14 @@ class ConductorEngine:
         self.events = EventLog(self.store.ledger(track_id).append_record, subscribers)
         self.cache = FileCache(config.root)
         self.guard = PathGuard.for_project(config)
-        self.policy = ApprovalPolicy(config, force_auto=auto)
+        self.commands = CommandRunner(config, self.guard)
+        self.policy = ApprovalPolicy(config, force_auto=auto, sandboxed=self.commands.choice.confined)
         self.accountant = Accountant(prices=with_overrides(config.prices))
         self.model_factory = model_factory
         self.credentials = credentials
         self.tools = ProjectTools(
             cache=self.cache, guard=self.guard, max_file_bytes=config.guard.max_file_bytes,
-            run_command=lambda command: run_command(command, config.root, config.shell.timeout_seconds,
-                                                    config.shell.max_output_bytes, shell=config.shell))
+            run_command=lambda command: self.commands.run(command, network=self._network()))
         self.checkpoints = Checkpoints(config.root, self.store.checkpoint_dir(track_id), [config.tracks_path],
                                        config.git.checkpoint_max_file_bytes, config.guard.secret_files)
         self._checkpoint_before: dict[str, str] = {}
@@ -202,6 +202,11 @@ class ConductorEngine:
                                   stopped=result.stopped, track_status=track.status,
                                   usage=self.accountant.track.data()))
         return result
+
+    def _network(self) -> bool:
+        """Whether the running ticket's archetype lets its sandboxed commands use the network."""
+        ticket = self.track.ticket(self.active_ticket_id) if self.track and self.active_ticket_id else None
+        return ticket is not None and self.config.archetype(ticket.worker_archetype).network
 
     def _next_ticket(self, track: Track) -> Ticket | None:
         return next(iter(run_order(track, self.store.saved_workers(track))), None)
@@ -371,8 +376,9 @@ class ConductorEngine:
 
     def make_pending(self, ticket_id: str, call: ToolCall) -> PendingCall:
         texts, problem = self.preview_texts(call)
+        sandbox = self.commands.describe(network=self._network()) if call.name == "run_shell" else None
         return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=call,
-                           diff=text_diff(*texts) if texts else None, preview_error=problem)
+                           diff=text_diff(*texts) if texts else None, preview_error=problem, sandbox=sandbox)
 
     def preview_texts(self, call: ToolCall) -> tuple[tuple[str, str | None, str] | None, str | None]:
         """A file write's path with the file's text before (None: a new file) and after it, or None for other
@@ -387,7 +393,8 @@ class ConductorEngine:
         arguments = parse_edited_json(pending.call.name, text)
         edited = pending.call.model_copy(update={"arguments": arguments})
         fresh = self.make_pending(pending.ticket_id, edited)
-        return pending.model_copy(update={"call": edited, "diff": fresh.diff, "preview_error": fresh.preview_error})
+        return pending.model_copy(update={"call": edited, "diff": fresh.diff, "preview_error": fresh.preview_error,
+                                          "sandbox": fresh.sandbox})
 
     def _restore_pending(self, ticket: Ticket, call: ToolCall) -> PendingCall | None:
         """The persisted pending call, only when it is exactly the call the worker will run: a pending file that
@@ -456,7 +463,8 @@ class ConductorEngine:
             report = self._summariser().report(shell, output_id)
             content = report.text + self._shell_changes(ticket, call)
             self.emit(ShellRan(track=self.track_id, ticket=ticket.id, command=shell.command, exit_code=shell.exit_code,
-                               seconds=round(shell.seconds, 3), timed_out=shell.timed_out, output=output_id,
+                               seconds=round(shell.seconds, 3), timed_out=shell.timed_out, limit=shell.limit,
+                               output=output_id,
                                hint=report.hint, hint_source=report.hint_source, report=report.text,
                                failures=report.failures))
         self.emit(ToolFinished(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,

@@ -227,6 +227,8 @@ class ShellRan(Event):
     timed_out: bool
     output: str | None
     """Id of the saved full output."""
+    limit: str | None = None
+    """The limit that stopped the command (`killed: memory limit 4096 MB`), if one did."""
     hint: str | None
     hint_source: str | None
     report: str = ""

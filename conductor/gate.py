@@ -40,6 +40,8 @@ class PendingCall(BaseModel):
     """Unified diff of the file before/after, for write_file and edit_file."""
     preview_error: str | None = None
     """Why no diff could be made (e.g. old_text not found): the call would fail as it stands."""
+    sandbox: str | None = None
+    """For a command: where it would run (`sandbox: bwrap, no network, ...` or plainly UNSANDBOXED)."""
     created_at: datetime = Field(default_factory=utc_now)
 
     def arguments_json(self) -> str:
@@ -64,20 +66,25 @@ class Decision(BaseModel):
 class ApprovalPolicy:
     """Step or auto per archetype, with allow-rules: read-only tools auto by default, writes and shell ask."""
 
-    def __init__(self, config: ProjectConfig, force_auto: bool = False) -> None:
+    def __init__(self, config: ProjectConfig, force_auto: bool = False, sandboxed: bool = False) -> None:
         self.config = config
         self.force_auto = force_auto
+        self.sandboxed = sandboxed
+        """Whether commands run in a sandbox (`conductor.sandbox`)."""
 
     def auto_reason(self, archetype: str, call: ToolCall) -> str | None:
         """Why the call may run without asking, or None when a human must decide."""
         if self.force_auto:
             return "auto mode (--auto)"
         settings = self.config.archetype(archetype)
-        if settings.trust == "auto":
+        shell = call.name == "run_shell"
+        if shell and settings.commands == "sandboxed-auto" and self.sandboxed:
+            return f"archetype {archetype!r} runs commands in the sandbox without asking (sandboxed-auto)"
+        if settings.trust == "auto" and (not shell or self.sandboxed or self.config.shell.allow_unsandboxed):
             return f"archetype {archetype!r} is trusted (auto)"
         if call.name in settings.auto_tools:
             return f"{call.name} is allow-listed"
-        if call.name == "run_shell":
+        if shell:
             rule = allowed_without_asking(str(call.arguments.get("command", "")), self.config.shell.allow,
                                           PathGuard.for_project(self.config))
             if rule is not None:
@@ -144,7 +151,7 @@ class TerminalGate:
 
     def decide(self, pending: PendingCall) -> Decision:
         call = pending.call
-        self._show(call, pending.diff, pending.preview_error)
+        self._show(call, pending.diff, pending.preview_error, pending.sandbox)
         edited: dict[str, Any] | None = None
         while True:
             try:
@@ -195,7 +202,7 @@ class TerminalGate:
         except EOFError:
             return default
 
-    def _show(self, call: ToolCall, diff: str | None, problem: str | None) -> None:
+    def _show(self, call: ToolCall, diff: str | None, problem: str | None, sandbox: str | None = None) -> None:
         self.write(f"\n--- {call.name} wants to run ---")
         shown = call.arguments
         if diff:  # the diff below shows every changed line: long texts are cut here, with a marker
@@ -205,3 +212,5 @@ class TerminalGate:
             self.write(diff.rstrip("\n"))
         if problem:
             self.write(f"(as it stands this call would fail: {problem})")
+        if sandbox:
+            self.write(sandbox)

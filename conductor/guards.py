@@ -14,10 +14,12 @@ Names are compared case-insensitively when the project's file system is (macOS, 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import stat
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,11 +154,7 @@ class PathGuard:
         now = time.monotonic()
         if self._secrets_seen is not None and now - self._secrets_seen[0] < SECRET_WALK_SECONDS:
             return self._secrets_seen[1]
-        candidates = list(self.secret_files)
-        for current, dirs, names in os.walk(self.root):  # symlinked folders are not entered
-            dirs[:] = [d for d in dirs if d != ".git" and not any(
-                self._fold(str(Path(current) / d)) == self._fold(str(folder)) for folder in self.protected)]
-            candidates += [Path(current) / name for name in names if self._secret_name(name)]
+        candidates = list(self.secret_files) + [path for path in self._project_files() if self._secret_name(path.name)]
         found = set()
         for candidate in candidates:
             try:
@@ -167,6 +165,28 @@ class PathGuard:
                 found.add((other.st_ino, other.st_dev))
         self._secrets_seen = (now, found)
         return found
+
+    def project_secrets(self) -> list[Path]:
+        """Every file of the project the worker may not open for being secret, at any depth: secret-named files
+        and hard links to a secret under any name (for the sandbox to hide them from commands too)."""
+        linked = self._linked_secrets()
+        found = []
+        for path in self._project_files():
+            if self._secret_name(path.name):
+                found.append(path)
+            elif linked:
+                with contextlib.suppress(OSError):
+                    info = path.lstat()
+                    if info.st_nlink > 1 and (info.st_ino, info.st_dev) in linked:
+                        found.append(path)
+        return found
+
+    def _project_files(self) -> Iterator[Path]:
+        """Every name in the project's folders but .git and the protected ones (symlinked folders not entered)."""
+        for current, dirs, names in os.walk(self.root):
+            dirs[:] = [d for d in dirs if d != ".git" and not any(
+                self._fold(str(Path(current) / d)) == self._fold(str(folder)) for folder in self.protected)]
+            yield from (Path(current) / name for name in names)
 
     def readable(self, path: str) -> Path:
         resolved = self.resolve(path)

@@ -47,10 +47,13 @@ model = "{tier2_model}"
 {tier4}
 [archetypes.default]
 trust = "step"                # every write and command waits for your decision
+# commands = "sandboxed-auto" # commands run without asking, confined by the sandbox (writes still wait)
 
 [shell]
 timeout_seconds = 120
 allow = []                    # commands that run without asking, e.g. "pytest"
+# sandbox = "bwrap"           # unset: bwrap when installed (no network, writes only in the project)
+memory_mb = 4096              # a command over it is killed, and the model told so
 """
 
 

@@ -109,6 +109,7 @@ def run_track(args: argparse.Namespace) -> int:
                                                      write=lambda text: print(printable(text)))
     engine = ConductorEngine(config, args.track, gate, subscribers=[EventPrinter(store)], auto=args.auto,
                              store=store)
+    print(f"commands: {engine.commands.describe()}")
     result = engine.run()
     track = store.load(args.track)
     counts = track.counts()

@@ -10,18 +10,21 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import psutil
 
-from conductor.config import ShellConfig
-from conductor.reaper import kill_all
+from conductor.config import ProjectConfig, ShellConfig
+from conductor.guards import PathGuard
+from conductor.reaper import Limits, kill_all
+from conductor.sandbox import choose_sandbox, describe, memory_failure, plan_for
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class ShellResult:
     seconds: float
     timed_out: bool = False
     truncated: bool = False
+    limit: str | None = None
+    """The limit that stopped the command, in words (`killed: memory limit 4096 MB`), or None."""
 
     @property
     def output(self) -> str:
@@ -99,12 +104,19 @@ class _CappedBuffer:
 
 
 def run_command(command: str, cwd: Path, timeout: float, max_output_bytes: int = 2_000_000,
-                environ: Mapping[str, str] | None = None, shell: ShellConfig | None = None) -> ShellResult:
-    """Run ``command`` with bash in ``cwd`` under the reaper (`conductor.reaper`): on timeout, and when the command
-    ends, everything it started is killed; every wait is bounded."""
+                environ: Mapping[str, str] | None = None, shell: ShellConfig | None = None, *,
+                wrapper: Sequence[str] = (), limits: Limits | None = None) -> ShellResult:
+    """Run ``command`` with bash in ``cwd`` under the reaper (`conductor.reaper`), inside ``wrapper`` (a sandbox's
+    command line) and with ``limits``: on timeout, and when the command ends, everything it started is killed;
+    every wait is bounded."""
     start = time.monotonic()
     marker = secrets.token_hex(8)
-    process = subprocess.Popen([sys.executable, "-m", "conductor.reaper", "--", "/bin/bash", "-c", command],
+    limits = limits or Limits()
+    handle, report_name = tempfile.mkstemp(prefix="conductor-limit-")
+    os.close(handle)
+    report = Path(report_name)
+    reaper = [sys.executable, "-m", "conductor.reaper", *limits.arguments(), "--report", str(report), "--"]
+    process = subprocess.Popen([*reaper, *wrapper, "/bin/bash", "-c", command],
                                cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env={**clean_environment(environ, shell), COMMAND_MARKER: marker},
                                start_new_session=True)
@@ -131,9 +143,39 @@ def run_command(command: str, cwd: Path, timeout: float, max_output_bytes: int =
             for reader in readers:
                 reader.join(timeout=2)
     code = process.returncode if process.returncode is not None else -signal.SIGKILL
-    return ShellResult(command=command, exit_code=124 if timed_out else code, stdout=buffers[0].text(),
-                       stderr=buffers[1].text(), seconds=time.monotonic() - start, timed_out=timed_out,
-                       truncated=any(b.dropped for b in buffers))
+    stdout, stderr = buffers[0].text(), buffers[1].text()
+    limit = report.read_text(encoding="utf-8", errors="replace").strip() or None
+    report.unlink(missing_ok=True)
+    if limit is None and code != 0 and limits.memory_mb and memory_failure(stderr or stdout):
+        limit = f"an allocation failed under the memory limit {limits.memory_mb} MB per process"
+    return ShellResult(command=command, exit_code=124 if timed_out else code, stdout=stdout, stderr=stderr,
+                       seconds=time.monotonic() - start, timed_out=timed_out,
+                       truncated=any(b.dropped for b in buffers), limit=limit)
+
+
+class CommandRunner:
+    """Runs one project's commands as configured: in its sandbox (refused, not run unconfined, when one is asked
+    for and cannot run), with its limits, its timeout and a scrubbed environment."""
+
+    def __init__(self, config: ProjectConfig, guard: PathGuard | None = None) -> None:
+        self.config = config
+        self.guard = guard or PathGuard.for_project(config)
+        self.choice = choose_sandbox(config.shell)
+
+    def describe(self, network: bool = False) -> str:
+        return describe(self.choice, self.config.shell, network)
+
+    def run(self, command: str, network: bool = False) -> ShellResult:
+        shell = self.config.shell
+        if self.choice.error:
+            return ShellResult(command=command, exit_code=126, stdout="", seconds=0.0,
+                               stderr=f"not run: [shell] sandbox = \"bwrap\", and {self.choice.error}\n")
+        wrapper: list[str] = []
+        if self.choice.confined:
+            plan = plan_for(self.config, network, secret_files=self.guard.project_secrets())
+            wrapper = [self.choice.executable, *plan.arguments()]
+        return run_command(command, self.config.root, shell.timeout_seconds, shell.max_output_bytes, shell=shell,
+                           wrapper=wrapper, limits=Limits(shell.memory_mb, shell.cpu_seconds, shell.max_processes))
 
 
 COMMAND_MARKER = "CONDUCTOR_COMMAND"

@@ -127,6 +127,9 @@ def _snippet(cache: FileCache, frame: Frame) -> tuple[str | None, str | None]:
 
 def deterministic_hint(digest: FailureDigest, result: ShellResult) -> str:
     """A hint of the Tier 4 shape without a model: what failed and where."""
+    if result.limit:
+        return _clip_words(f"The command was stopped by a limit ({result.limit}); make it use less, or ask the "
+                           "developer to raise the limit in [shell] of project.toml.")
     if result.timed_out:
         return _clip_words(f"The command timed out after {result.seconds:.0f}s and was killed; look for a hang, "
                            "an endless loop or a prompt waiting for input.")
@@ -167,9 +170,11 @@ class Tier4Summariser:
             return ShellReport("\n".join(p for p in (header, body.rstrip(), saved) if p), None, None, output_id, None)
         if result.timed_out:
             header += " (timed out, everything it started was killed)"
+        if result.limit:
+            header += f" ({result.limit})"
         failures = parse_failures(result.output, self.root)
         digest = digest_output(result.output, self.root, self.cache)
-        if failures and not result.timed_out:
+        if failures and not result.timed_out and not result.limit:
             hint, source = self._hint(result, digest, failures)
             # the deterministic hint is the first record: said once, in the list
             head = [header, f"hint: {clip(hint, 400)}"] if source == "tier4" else [header]
@@ -183,8 +188,8 @@ class Tier4Summariser:
         fallback = records_hint(failures) if failures else deterministic_hint(digest, result)
         if self.model is None:
             return fallback, "deterministic"
-        parts = [f"Command: {result.command}", f"Exit code: {result.exit_code}" + (" (timed out)" if result.timed_out
-                                                                                     else "")]
+        stopped = " (timed out)" if result.timed_out else f" ({result.limit})" if result.limit else ""
+        parts = [f"Command: {result.command}", f"Exit code: {result.exit_code}{stopped}"]
         if failures:
             parts.append(f"{len(failures)} failures, as parsed from the output:")
             parts += [f"{n}. {failure.text()}" + self._context(failure) for n, failure in enumerate(failures[:10], 1)]

@@ -26,6 +26,7 @@ from gui.views.tags import Tags
 
 WHY_COLOR = (235, 190, 90)
 ERROR_COLOR = (235, 100, 100)
+SANDBOX_COLOR = (130, 200, 140)
 HUNK_COLOR = (120, 180, 255)
 
 
@@ -47,6 +48,7 @@ class ApprovalView:
                 dpg.add_button(label="[ ]", tag=t.maximise_buttons[2])
                 elided_text(t.approval_title)
             dpg.add_text("", tag=t.approval_why, color=WHY_COLOR, wrap=0)
+            dpg.add_text("", tag=t.approval_sandbox, wrap=0)  # where a command would run, or plainly that it is bare
             # the decision sits above the tabs, so it never moves whatever a tab holds
             dpg.add_input_text(tag=t.approval_note, width=-1, hint="a note to the worker, sent with your decision",
                                callback=lambda _s, value: c.approval.set_note(value))
@@ -143,6 +145,10 @@ class ApprovalView:
         if pending.id != self._shown_pending:
             self._show_new(approval)
         dpg.set_value(t.approval_why, f"waits because {approval.why}" if approval.why else "")
+        dpg.set_value(t.approval_sandbox, pending.sandbox or "")
+        dpg.configure_item(t.approval_sandbox, show=bool(pending.sandbox),
+                           color=ERROR_COLOR if pending.sandbox and not pending.sandbox.startswith("sandbox:")
+                           else SANDBOX_COLOR)
         dpg.set_value(t.approval_error, approval.error or "")
         if approval.text != self._shown_text:  # typed elsewhere (another tab): the field boxes follow
             self._fill_fields(approval)
@@ -159,9 +165,9 @@ class ApprovalView:
     def _clear(self) -> None:
         t = self.tags
         set_elided(t.approval_title, "nothing awaits your decision", 10_000)
-        for tag in (t.approval_why, t.approval_json, t.approval_error, t.approval_wrapped, t.approval_new,
-                    t.approval_command, t.approval_command_wrapped, t.approval_hunks_text, t.reject_reason,
-                    t.approval_note, t.approval_old_label):
+        for tag in (t.approval_why, t.approval_sandbox, t.approval_json, t.approval_error, t.approval_wrapped,
+                    t.approval_new, t.approval_command, t.approval_command_wrapped, t.approval_hunks_text,
+                    t.reject_reason, t.approval_note, t.approval_old_label):
             dpg.set_value(tag, "")
         dpg.delete_item(t.approval_diff, children_only=True, slot=1)
         dpg.delete_item(t.approval_old, children_only=True, slot=1)

@@ -41,6 +41,7 @@ class Tags:
     approval_window: str = "approval_window"
     approval_title: str = "approval_title"
     approval_why: str = "approval_why"
+    approval_sandbox: str = "approval_sandbox"
     approval_tabs: str = "approval_tabs"
     approval_diff_tab: str = "approval_diff_tab"
     approval_edit_tab: str = "approval_edit_tab"

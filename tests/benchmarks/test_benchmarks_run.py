@@ -21,6 +21,8 @@ pytestmark = pytest.mark.slow  # every benchmark once: `scripts/test --quick` le
     ["benchmarks.mcp_tools"],
     ["benchmarks.planner_tokens"],
     ["benchmarks.repo_map", "--repeats", "1", "--root", "file_cache", "--budget", "500"],
+    ["benchmarks.sandbox_cost", "--repeats", "2"],
+    ["benchmarks.approval_prompts"],
 ])
 def test_the_benchmark_runs_and_prints_its_ratio(argv):
     result = subprocess.run([sys.executable, "-m", *argv], cwd=ROOT, capture_output=True, text=True, timeout=600)

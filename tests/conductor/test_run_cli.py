@@ -15,6 +15,9 @@ def test_headless_demo_in_auto_mode():
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("demo project copied to ")
+    assert lines[1].startswith(("commands: sandbox: bwrap, no network, writes: project only, memory 4096 MB",
+                                "commands: UNSANDBOXED ("))
+    assert sum(line.startswith("commands: ") for line in lines) == 1  # said once, at the start
     assert "> T1 Add median() to calc/stats.py" in lines
     shell = lines.index("  $ python3 -m unittest tests.test_stats -> exit 1")
     assert lines[shell + 1].startswith("    hint (tier4): test_median_even")
@@ -32,6 +35,7 @@ def test_step_mode_answered_at_the_terminal(tmp_path):
     assert "[a]pprove, [e]dit, [r]eject?" in result.stdout
     assert "@@ -6,3 +6,11 @@" in result.stdout  # the diff was shown before the first approval
     assert "You rejected the fix" in result.stdout
+    assert "\nsandbox: bwrap, no network" in result.stdout or "\nUNSANDBOXED (" in result.stdout  # with each command
     assert result.returncode == 1  # T1 blocked, so T2 cannot run
 
 

@@ -177,6 +177,10 @@ def test_hunks_dropped_and_always_allow_through_the_callbacks(window):
     assert dpg.get_value(TAGS.approval_command) == "python3 -m unittest tests.test_stats"
     assert dpg.get_value(TAGS.approval_why) == ("waits because no allow-rules are set ([shell] allow in "
                                                 "project.toml), and the archetype 'default' is in step mode")
+    assert dpg.get_value(TAGS.approval_sandbox) == controller.engine.commands.describe()
+    assert dpg.get_value(TAGS.approval_sandbox).startswith(("sandbox: bwrap, no network, writes: project only, "
+                                                            "memory 4096 MB", "UNSANDBOXED ("))
+    assert dpg.is_item_shown(TAGS.approval_sandbox)
     fire(TAGS.always_allow_button)
     window.refresh()
     assert dpg.is_item_shown(TAGS.approval_rule_group)

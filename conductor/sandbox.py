@@ -1,0 +1,199 @@
+"""Where a shell command runs: in a bubblewrap sandbox (Linux) or, where none exists, with the user's full rights.
+
+Inside the sandbox (`bwrap`): the whole file system read-only; the project root read-write; a private `/tmp`;
+credential folders of the home hidden; the tracks folder, the credentials files and the project's secret files
+hidden (the same files the worker's tools refuse); `.git` hidden or read-only; a new network namespace (no network,
+not even the host's loopback services) unless the archetype asks for it; a new PID namespace, so that everything the
+command starts dies with it. Limits (memory, CPU, processes) are applied by the reaper (`conductor.reaper`) with or
+without a sandbox.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conductor.config import ProjectConfig, ShellConfig, credential_paths
+
+log = logging.getLogger(__name__)
+
+EMPTY_FILE = "/dev/null"
+"""What a hidden file is replaced by (reads as empty)."""
+
+
+@dataclass(frozen=True)
+class SandboxChoice:
+    """Whether commands are confined, and why not when they are not."""
+
+    kind: str
+    """"bwrap" or "off"."""
+    reason: str = ""
+    """Why commands run unsandboxed (for the terminal and the approval panel); empty when sandboxed."""
+    error: str = ""
+    """Set when the configuration asks for bwrap and it cannot run: commands are refused, not run unconfined."""
+    executable: str = "bwrap"
+    """bwrap's path."""
+
+    @property
+    def confined(self) -> bool:
+        return self.kind == "bwrap"
+
+
+class SandboxUnavailableError(RuntimeError):
+    """`[shell] sandbox = "bwrap"` and bwrap cannot run here."""
+
+
+@functools.lru_cache(maxsize=8)
+def _bwrap_problem(executable: str) -> str | None:
+    """None when bwrap can make the namespaces it needs here (checked once per process), else what it said."""
+    try:
+        done = subprocess.run([executable, "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-net", "--unshare-pid",
+                               "--die-with-parent", "true"], capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    if done.returncode != 0:
+        return done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
+    return None
+
+
+def choose_sandbox(shell: ShellConfig) -> SandboxChoice:
+    """The sandbox commands get under ``shell``: bwrap when asked for or (unset) when installed and working."""
+    if shell.sandbox == "off":
+        return SandboxChoice("off", "[shell] sandbox = \"off\"")
+    if not sys.platform.startswith("linux"):
+        reason = f"no sandbox exists on {sys.platform} yet"
+        return SandboxChoice("off", reason, error=reason if shell.sandbox == "bwrap" else "")
+    executable = shutil.which("bwrap")
+    problem: str | None = "bwrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    if executable is not None:
+        failed = _bwrap_problem(executable)
+        problem = f"bwrap cannot make namespaces here: {failed}" if failed else None
+    if problem is None and executable is not None:
+        return SandboxChoice("bwrap", executable=executable)
+    problem = problem or "bwrap cannot run"
+    return SandboxChoice("off", problem, error=problem if shell.sandbox == "bwrap" else "")
+
+
+def describe(choice: SandboxChoice, shell: ShellConfig, network: bool) -> str:
+    """One line for the approval panel and the terminal: `sandbox: bwrap, no network, writes: project only,
+    memory 4096 MB`, or plainly that the command runs unsandboxed."""
+    limits = [f"memory {shell.memory_mb} MB" if shell.memory_mb else "memory unlimited"]
+    if shell.cpu_seconds:
+        limits.append(f"CPU {shell.cpu_seconds} s")
+    if shell.max_processes:
+        limits.append(f"{shell.max_processes} processes")
+    limits.append(f"time {shell.timeout_seconds:g} s")
+    if not choice.confined:
+        return f"UNSANDBOXED ({choice.reason}): the command runs with all your rights; " + ", ".join(limits)
+    net = "network allowed" if network else "no network"
+    return f"sandbox: bwrap, {net}, writes: project only, " + ", ".join(limits)
+
+
+@dataclass(frozen=True)
+class BwrapPlan:
+    """What one sandboxed command sees: the paths to hide and the paths to bind; turned into bwrap's arguments."""
+
+    root: Path
+    hidden_dirs: list[Path] = field(default_factory=list)
+    hidden_files: list[Path] = field(default_factory=list)
+    read_only: list[Path] = field(default_factory=list)
+    """Paths bound read-only over the read-write project (`.git` when not hidden)."""
+    kept_in_tmp: list[Path] = field(default_factory=list)
+    """Folders under /tmp the command needs (a virtualenv, tools on PATH): bound read-only into the private /tmp."""
+    network: bool = False
+
+    def arguments(self) -> list[str]:
+        args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for kept in self.kept_in_tmp:
+            args += ["--ro-bind", str(kept), str(kept)]
+        args += ["--bind", str(self.root), str(self.root)]
+        for path in self.read_only:
+            args += ["--ro-bind", str(path), str(path)]
+        for folder in self.hidden_dirs:
+            args += ["--tmpfs", str(folder), "--remount-ro", str(folder)]
+        for file in self.hidden_files:
+            args += ["--ro-bind", EMPTY_FILE, str(file)]
+        # the caller's TMPDIR lies outside the private /tmp
+        args += ["--setenv", "TMPDIR", "/tmp", "--unsetenv", "TEMP", "--unsetenv", "TMP"]
+        args += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", str(self.root)]
+        if not self.network:
+            args.append("--unshare-net")
+        return args
+
+
+def plan_for(config: ProjectConfig, network: bool, environ: dict[str, str] | None = None,
+             secret_files: list[Path] | None = None) -> BwrapPlan:
+    """The sandbox of one command of ``config``'s project (``secret_files``: the project's secret files, as the
+    worker's guard finds them)."""
+    environ = dict(os.environ) if environ is None else environ
+    root = config.root.resolve()
+    home = Path(environ.get("HOME") or Path.home()).expanduser()
+    hidden_dirs: list[Path] = []
+    hidden_files: list[Path] = []
+    candidates = [home / entry for entry in config.shell.hidden_home]
+    candidates += [config.tracks_path, *credential_paths(config)]
+    for candidate in candidates:
+        hidden = _existing(candidate)
+        if hidden is None:
+            continue
+        (hidden_dirs if hidden.is_dir() else hidden_files).append(hidden)
+    read_only: list[Path] = []
+    git = root / ".git"
+    if git.exists():
+        (hidden_dirs if config.shell.sandbox_git == "hidden" else read_only).append(git)
+    hidden_files += [path for path in secret_files or [] if path.is_file() and not path.is_symlink()]
+    return BwrapPlan(root=root, hidden_dirs=_unique(hidden_dirs), hidden_files=_unique(hidden_files),
+                     read_only=read_only, kept_in_tmp=_kept_in_tmp(environ, root), network=network)
+
+
+def _existing(path: Path) -> Path | None:
+    try:
+        resolved = path.resolve()
+        return resolved if resolved.exists() else None
+    except (OSError, RuntimeError):
+        return None
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    return list(dict.fromkeys(paths))
+
+
+def _kept_in_tmp(environ: dict[str, str], root: Path) -> list[Path]:
+    """Folders under /tmp that commands need and a private /tmp would hide: this Python's environment, the home,
+    the active virtualenv and PATH entries (a project cloned to /tmp with its .venv inside). The root is bound
+    read-write anyway."""
+    tmp = Path("/tmp").resolve()
+    wanted = [Path(sys.prefix), Path(sys.base_prefix)]
+    if environ.get("HOME"):
+        wanted.append(Path(environ["HOME"]))
+    if environ.get("VIRTUAL_ENV"):
+        wanted.append(Path(environ["VIRTUAL_ENV"]))
+    wanted += [Path(entry) for entry in environ.get("PATH", "").split(os.pathsep) if entry]
+    kept: list[Path] = []
+    for path in wanted:
+        resolved = _existing(path)
+        if resolved is None or not resolved.is_relative_to(tmp) or resolved == tmp:
+            continue
+        if resolved.is_relative_to(root) or any(resolved.is_relative_to(k) for k in kept):
+            continue
+        if path.name == "bin":  # a virtualenv's bin: keep the whole environment (its lib/ is needed)
+            resolved = resolved.parent
+        kept = [k for k in kept if not k.is_relative_to(resolved)] + [resolved]
+    return kept
+
+
+_MEMORY_FAILURE = re.compile(r"MemoryError|Cannot allocate memory|bad_alloc|out of memory|OutOfMemoryError|"
+                             r"memory allocation of \d+ bytes failed", re.IGNORECASE)
+
+
+def memory_failure(output: str) -> bool:
+    """True when a failed command's output says an allocation failed (Python, C, C++, Rust, Go, Node, Java):
+    under a memory limit, the limit is the likely cause."""
+    return _MEMORY_FAILURE.search(output[-20_000:]) is not None
