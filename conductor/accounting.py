@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from conductor.config import Price
-from conductor.messages import Usage
+from conductor.messages import AssistantTurn, Usage
 
 
 def _price(input_usd: float, output_usd: float, cache_read: float | None = None,
@@ -29,6 +29,16 @@ DEFAULT_PRICES: dict[str, Price] = {
     "gemini-2.5-flash": _price(0.3, 2.5, 0.075),
     "gemini-2.5-flash-lite": _price(0.1, 0.4, 0.025),
     "gemini-2.0-flash": _price(0.1, 0.4, 0.025),
+    "gpt-5": _price(1.25, 10, 0.125),
+    "gpt-5-mini": _price(0.25, 2, 0.025),
+    "gpt-5-nano": _price(0.05, 0.4, 0.005),
+    "gpt-4.1": _price(2, 8, 0.5),
+    "gpt-4.1-mini": _price(0.4, 1.6, 0.1),
+    "gpt-4.1-nano": _price(0.1, 0.4, 0.025),
+    "gpt-4o": _price(2.5, 10, 1.25),
+    "gpt-4o-mini": _price(0.15, 0.6, 0.075),
+    "o4-mini": _price(1.1, 4.4, 0.275),
+    "o3": _price(2, 8, 0.5),
     "scripted": _price(0, 0),
 }
 
@@ -144,9 +154,10 @@ class Accountant:
     tickets: dict[str, UsageTotals] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, tier: str, ticket_id: str | None, model: str, usage: Usage) -> float | None:
-        cost = cost_of(usage, find_price(model, self.prices))
-        self.add(tier, ticket_id, usage, cost)
+    def record(self, tier: str, ticket_id: str | None, turn: AssistantTurn) -> float | None:
+        """Count one model answer; a local model's costs nothing, a model without a price is unknown."""
+        cost = 0.0 if turn.local else cost_of(turn.usage, find_price(turn.model, self.prices))
+        self.add(tier, ticket_id, turn.usage, cost)
         return cost
 
     def add(self, tier: str, ticket_id: str | None, usage: Usage, cost: float | None) -> None:

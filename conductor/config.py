@@ -4,7 +4,7 @@ project.toml (every key optional):
 
     tracks_dir = "tracks"
     [tier3]                      # the worker
-    provider = "anthropic"       # anthropic | gemini | scripted
+    provider = "anthropic"       # anthropic | gemini | openai | scripted
     model = "claude-sonnet-4-5"
     [tier4]                      # the cheap summariser of failed commands (omit: deterministic compressor)
     provider = "gemini"
@@ -21,12 +21,14 @@ project.toml (every key optional):
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -34,12 +36,43 @@ from conductor.errors import ConductorError
 from conductor.files import atomic_write
 
 PROJECT_FILE = "project.toml"
-ProviderName = Literal["anthropic", "gemini", "scripted"]
+ProviderName = Literal["anthropic", "gemini", "openai", "scripted"]
 PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
 """The one list of provider names; `conductor.providers` maps each to its module."""
 DEFAULT_MODELS: dict[str, str] = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash",
-                                  "scripted": "scripted"}
+                                  "openai": "gpt-5-mini", "scripted": "scripted"}
 """The model a provider uses when none is named."""
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url`` points at this machine (`localhost`, 127.0.0.0/8, ::1): a local server, no key, no cost."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Preset(NamedTuple):
+    """An OpenAI-compatible server: where it listens and a sensible model to start with."""
+
+    base_url: str
+    model: str
+    key: bool
+    """Whether it needs an API key (local servers do not)."""
+
+
+OPENAI_PRESETS: dict[str, Preset] = {
+    "openai": Preset(OPENAI_URL, "gpt-5-mini", True),
+    "openrouter": Preset("https://openrouter.ai/api/v1", "openai/gpt-5-mini", True),
+    "ollama": Preset("http://127.0.0.1:11434/v1", "qwen2.5-coder:7b", False),
+    "lmstudio": Preset("http://127.0.0.1:1234/v1", "qwen2.5-coder-7b-instruct", False),
+    "vllm": Preset("http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-Coder-7B-Instruct", False),
+}
+"""`conductor init --provider ollama` and the README's presets: provider `openai` with this base URL and model."""
 READ_ONLY_TOOLS = ("read_file", "list_directory", "search_files", "get_skeleton", "get_curated_view", "get_definition")
 """Tools that change nothing (the others: write_file, edit_file, run_shell); `conductor.tools` checks the two
 lists cover its tools exactly."""
@@ -76,6 +109,9 @@ class TierConfig(_Strict):
     """Scripted provider only: the recorded conversation file (relative to the project)."""
     max_output_tokens: int = Field(default=4096, gt=0)
     """Upper bound on one answer."""
+    base_url: str | None = None
+    """This tier's server, over `[providers] <provider>_base_url` (a local Ollama for Tier 4 beside OpenAI for
+    Tier 3, say)."""
 
 
 class ArchetypeConfig(_Strict):
@@ -215,6 +251,9 @@ class ProviderSettings(_Strict):
     """Only when set here; otherwise the SDK reads ANTHROPIC_BASE_URL."""
     gemini_base_url: str | None = None
     """Only when set here; otherwise the SDK reads GOOGLE_GEMINI_BASE_URL."""
+    openai_base_url: str | None = None
+    """An OpenAI-compatible server (`http://127.0.0.1:11434/v1` for Ollama); unset: OPENAI_BASE_URL, else OpenAI's.
+    A server on the loopback runs without a key and its calls cost 0."""
 
 
 class Price(_Strict):
@@ -267,6 +306,7 @@ class Credentials(BaseModel):
 
     anthropic_api_key: SecretStr | None = None
     gemini_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
 
 
 ENV_OVERRIDES = {
@@ -401,6 +441,7 @@ def load_credentials(config: ProjectConfig, environ: Mapping[str, str] | None = 
             break
     values.setdefault("anthropic_api_key", environ.get("ANTHROPIC_API_KEY"))
     values.setdefault("gemini_api_key", environ.get("GEMINI_API_KEY") or environ.get("GOOGLE_API_KEY"))
+    values.setdefault("openai_api_key", environ.get("OPENAI_API_KEY"))
     try:
         return Credentials.model_validate({k: v for k, v in values.items() if v})
     except ValidationError as error:

@@ -149,15 +149,15 @@ class ConductorEngine:
         self.events.emit(event)
 
     def preflight(self) -> None:
-        """What can be checked without spending tokens (provider and model chosen, key present), before any
-        ticket changes status; raises ConductorError."""
+        """What can be checked without spending tokens (provider and model chosen, key present, an
+        OpenAI-compatible server answering), before any ticket changes status; raises ConductorError."""
         self._register_keys()
         track = self.store.load(self.track_id)
         waiting = [t for t in track.tickets if t.status not in (TicketStatus.COMPLETED, TicketStatus.BLOCKED)]
         for tier in {self._tier3(ticket).model_dump_json(): self._tier3(ticket) for ticket in waiting}.values():
-            check_tier(tier, self.config, "tier3", self.credentials)
+            check_tier(tier, self.config, "tier3", self.credentials, reach=True)
         if self.config.tier4 is not None:
-            check_tier(self.config.tier4, self.config, "tier4", self.credentials)
+            check_tier(self.config.tier4, self.config, "tier4", self.credentials, reach=True)
 
     def _register_keys(self) -> None:
         """Every configured key is redacted from tool output, logs and errors, whichever provider runs."""
@@ -165,7 +165,7 @@ class ConductorEngine:
             credentials = self.credentials or load_credentials(self.config)
         except ConductorError:
             return  # a broken credentials file is reported by the provider that needs it
-        for key in (credentials.anthropic_api_key, credentials.gemini_api_key):
+        for key in (credentials.anthropic_api_key, credentials.gemini_api_key, credentials.openai_api_key):
             if key is not None:
                 register_secret(key.get_secret_value())
 
@@ -329,7 +329,7 @@ class ConductorEngine:
         )
 
     def _on_turn(self, ticket: Ticket, turn: AssistantTurn) -> float | None:
-        cost = self.accountant.record("tier3", ticket.id, turn.model, turn.usage)
+        cost = self.accountant.record("tier3", ticket.id, turn)
         self.emit(ModelCalled(track=self.track_id, ticket=ticket.id, tier="tier3", model=turn.model, usage=turn.usage,
                               cost_usd=cost, stop_reason=turn.stop_reason,
                               tool_names=[c.name for c in turn.tool_calls], text=turn.text,
@@ -502,7 +502,7 @@ class ConductorEngine:
 
     def _on_tier4_usage(self, turn: AssistantTurn) -> None:
         ticket_id = self.active_ticket_id
-        cost = self.accountant.record("tier4", ticket_id, turn.model, turn.usage)
+        cost = self.accountant.record("tier4", ticket_id, turn)
         self.emit(ModelCalled(track=self.track_id, ticket=ticket_id, tier="tier4", model=turn.model, usage=turn.usage,
                               cost_usd=cost, stop_reason=turn.stop_reason, text=turn.text))
         self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))

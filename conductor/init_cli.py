@@ -14,10 +14,13 @@ from pathlib import Path
 
 from conductor.config import (
     DEFAULT_MODELS,
+    OPENAI_PRESETS,
     PROJECT_FILE,
     ConfigError,
     ProjectConfig,
+    TierConfig,
     add_project_option,
+    is_loopback,
     load_credentials,
     load_project_config,
     project_of,
@@ -25,8 +28,22 @@ from conductor.config import (
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
 
-INIT_PROVIDERS = ("anthropic", "gemini")
-KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
+INIT_PROVIDERS = ("anthropic", "gemini", *OPENAI_PRESETS)
+"""The SDK providers, and the OpenAI-compatible presets (provider `openai` with a base URL and a model)."""
+KEY_VARIABLES = {"anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY", "openai": "OPENAI_API_KEY"}
+
+
+def default_model(choice: str) -> str:
+    return OPENAI_PRESETS[choice].model if choice in OPENAI_PRESETS else DEFAULT_MODELS[choice]
+
+
+def tier_lines(choice: str, model: str) -> str:
+    """A tier's table in project.toml for a provider or a preset."""
+    if choice not in OPENAI_PRESETS:
+        return f'provider = "{choice}"\nmodel = "{model}"\n'
+    preset = OPENAI_PRESETS[choice]
+    return f'provider = "openai"              # preset {choice}\nmodel = "{model}"\nbase_url = "{preset.base_url}"\n'
+
 IGNORE_HEADER = "# Conductor: what must never be committed (keys, raw outputs, conversations, undo data)"
 IGNORED_IN_TRACKS = ("*/outputs/", "*/histories/", "*/changes.jsonl", "*/checkpoints.git/", "*/workers/",
                      "*/pending.json", "*/.lock", "*/*.refused-*", "conductor.log")
@@ -38,13 +55,9 @@ TEMPLATE = """\
 tracks_dir = "tracks"
 
 [tier3]                       # the worker that does a ticket
-provider = "{tier3_provider}"
-model = "{tier3_model}"
-
+{tier3}
 [tier2]                       # the planner (conductor plan)
-provider = "{tier2_provider}"
-model = "{tier2_model}"
-{tier4}
+{tier2}{tier4}
 [archetypes.default]
 trust = "step"                # every write and command waits for your decision
 # commands = "sandboxed-auto" # commands run without asking, confined by the sandbox (writes still wait)
@@ -59,9 +72,7 @@ memory_mb = 4096              # a command over it is killed, and the model told 
 
 TIER4_TEMPLATE = """
 [tier4]                       # a cheap model for failure hints (omit it: a deterministic compressor)
-provider = "{provider}"
-model = "{model}"
-"""
+{tier}"""
 
 
 def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
@@ -75,24 +86,34 @@ def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
         provider = args.provider or (_choose(ask, "Tier 3 provider", INIT_PROVIDERS, "anthropic") if interactive
                                      else None)
         if provider is None:
-            raise ConductorError("choose a provider: conductor init --provider anthropic|gemini (or run it at a "
-                                 "terminal to be asked)")
-        model = args.model or (_ask(ask, f"Tier 3 model [{DEFAULT_MODELS[provider]}]: ") if interactive else "")
-        model = model or DEFAULT_MODELS[provider]
+            raise ConductorError(f"choose a provider: conductor init --provider {'|'.join(INIT_PROVIDERS)} (or "
+                                 "run it at a terminal to be asked)")
+        model = args.model or (_ask(ask, f"Tier 3 model [{default_model(provider)}]: ") if interactive else "")
+        model = model or default_model(provider)
         tier2 = args.tier2_provider or provider
-        tier2_model = args.tier2_model or (model if tier2 == provider else DEFAULT_MODELS[tier2])
+        tier2_model = args.tier2_model or (model if tier2 == provider else default_model(tier2))
         tier4 = args.tier4_provider
-        tier4_block = (TIER4_TEMPLATE.format(provider=tier4, model=args.tier4_model or DEFAULT_MODELS[tier4])
+        tier4_block = (TIER4_TEMPLATE.format(tier=tier_lines(tier4, args.tier4_model or default_model(tier4)))
                        if tier4 else "")
-        atomic_write(path, TEMPLATE.format(tier3_provider=provider, tier3_model=model, tier2_provider=tier2,
-                                           tier2_model=tier2_model, tier4=tier4_block))
+        atomic_write(path, TEMPLATE.format(tier3=tier_lines(provider, model), tier2=tier_lines(tier2, tier2_model),
+                                           tier4=tier4_block))
         print(f"{path}: written (Tier 3: {provider} {model}; Tier 2: {tier2} {tier2_model})")
     config = load_project_config(root)  # a kept file with a mistake is refused here, in words
     _ignore(root, config.tracks_path)
-    providers = {tier.provider for tier in (config.tier3, config.tier2, config.tier4) if tier is not None}
+    tiers = [tier for tier in (config.tier3, config.tier2, config.tier4) if tier is not None]
+    providers = {tier.provider for tier in tiers if not _local(tier, config)}
     for provider in sorted(p for p in providers if p in KEY_VARIABLES):
         print(_key_status(config, provider))
+    for tier in tiers:
+        if _local(tier, config):
+            print(f"{tier.model} at {tier.base_url or config.providers.openai_base_url}: a server on this machine, "
+                  "no key needed (start it before `conductor run`)")
     return 0
+
+
+def _local(tier: TierConfig, config: ProjectConfig) -> bool:
+    url = tier.base_url or config.providers.openai_base_url
+    return tier.provider == "openai" and url is not None and is_loopback(url)
 
 
 def _choose(ask: Callable[[str], str], what: str, choices: tuple[str, ...], default: str) -> str:

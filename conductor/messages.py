@@ -81,6 +81,8 @@ class AssistantTurn(BaseModel):
     """`end_turn`, `tool_use`, `max_tokens` (provider values mapped to these)."""
     usage: Usage = Field(default_factory=Usage)
     model: str = ""
+    local: bool = False
+    """Served by a model on this machine (a loopback server): it costs nothing."""
 
     def as_message(self) -> Message:
         return Message(role="assistant", text=self.text, tool_calls=self.tool_calls)

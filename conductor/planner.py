@@ -334,7 +334,7 @@ class PlanSession:
         self.result: PlanResult | None = None
 
     def _on_turn(self, turn: AssistantTurn) -> None:
-        cost = self.accountant.record("tier2", None, turn.model, turn.usage)
+        cost = self.accountant.record("tier2", None, turn)
         self.events.emit(ModelCalled(track=self.plan_id, tier="tier2", model=turn.model, usage=turn.usage,
                                      cost_usd=cost, stop_reason=turn.stop_reason,
                                      tool_names=[c.name for c in turn.tool_calls]))

@@ -27,10 +27,11 @@ from conductor.providers.base import (
 PROVIDERS: dict[str, tuple[str, str]] = {
     "anthropic": ("conductor.providers.anthropic_provider", "AnthropicModel"),
     "gemini": ("conductor.providers.gemini_provider", "GeminiModel"),
+    "openai": ("conductor.providers.openai_provider", "OpenAIModel"),
     "scripted": ("conductor.providers.scripted", "ScriptedModel"),
 }
 assert tuple(PROVIDERS) == PROVIDER_NAMES, "config.PROVIDER_NAMES and PROVIDERS must name the same providers"
-PACKAGES = {"anthropic": "anthropic", "gemini": "google-genai"}
+PACKAGES = {"anthropic": "anthropic", "gemini": "google-genai", "openai": "openai"}
 HOW_TO_CHOOSE = ("pass --provider P (and --model M), set [{tier}] provider in project.toml, or set "
                  "CONDUCTOR_{upper}_PROVIDER; providers: " + ", ".join(PROVIDER_NAMES))
 
@@ -47,9 +48,10 @@ def provider_class(name: str) -> Callable[..., Model]:
     return cls
 
 
-def check_tier(tier: TierConfig, config: ProjectConfig, tier_name: str, credentials: Credentials | None = None
-               ) -> None:
-    """Raise ConductorError when ``tier`` cannot serve (no provider, no script, no key), spending no tokens."""
+def check_tier(tier: TierConfig, config: ProjectConfig, tier_name: str, credentials: Credentials | None = None,
+               reach: bool = False) -> None:
+    """Raise ConductorError when ``tier`` cannot serve (no provider, no script, no key), spending no tokens; with
+    ``reach``, a model that can check its server without tokens (`preflight`: the OpenAI-compatible ones) does."""
     if tier.provider == "scripted":
         from conductor.providers.scripted import load_script
 
@@ -57,7 +59,10 @@ def check_tier(tier: TierConfig, config: ProjectConfig, tier_name: str, credenti
             raise ConfigError(f"[{tier_name}] provider \"scripted\" needs `script = \"path/to/script.json\"`")
         load_script(config.root / tier.script)
         return
-    create_model(tier, config, tier_name=tier_name, credentials=credentials)
+    model = create_model(tier, config, tier_name=tier_name, credentials=credentials)
+    preflight = getattr(model, "preflight", None)
+    if reach and preflight is not None:
+        preflight()
 
 
 def create_model(tier: TierConfig, config: ProjectConfig, *, tier_name: str = "tier3", ticket_id: str | None = None,
@@ -73,7 +78,10 @@ def create_model(tier: TierConfig, config: ProjectConfig, *, tier_name: str = "t
         return cls(config.root / tier.script, tier=tier_name, ticket_id=ticket_id, model=tier.model)
     credentials = credentials if credentials is not None else load_credentials(config)
     hint = " or ".join(str(p) for p in credential_paths(config))
-    return cls(tier.model, credentials, config.providers, limiter=limiter, credentials_hint=hint)
+    settings = config.providers
+    if tier.base_url:  # this tier's own server
+        settings = settings.model_copy(update={f"{tier.provider}_base_url": tier.base_url})
+    return cls(tier.model, credentials, settings, limiter=limiter, credentials_hint=hint)
 
 
 __all__ = ["HOW_TO_CHOOSE", "PROVIDERS", "MalformedAnswerError", "MissingKeyError", "ProviderError",

@@ -25,7 +25,8 @@ def test_file_then_environment_then_flags(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[tier3]\nprovider = "openai"\n', "tier3.provider: `openai` is not one of anthropic, gemini, scripted"),
+        ('[tier3]\nprovider = "mistral"\n', "tier3.provider: `mistral` is not one of anthropic, gemini, openai, "
+                                              "scripted"),
         ("[shell]\ntimeout_seconds = -1\n", "shell.timeout_seconds: Input should be greater than 0"),
         ("[tier3\n", "project.toml: Expected ']'"),
         ("typo_key = 1\n", "unknown key `typo_key` in the top level (known: "),
@@ -71,7 +72,7 @@ def test_a_credentials_file_that_is_not_utf8_or_not_a_file_is_one_line(tmp_path)
     ('trakcs_dir = "x"\n', "unknown key `trakcs_dir` in the top level; did you mean `tracks_dir`?"),
     ('[guard]\nzzz = 1\n', "unknown key `zzz` in [guard] (known: max_file_bytes, secret_files)"),
     ('[tier3]\nprovider = "antropic"\n',
-     "tier3.provider: `antropic` is not one of anthropic, gemini, scripted; did you mean `anthropic`?"),
+     "tier3.provider: `antropic` is not one of anthropic, gemini, openai, scripted; did you mean `anthropic`?"),
 ])
 def test_config_mistakes_are_said_in_a_persons_words_with_the_near_miss(tmp_path, toml, message):
     (tmp_path / "project.toml").write_text(toml)
@@ -90,5 +91,5 @@ def test_a_misspelt_variable_and_a_misspelt_credential_name_their_near_miss(tmp_
     with pytest.raises(ConfigError) as error:
         load_credentials(config, environ={})
     assert str(error.value) == ("credentials: unknown or invalid keys: `anthropic_key` (did you mean "
-                                "`anthropic_api_key`?); known: anthropic_api_key, gemini_api_key")
+                                "`anthropic_api_key`?); known: anthropic_api_key, gemini_api_key, openai_api_key")
     assert "sk-ant" not in str(error.value)

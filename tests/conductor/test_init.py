@@ -55,7 +55,7 @@ def test_init_twice_changes_nothing_and_git_ignores_what_must_never_be_committed
 def test_init_asks_at_a_terminal_and_says_how_to_set_the_key(repository, capsys, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setenv("HOME", str(repository))
-    answers = iter(["openai", "anthropic", ""])  # a choice not offered is asked again; empty takes the default
+    answers = iter(["mistral", "anthropic", ""])  # a choice not offered is asked again; empty takes the default
     args = argparse.Namespace(project=repository, provider=None, model=None, tier2_provider=None, tier2_model=None,
                               tier4_provider=None, tier4_model=None)
     assert init_project(args, ask=lambda prompt: next(answers), interactive=True) == 0
@@ -64,6 +64,17 @@ def test_init_asks_at_a_terminal_and_says_how_to_set_the_key(repository, capsys,
     assert ("key for anthropic: not found; set ANTHROPIC_API_KEY, or write anthropic_api_key = \"...\" into "
             "credentials.toml (ignored by git)") in out
     assert load_project_config(repository, environ={}).tier3.model == "claude-sonnet-4-5"
+
+
+def test_init_with_a_local_preset_writes_its_server_and_needs_no_key(repository):
+    made = conductor("init", "--provider", "anthropic", "--tier4-provider", "ollama", cwd=repository)
+    assert made.returncode == 0, made.stderr
+    config = load_project_config(repository, environ={})
+    assert (config.tier4.provider, config.tier4.model, config.tier4.base_url) == (
+        "openai", "qwen2.5-coder:7b", "http://127.0.0.1:11434/v1")
+    assert ("qwen2.5-coder:7b at http://127.0.0.1:11434/v1: a server on this machine, no key needed "
+            "(start it before `conductor run`)") in made.stdout
+    assert "key for openai" not in made.stdout
 
 
 def test_init_without_a_terminal_or_a_provider_says_how(repository):

@@ -1,4 +1,4 @@
-"""A local HTTP server on 127.0.0.1 that speaks just enough of the Anthropic and Gemini APIs.
+"""A local HTTP server on 127.0.0.1 that speaks just enough of the Anthropic, Gemini and OpenAI APIs.
 
 The real SDKs talk to it over real sockets; each test programs the replies (including faults) and then
 asserts what the server received.
@@ -35,12 +35,27 @@ class FakeAPI:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.replies: deque[Reply] = deque()
+        self.models_status = 200
+        """What GET /models answers (401: a refused key)."""
         self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
+
+            def do_GET(self) -> None:  # an OpenAI-compatible server's model list (the preflight)
+                with fake._lock:
+                    fake.received.append(Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()},
+                                                  None))
+                status = fake.models_status
+                data = json.dumps({"object": "list", "data": [{"id": "local-model", "object": "model"}]}
+                                  if status == 200 else {"error": {"message": "invalid key"}}).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -84,6 +99,10 @@ class FakeAPI:
     def reset(self) -> None:
         self.received.clear()
         self.replies.clear()
+        self.models_status = 200
+
+    def posts(self) -> list[Received]:
+        return [r for r in self.received if r.method == "POST"]
 
     def close(self) -> None:
         self.server.shutdown()
@@ -116,3 +135,20 @@ def gemini_response(*parts: dict[str, Any], finish_reason: str = "STOP", prompt_
             "usageMetadata": {"promptTokenCount": prompt_tokens, "candidatesTokenCount": output_tokens,
                               "cachedContentTokenCount": cached, "totalTokenCount": prompt_tokens + output_tokens},
             "modelVersion": "gemini-test"}
+
+
+def openai_completion(text: str | None = "", tool_calls: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
+                      finish_reason: str | None = None, prompt_tokens: int = 100, completion_tokens: int = 20,
+                      cached: int = 0, model: str = "gpt-test", refusal: str | None = None) -> dict[str, Any]:
+    """A Chat Completions answer; ``tool_calls`` as (id, name, arguments as a JSON string)."""
+    calls = [{"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+             for call_id, name, arguments in tool_calls]
+    message: dict[str, Any] = {"role": "assistant", "content": text or None, "refusal": refusal}
+    if calls:
+        message["tool_calls"] = calls
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": finish_reason or ("tool_calls" if calls else "stop")}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens,
+                      "prompt_tokens_details": {"cached_tokens": cached}}}

@@ -10,11 +10,13 @@ from conductor.providers.scripted import ScriptedModel
 
 def test_providers_are_looked_up_by_short_name_and_imported_lazily():
     code = ("import sys; import conductor.providers as p; before = 'anthropic' in sys.modules;"
-            "p.provider_class('scripted'); print(before, 'anthropic' in sys.modules, 'google.genai' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "False False False\n"
+            "p.provider_class('scripted'); print(before, 'anthropic' in sys.modules, 'google.genai' in sys.modules,"
+            " 'openai' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == (
+        "False False False False\n")
     assert provider_class("scripted") is ScriptedModel
-    with pytest.raises(ProviderError, match="unknown provider; choose one of anthropic, gemini, scripted"):
-        provider_class("openai")
+    with pytest.raises(ProviderError, match="unknown provider; choose one of anthropic, gemini, openai, scripted"):
+        provider_class("mistral")
 
 
 def test_create_model_scripted_and_missing_key(tmp_path):

@@ -43,7 +43,7 @@ def test_keys_never_reach_logs_files_errors_or_reprs(project, fake_api, caplog, 
     fake_api.reply(gemini_response({"text": "hint"}))
     for tier, model in (("tier3", worker), ("tier4", summariser)):
         turn = model.complete("system", [Message(role="user", text="hello")], [], 50)
-        cost = accountant.record(tier, "T1", turn.model, turn.usage)
+        cost = accountant.record(tier, "T1", turn)
         ledger.append("model_call", tier=tier, provider=model.provider, model=turn.model, usage=turn.usage.model_dump(),
                       cost_usd=cost)
     # a provider that echoes the key back in its error message
