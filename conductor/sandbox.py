@@ -145,12 +145,25 @@ def plan_for(config: ProjectConfig, network: bool, environ: dict[str, str] | Non
             continue
         (hidden_dirs if hidden.is_dir() else hidden_files).append(hidden)
     read_only: list[Path] = []
-    git = root / ".git"
-    if git.exists():
-        (hidden_dirs if config.shell.sandbox_git == "hidden" else read_only).append(git)
-    hidden_files += [path for path in secret_files or [] if path.is_file() and not path.is_symlink()]
-    return BwrapPlan(root=root, hidden_dirs=_unique(hidden_dirs), hidden_files=_unique(hidden_files),
-                     read_only=read_only, kept_in_tmp=_kept_in_tmp(environ, root), network=network)
+    git = root / ".git"  # a folder, or a file naming the git dir (a worktree, a submodule)
+    if git.exists() and not git.is_symlink():
+        if config.shell.sandbox_git == "read-only":
+            read_only.append(git)
+        else:
+            (hidden_dirs if git.is_dir() else hidden_files).append(git)
+    for secret in secret_files or []:  # a symlinked secret is hidden where it points (bwrap binds no symlink)
+        target = _existing(secret)
+        if target is not None and target.is_file():
+            hidden_files.append(target)
+    kept = _kept_in_tmp(environ, root)
+
+    def visible(path: Path) -> bool:  # under the private /tmp, what is not bound in is not there to hide
+        tmp = Path("/tmp").resolve()
+        return not path.is_relative_to(tmp) or any(path.is_relative_to(k) for k in [root, *kept])
+
+    return BwrapPlan(root=root, hidden_dirs=[p for p in _unique(hidden_dirs) if visible(p)],
+                     hidden_files=[p for p in _unique(hidden_files) if visible(p)],
+                     read_only=read_only, kept_in_tmp=kept, network=network)
 
 
 def _existing(path: Path) -> Path | None:

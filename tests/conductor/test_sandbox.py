@@ -93,6 +93,21 @@ def test_the_git_folder_is_hidden_or_read_only(tmp_path):
     assert planted.exit_code != 0 and not (root / ".git" / "hooks" / "pre-commit").exists()
 
 
+def test_a_git_file_and_symlinked_secrets_are_hidden_without_breaking_commands(tmp_path):
+    runner = project(tmp_path)
+    root = runner.config.root
+    (root / ".git").write_text("gitdir: /elsewhere/worktrees/x\n")  # a worktree or a submodule
+    outside = tmp_path / "outside.env"  # under /tmp: not in the sandbox at all
+    outside.write_text("OUTSIDE-SECRET\n")
+    (root / "local.env").symlink_to(outside)
+    (root / "sub" / "deploy.key").write_text("KEY-SECRET\n")
+    (root / "linked.pem").symlink_to(root / "sub" / "deploy.key")
+    result = runner.run("cat .git; cat local.env; cat linked.pem; cat sub/deploy.key; echo still-runs")
+    assert result.stdout == "still-runs\n", result.stderr
+    for secret in ("gitdir", "OUTSIDE-SECRET", "KEY-SECRET"):
+        assert secret not in result.output
+
+
 def test_memory_limit_stops_a_big_allocation_and_names_itself(tmp_path):
     runner = project(tmp_path, "memory_mb = 256\n")
     result = runner.run(f"{sys.executable} -c 'bytearray(1 << 30)'")
