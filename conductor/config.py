@@ -57,20 +57,19 @@ def is_loopback(url: str) -> bool:
 
 
 class Preset(NamedTuple):
-    """An OpenAI-compatible server: where it listens and a sensible model to start with."""
+    """An OpenAI-compatible server: where it listens and a sensible model to start with (one on the loopback
+    needs no key: `is_loopback`)."""
 
     base_url: str
     model: str
-    key: bool
-    """Whether it needs an API key (local servers do not)."""
 
 
 OPENAI_PRESETS: dict[str, Preset] = {
-    "openai": Preset(OPENAI_URL, "gpt-5-mini", True),
-    "openrouter": Preset("https://openrouter.ai/api/v1", "openai/gpt-5-mini", True),
-    "ollama": Preset("http://127.0.0.1:11434/v1", "qwen2.5-coder:7b", False),
-    "lmstudio": Preset("http://127.0.0.1:1234/v1", "qwen2.5-coder-7b-instruct", False),
-    "vllm": Preset("http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-Coder-7B-Instruct", False),
+    "openai": Preset(OPENAI_URL, "gpt-5-mini"),
+    "openrouter": Preset("https://openrouter.ai/api/v1", "openai/gpt-5-mini"),
+    "ollama": Preset("http://127.0.0.1:11434/v1", "qwen2.5-coder:7b"),
+    "lmstudio": Preset("http://127.0.0.1:1234/v1", "qwen2.5-coder-7b-instruct"),
+    "vllm": Preset("http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-Coder-7B-Instruct"),
 }
 """`conductor init --provider ollama` and the README's presets: provider `openai` with this base URL and model."""
 READ_ONLY_TOOLS = ("read_file", "list_directory", "search_files", "get_skeleton", "get_curated_view", "get_definition")
@@ -255,6 +254,11 @@ class ProviderSettings(_Strict):
     """An OpenAI-compatible server (`http://127.0.0.1:11434/v1` for Ollama); unset: OPENAI_BASE_URL, else OpenAI's.
     A server on the loopback runs without a key and its calls cost 0."""
 
+    @property
+    def openai_url(self) -> str:
+        """The OpenAI-compatible server calls go to: `openai_base_url`, else OPENAI_BASE_URL, else OpenAI's."""
+        return self.openai_base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
+
 
 class Price(_Strict):
     """USD per million tokens."""
@@ -297,6 +301,12 @@ class ProjectConfig(_Strict):
 
     def archetype(self, name: str) -> ArchetypeConfig:
         return self.archetypes.get(name) or self.archetypes.get("default") or ArchetypeConfig()
+
+    def provider_settings(self, tier: TierConfig) -> ProviderSettings:
+        """`[providers]` as ``tier`` sees it: its own `base_url`, when set, over `<provider>_base_url`."""
+        if not tier.base_url or tier.provider is None:
+            return self.providers
+        return self.providers.model_copy(update={f"{tier.provider}_base_url": tier.base_url})
 
 
 class Credentials(BaseModel):

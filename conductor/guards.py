@@ -148,13 +148,15 @@ class PathGuard:
             return False
         return (info.st_ino, info.st_dev) in self._linked_secrets()
 
-    def _linked_secrets(self) -> set[tuple[int, int]]:
+    def _linked_secrets(self, files: list[Path] | None = None) -> set[tuple[int, int]]:
         """(inode, device) of every secret file with more than one link: the named ones and the project's
-        secret-named files (a walk, kept for a second so that a search over many linked files walks once)."""
+        secret-named files (a walk, unless the caller walked already as ``files``; kept for a second so that a
+        search over many linked files walks once)."""
         now = time.monotonic()
         if self._secrets_seen is not None and now - self._secrets_seen[0] < SECRET_WALK_SECONDS:
             return self._secrets_seen[1]
-        candidates = list(self.secret_files) + [path for path in self._project_files() if self._secret_name(path.name)]
+        walked = self._project_files() if files is None else files
+        candidates = list(self.secret_files) + [path for path in walked if self._secret_name(path.name)]
         found = set()
         for candidate in candidates:
             try:
@@ -169,9 +171,10 @@ class PathGuard:
     def project_secrets(self) -> list[Path]:
         """Every file of the project the worker may not open for being secret, at any depth: secret-named files
         and hard links to a secret under any name (for the sandbox to hide them from commands too)."""
-        linked = self._linked_secrets()
+        files = list(self._project_files())  # one walk serves both
+        linked = self._linked_secrets(files)
         found = []
-        for path in self._project_files():
+        for path in files:
             if self._secret_name(path.name):
                 found.append(path)
             elif linked:

@@ -106,14 +106,13 @@ def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
         print(_key_status(config, provider))
     for tier in tiers:
         if _local(tier, config):
-            print(f"{tier.model} at {tier.base_url or config.providers.openai_base_url}: a server on this machine, "
+            print(f"{tier.model} at {config.provider_settings(tier).openai_url}: a server on this machine, "
                   "no key needed (start it before `conductor run`)")
     return 0
 
 
 def _local(tier: TierConfig, config: ProjectConfig) -> bool:
-    url = tier.base_url or config.providers.openai_base_url
-    return tier.provider == "openai" and url is not None and is_loopback(url)
+    return tier.provider == "openai" and is_loopback(config.provider_settings(tier).openai_url)
 
 
 def _choose(ask: Callable[[str], str], what: str, choices: tuple[str, ...], default: str) -> str:

@@ -11,7 +11,6 @@ without a sandbox.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import re
 import shutil
@@ -22,10 +21,10 @@ from pathlib import Path
 
 from conductor.config import ProjectConfig, ShellConfig, credential_paths
 
-log = logging.getLogger(__name__)
-
 EMPTY_FILE = "/dev/null"
-"""What a hidden file is replaced by (reads as empty)."""
+"""What is bound over a hidden file (bwrap's mounts are nodev, so opening it fails: permission denied)."""
+UNSANDBOXED = "UNSANDBOXED"
+"""How `describe` starts the line of a command that runs with all the user's rights (the panel shows it red)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +43,6 @@ class SandboxChoice:
     @property
     def confined(self) -> bool:
         return self.kind == "bwrap"
-
-
-class SandboxUnavailableError(RuntimeError):
-    """`[shell] sandbox = "bwrap"` and bwrap cannot run here."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -71,13 +66,13 @@ def choose_sandbox(shell: ShellConfig) -> SandboxChoice:
         reason = f"no sandbox exists on {sys.platform} yet"
         return SandboxChoice("off", reason, error=reason if shell.sandbox == "bwrap" else "")
     executable = shutil.which("bwrap")
-    problem: str | None = "bwrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
-    if executable is not None:
+    if executable is None:
+        problem = "bwrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    else:
         failed = _bwrap_problem(executable)
-        problem = f"bwrap cannot make namespaces here: {failed}" if failed else None
-    if problem is None and executable is not None:
-        return SandboxChoice("bwrap", executable=executable)
-    problem = problem or "bwrap cannot run"
+        if failed is None:
+            return SandboxChoice("bwrap", executable=executable)
+        problem = f"bwrap cannot make namespaces here: {failed}"
     return SandboxChoice("off", problem, error=problem if shell.sandbox == "bwrap" else "")
 
 
@@ -91,7 +86,7 @@ def describe(choice: SandboxChoice, shell: ShellConfig, network: bool) -> str:
         limits.append(f"{shell.max_processes} processes")
     limits.append(f"time {shell.timeout_seconds:g} s")
     if not choice.confined:
-        return f"UNSANDBOXED ({choice.reason}): the command runs with all your rights; " + ", ".join(limits)
+        return f"{UNSANDBOXED} ({choice.reason}): the command runs with all your rights; " + ", ".join(limits)
     net = "network allowed" if network else "no network"
     return f"sandbox: bwrap, {net}, writes: project only, " + ", ".join(limits)
 
@@ -156,9 +151,9 @@ def plan_for(config: ProjectConfig, network: bool, environ: dict[str, str] | Non
         if target is not None and target.is_file():
             hidden_files.append(target)
     kept = _kept_in_tmp(environ, root)
+    tmp = Path("/tmp").resolve()
 
     def visible(path: Path) -> bool:  # under the private /tmp, what is not bound in is not there to hide
-        tmp = Path("/tmp").resolve()
         return not path.is_relative_to(tmp) or any(path.is_relative_to(k) for k in [root, *kept])
 
     return BwrapPlan(root=root, hidden_dirs=[p for p in _unique(hidden_dirs) if visible(p)],

@@ -78,10 +78,7 @@ def create_model(tier: TierConfig, config: ProjectConfig, *, tier_name: str = "t
         return cls(config.root / tier.script, tier=tier_name, ticket_id=ticket_id, model=tier.model)
     credentials = credentials if credentials is not None else load_credentials(config)
     hint = " or ".join(str(p) for p in credential_paths(config))
-    settings = config.providers
-    if tier.base_url:  # this tier's own server
-        settings = settings.model_copy(update={f"{tier.provider}_base_url": tier.base_url})
-    return cls(tier.model, credentials, settings, limiter=limiter, credentials_hint=hint)
+    return cls(tier.model, credentials, config.provider_settings(tier), limiter=limiter, credentials_hint=hint)
 
 
 __all__ = ["HOW_TO_CHOOSE", "PROVIDERS", "MalformedAnswerError", "MissingKeyError", "ProviderError",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, cast
 
 import openai
@@ -33,7 +32,7 @@ class OpenAIModel:
 
     def __init__(self, model: str, credentials: Credentials, settings: ProviderSettings,
                  limiter: RateLimiter | None = None, credentials_hint: str = "credentials.toml") -> None:
-        self.base_url = settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
+        self.base_url = settings.openai_url
         self.local = is_loopback(self.base_url)
         """A server on this machine: runs without a key and costs nothing."""
         if credentials.openai_api_key is None and not self.local:
@@ -42,7 +41,6 @@ class OpenAIModel:
         key = credentials.openai_api_key.get_secret_value() if credentials.openai_api_key else NO_KEY
         register_secret(key)
         self.model = model
-        self.settings = settings
         self._client = openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=settings.max_retries,
                                      timeout=settings.timeout_seconds)
         self._limiter = limiter or RateLimiter(settings.requests_per_minute)

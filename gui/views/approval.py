@@ -7,6 +7,7 @@ from __future__ import annotations
 import dearpygui.dearpygui as dpg
 
 from conductor.diffs import DiffLine, side_by_side
+from conductor.sandbox import UNSANDBOXED
 from file_cache.highlight import highlight_file
 from gui.controller import Controller
 from gui.state import ApprovalState, ViewState
@@ -147,8 +148,7 @@ class ApprovalView:
         dpg.set_value(t.approval_why, f"waits because {approval.why}" if approval.why else "")
         dpg.set_value(t.approval_sandbox, pending.sandbox or "")
         dpg.configure_item(t.approval_sandbox, show=bool(pending.sandbox),
-                           color=ERROR_COLOR if pending.sandbox and not pending.sandbox.startswith("sandbox:")
-                           else SANDBOX_COLOR)
+                           color=ERROR_COLOR if (pending.sandbox or "").startswith(UNSANDBOXED) else SANDBOX_COLOR)
         dpg.set_value(t.approval_error, approval.error or "")
         if approval.text != self._shown_text:  # typed elsewhere (another tab): the field boxes follow
             self._fill_fields(approval)
