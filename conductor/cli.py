@@ -20,13 +20,15 @@ from conductor.init_cli import register_init
 from conductor.plan_cli import register_plan
 from conductor.run_cli import register_run
 from conductor.ticket_cli import register_tickets, register_tracks
+from conductor.trust_cli import register_trust
 from conductor.view_cli import register_view
 from file_cache import ViewError
 from file_cache.parser import SymbolNotFoundError
 
 COMMAND_GROUP = "conductor.commands"
 Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
-CORE: list[Registrar] = [register_init, register_view, register_tracks, register_tickets, register_run, register_plan]
+CORE: list[Registrar] = [register_init, register_view, register_tracks, register_tickets, register_run, register_plan,
+                          register_trust]
 
 
 class _Parser(argparse.ArgumentParser):

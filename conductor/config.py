@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
+from conductor.project_trust import file_grants, grants_of, is_trusted, record_trust, user_config_dir, withhold
 
 PROJECT_FILE = "project.toml"
 ProviderName = Literal["anthropic", "gemini", "openai", "scripted"]
@@ -274,6 +275,9 @@ class ProjectConfig(_Strict):
 
     root: Path = Path(".")
     """The project root (not read from the file: the folder that holds it)."""
+    ignored: list[str] = Field(default_factory=list)
+    """Settings of project.toml withheld because the user has not trusted them (not read from the file; see
+    `conductor.project_trust`)."""
     tracks_dir: str = "tracks"
     """Where tracks live, relative to the root."""
     credentials_file: str | None = None
@@ -342,16 +346,12 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
     if not root.is_dir():
         raise ConfigError(f"{project}: project folder does not exist")
     path = root / PROJECT_FILE
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_bytes().decode("utf-8"))
-        except UnicodeDecodeError as error:
-            raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: {error}") from None
-        except (OSError, RecursionError) as error:
-            raise ConfigError(f"{path}: cannot be read ({type(error).__name__})") from None
+    data = read_project_file(root)
+    grants = grants_of(data)
+    ignored: list[str] = []
+    if not is_trusted(root, grants):  # a cloned project.toml does not get to loosen anything on its own
+        withhold(data, grants)
+        ignored = [grant.dotted for grant in grants]
     environ = os.environ if environ is None else environ
     for name in environ:  # a misspelt variable would be ignored silently: say what it probably meant
         if name.startswith("CONDUCTOR_") and name not in ENV_OVERRIDES:
@@ -364,6 +364,7 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
     _apply_layer(data, env_layer, sources, {f"{s}.{k}": name for name, (s, k) in ENV_OVERRIDES.items()})
     _apply_layer(data, {k: v for k, v in (overrides or {}).items() if v is not None}, sources, {})
     data.pop("root", None)
+    data.pop("ignored", None)
     try:
         config = ProjectConfig.model_validate(data)
     except ValidationError as error:
@@ -372,7 +373,23 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
         if tier is not None and tier.provider is not None and not tier.model:
             tier.model = DEFAULT_MODELS[tier.provider]
     config.root = root
+    config.ignored = ignored
     return config
+
+
+def read_project_file(root: Path) -> dict[str, Any]:
+    """project.toml at ``root`` as parsed (empty when there is none); a broken file is a one-line error."""
+    path = root / PROJECT_FILE
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    except (OSError, RecursionError) as error:
+        raise ConfigError(f"{path}: cannot be read ({type(error).__name__})") from None
 
 
 def _apply_layer(data: dict[str, Any], layer: dict[str, Any], sources: dict[tuple[str, ...], str],
@@ -467,7 +484,7 @@ def load_credentials(config: ProjectConfig, environ: Mapping[str, str] | None = 
 def credential_paths(config: ProjectConfig) -> list[Path]:
     if config.credentials_file:
         return [(config.root / config.credentials_file).expanduser()]
-    return [config.root / "credentials.toml", Path.home() / ".config" / "conductor" / "credentials.toml"]
+    return [config.root / "credentials.toml", user_config_dir() / "credentials.toml"]
 
 
 def discover_project(start: Path | None = None) -> Path:
@@ -529,9 +546,12 @@ def _update_project_file(root: Path, change: Callable[[Any], bool]) -> bool:
 
     path = root / PROJECT_FILE
     document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    trusted = is_trusted(root, file_grants(root))
     if not change(document):
         return False
     atomic_write(path, tomlkit.dumps(document))
+    if trusted:  # what Conductor writes at the user's word is trusted; it does not vouch for what it found
+        record_trust(root, file_grants(root))
     return True
 
 

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from conductor.errors import ConductorError
+from conductor.project_trust import file_grants, record_trust
 
 DEMO_TRACK = "add-median"
 
@@ -29,4 +30,5 @@ def prepare_demo(destination: Path | None = None) -> Path:
     shutil.copytree(demo_source(), target, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".lock", "ledger.jsonl", "workers",
                                                   "histories", "outputs", "changes.jsonl", "pending.json"))
+    record_trust(target, file_grants(target))  # the demo's allow-rule is ours
     return target

@@ -27,6 +27,7 @@ from conductor.config import (
 )
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
+from conductor.project_trust import file_grants, record_trust
 
 INIT_PROVIDERS = ("anthropic", "gemini", *OPENAI_PRESETS)
 """The SDK providers, and the OpenAI-compatible presets (provider `openai` with a base URL and a model)."""
@@ -97,6 +98,7 @@ def init_project(args: argparse.Namespace, ask: Callable[[str], str] = input,
                        if tier4 else "")
         atomic_write(path, TEMPLATE.format(tier3=tier_lines(provider, model), tier2=tier_lines(tier2, tier2_model),
                                            tier4=tier4_block))
+        record_trust(root, file_grants(root))  # written by Conductor at the user's word
         print(f"{path}: written (Tier 3: {provider} {model}; Tier 2: {tier2} {tier2_model})")
     config = load_project_config(root)  # a kept file with a mistake is refused here, in words
     _ignore(root, config.tracks_path)

@@ -11,12 +11,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conductor.config import PROVIDER_NAMES, add_project_option, load_project_config, project_of
+from conductor.config import PROVIDER_NAMES, add_project_option
 from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
 from conductor.planner import PlanSession, Proposal, parse_proposal, proposal_table
 from conductor.providers import HOW_TO_CHOOSE, create_model
 from conductor.store import TrackStore
+from conductor.trust_cli import load_for_command
 
 DEMO_GOAL = "Add mode() to calc/stats.py and show it in calc/report.py's describe()."
 
@@ -26,7 +27,7 @@ def plan_command(args: argparse.Namespace) -> int:
         args.project = prepare_demo()
         args.goal = args.goal or DEMO_GOAL
         print(f"demo project copied to {args.project}", file=sys.stderr)
-    config = load_project_config(project_of(args), {"tier2.provider": args.provider, "tier2.model": args.model})
+    config = load_for_command(args, {"tier2.provider": args.provider, "tier2.model": args.model}, prompt=True)
     if config.tier2 is None or config.tier2.provider is None:
         raise ConductorError("no Tier 2 provider configured: " + HOW_TO_CHOOSE.format(tier="tier2", upper="TIER2"))
     if not args.revise and not (args.goal or "").strip():

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TextIO
 
-from conductor.config import PROVIDER_NAMES, add_project_option, load_project_config, project_of
+from conductor.config import PROVIDER_NAMES, add_project_option
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.engine import ConductorEngine
 from conductor.errors import ConductorError
@@ -29,6 +29,7 @@ from conductor.gate import AutoGate, TerminalGate
 from conductor.models import TrackStatus
 from conductor.store import TrackStore
 from conductor.text import clip, printable
+from conductor.trust_cli import load_for_command
 
 
 class EventPrinter:
@@ -95,7 +96,7 @@ def run_track(args: argparse.Namespace) -> int:
         print(f"demo project copied to {args.project}")
     if not args.track:
         raise ConductorError("name the track to run (or pass --demo)")
-    config = load_project_config(project_of(args), overrides)
+    config = load_for_command(args, overrides, prompt=not args.dry_run and not args.json)
     store = TrackStore(config.tracks_path)
     store.load(args.track)
     if args.dry_run or args.json:

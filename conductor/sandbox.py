@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conductor.config import ProjectConfig, ShellConfig, credential_paths
+from conductor.project_trust import user_config_dir
 
 EMPTY_FILE = "/dev/null"
 """What is bound over a hidden file (bwrap's mounts are nodev, so opening it fails: permission denied)."""
@@ -133,7 +134,7 @@ def plan_for(config: ProjectConfig, network: bool, environ: dict[str, str] | Non
     hidden_dirs: list[Path] = []
     hidden_files: list[Path] = []
     candidates = [home / entry for entry in config.shell.hidden_home]
-    candidates += [config.tracks_path, *credential_paths(config)]
+    candidates += [config.tracks_path, *credential_paths(config), user_config_dir()]  # keys, trusted projects
     for candidate in candidates:
         hidden = _existing(candidate)
         if hidden is None:

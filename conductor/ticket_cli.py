@@ -8,17 +8,18 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from conductor.config import add_project_option, load_project_config, project_of
+from conductor.config import add_project_option
 from conductor.errors import ConductorError
 from conductor.models import TicketStatus, Track
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
+from conductor.trust_cli import load_for_command
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def service(args: argparse.Namespace) -> TicketService:
-    return TicketService(load_project_config(project_of(args)), by="cli")
+    return TicketService(load_for_command(args), by="cli")
 
 
 def _track_new(args: argparse.Namespace) -> int:

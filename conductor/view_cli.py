@@ -6,15 +6,16 @@ import argparse
 import sys
 import textwrap
 
-from conductor.config import add_project_option, load_project_config, project_of
+from conductor.config import add_project_option
 from conductor.errors import ConductorError
 from conductor.guards import PathGuard
+from conductor.trust_cli import load_for_command
 from file_cache import ASTParser, FileCache, estimate_tokens
 from file_cache.repomap import repository_map
 
 
 def _view(args: argparse.Namespace) -> int:
-    config = load_project_config(project_of(args))
+    config = load_for_command(args)
     guard = PathGuard.for_project(config)
     if args.kind == "map":
         if args.budget < 1:

@@ -20,6 +20,7 @@ from conductor.errors import ConductorError
 from conductor.events import EventQueue, RunPaused, TicketBlocked, TicketCompleted, typed_events
 from conductor.gate import QueueGate
 from conductor.messages import Message
+from conductor.project_trust import Grant, file_grants, notice, record_trust
 from conductor.store import TrackStore
 from conductor.text import clip
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
@@ -50,6 +51,9 @@ class Controller:
         self.approval = ApprovalController(self)
         self.files = FileBrowser(self)
         self.plan = PlanController(self)
+        self.withheld: list[Grant] = []
+        """The settings the trust dialog shows (trusting records exactly these)."""
+        self._note_withheld()
         self.refresh_tracks()
         if self.state.tracks:
             self.select_track(self.first_unfinished_track() or self.state.tracks[0].id)
@@ -340,6 +344,26 @@ class Controller:
         self.tickets = TicketService(self.config, self.store, by="gui")
         if self.engine is not None:
             self.engine.policy.config = self.config
+        self._note_withheld()
+
+    # -- project trust --------------------------------------------------------------------------------------
+    def _note_withheld(self) -> None:
+        self.withheld = file_grants(self.root) if self.config.ignored else []
+        self.state.untrusted = [grant.describe() for grant in self.withheld]
+        self.state.touch("trust")
+
+    def trust_settings(self) -> None:
+        """Trust what the dialog showed: from now on those settings of project.toml act (a run that is going on
+        sees them at its next call)."""
+        record_trust(self.root, self.withheld)  # a file changed behind the dialog stays untrusted: it asks again
+        self.reload_config()
+        self.state.notify("project settings trusted" if not self.config.ignored
+                          else "project.toml changed since it was shown: look again", alert=bool(self.config.ignored))
+
+    def keep_untrusted(self) -> None:
+        self.state.untrusted = []
+        self.state.touch("trust")
+        self.state.notify(notice(self.root, self.config.ignored) if self.config.ignored else "")
 
 
 def _ids(dependencies: list[str] | str) -> list[str]:

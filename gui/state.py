@@ -42,7 +42,7 @@ from file_cache.cache import ViewKind
 from file_cache.highlight import Segment
 
 PANELS = ("tracks", "tickets", "detail", "approval", "files", "view", "hints", "usage", "settings", "status",
-          "changes", "plan")
+          "changes", "plan", "trust")
 STATUS_COLORS: dict[str, tuple[int, int, int]] = {
     "locked": (140, 140, 140),
     "pending": (90, 150, 255),
@@ -280,6 +280,8 @@ class ViewState:
         self.files = FileViewState()
         self.changes = ChangesState()
         self.plan = PlanState()
+        self.untrusted: list[str] = []
+        """What project.toml asks for that stays ignored until the user trusts it (the trust dialog shows it)."""
         self.revision: dict[str, int] = dict.fromkeys(PANELS, 0)
 
     def touch(self, *panels: str) -> None:

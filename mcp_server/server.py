@@ -8,6 +8,7 @@ across processes. A refused path, an unknown id or a bad argument comes back as 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from conductor.context import build_brief
 from conductor.errors import ConductorError
 from conductor.guards import PathGuard
 from conductor.messages import ToolCall
+from conductor.project_trust import notice
 from conductor.shell import ShellResult
 from conductor.store import TrackStore
 from conductor.tickets import TicketService
@@ -40,6 +42,8 @@ class ConductorMcp:
 
     def __init__(self, project: Path) -> None:
         self.config: ProjectConfig = load_project_config(project)
+        if self.config.ignored:  # stdout carries the protocol; the client shows stderr to its user
+            print(f"conductor mcp: {notice(self.config.root, self.config.ignored)}", file=sys.stderr)
         self.store = TrackStore(self.config.tracks_path)
         self.cache = FileCache(self.config.root)
         self.guard = PathGuard.for_project(self.config)

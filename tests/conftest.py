@@ -23,3 +23,10 @@ def private_temp_folder(tmp_path_factory, monkeypatch):
     the suite leaves no `conductor-demo-*` folder behind."""
     folder = tmp_path_factory.mktemp("tmp")
     monkeypatch.setenv("TMPDIR", str(folder))
+
+
+@pytest.fixture(autouse=True)
+def private_config_folder(tmp_path_factory, monkeypatch):
+    """The user's config folder (trusted projects, layout, user credentials) is the test's own, inherited by the
+    subprocesses it starts: no test reads or records the developer's trust."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))

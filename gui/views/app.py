@@ -21,6 +21,7 @@ from gui.views.plan import PlanView
 from gui.views.side import SideView
 from gui.views.tags import TAGS, Tags
 from gui.views.tracks import TracksView
+from gui.views.trust import TrustView
 
 WIDTH, HEIGHT = 1280, 720
 """The viewport's first size (it fits the smallest screen we support); it is then maximised where a window
@@ -68,6 +69,7 @@ class ConductorWindow:
         self.files = FilesView(tags, controller)
         self.side = SideView(tags, controller)
         self.plan = PlanView(tags, controller)
+        self.trust = TrustView(tags, controller)
         self._seen = dict.fromkeys(PANELS, -1)
         self._frame = 0
         self._ctrl_frame = -10
@@ -91,6 +93,7 @@ class ConductorWindow:
             x, y, width, height = places[tag]
             view.build((x, y), (width, height))
         self.plan.build()
+        self.trust.build()
         for window, button in zip(t.windows(), t.maximise_buttons, strict=True):
             dpg.configure_item(button, user_data=window, callback=lambda _s, _v, tag: self.toggle_maximise(tag))
             with dpg.tooltip(button):
@@ -197,6 +200,8 @@ class ConductorWindow:
             self.side.refresh_usage(state)
         if "plan" in changed:
             self.plan.refresh(state)
+        if "trust" in changed:
+            self.trust.refresh(state)
 
     @staticmethod
     def centre(tag: str | int) -> list[int] | None:

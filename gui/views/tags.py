@@ -105,6 +105,11 @@ class Tags:
     plan_accept: str = "plan_accept"
     plan_reject: str = "plan_reject"
 
+    trust_dialog: str = "trust_dialog"
+    trust_settings_text: str = "trust_settings_text"
+    trust_accept_button: str = "trust_accept_button"
+    trust_dismiss_button: str = "trust_dismiss_button"
+
     side_window: str = "side_window"
     hints_table: str = "hints_table"
     output_window: str = "output_window"

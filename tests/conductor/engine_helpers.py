@@ -14,9 +14,15 @@ from conductor.engine import ConductorEngine, RunResult
 from conductor.events import EventQueue
 from conductor.gate import Decision, PendingCall, QueueGate
 from conductor.models import Ticket, Track
+from conductor.project_trust import file_grants, record_trust
 from conductor.store import TrackStore
 
 APPROVE = Decision(action="approve")
+
+
+def trust_project(root: Path) -> None:
+    """Record the project's settings as trusted, as `conductor trust --yes` does."""
+    record_trust(root, file_grants(root))
 
 
 def make_project(root: Path, files: dict[str, str], tier3: dict[str, list[dict[str, Any]]],
@@ -31,6 +37,7 @@ def make_project(root: Path, files: dict[str, str], tier3: dict[str, list[dict[s
     (root / "project.toml").write_text(
         f'[tier3]\nprovider = "scripted"\nscript = "script.json"\n{tier4_toml}[shell]\ntimeout_seconds = 30\n'
         f"{extra_toml}")
+    trust_project(root)  # the test wrote these settings: as `conductor trust` would, record them
     track = Track(id="track", title="test track")
     for ticket in tickets:
         track.add_ticket(ticket)

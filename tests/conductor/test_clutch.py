@@ -14,7 +14,7 @@ from conductor.gate import AutoGate, Decision, QueueGate
 from conductor.messages import Message, ToolCall
 from conductor.models import TicketStatus
 from conductor.worker import WorkerState
-from tests.conductor.engine_helpers import engine_for, history_results, make_project, run_with, ticket
+from tests.conductor.engine_helpers import engine_for, history_results, make_project, run_with, ticket, trust_project
 from tests.fakes.http_api import anthropic_text
 
 KEY = "sk-ant-test-key-0123456789abcdef"
@@ -125,6 +125,7 @@ def anthropic_project(tmp_path, fake_api, statuses=None):
     text = (tmp_path / "project.toml").read_text().replace('[tier3]\nprovider = "scripted"\nscript = "script.json"',
                                                           '[tier3]\nprovider = "anthropic"\nmodel = "claude-test"')
     (tmp_path / "project.toml").write_text(text)
+    trust_project(tmp_path)
     return track_id
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from conductor.config import ConfigError, load_credentials, load_project_config
+from tests.conductor.engine_helpers import trust_project
 
 
 def test_defaults_without_a_project_file(tmp_path):
@@ -15,6 +16,7 @@ def test_file_then_environment_then_flags(tmp_path):
     (tmp_path / "project.toml").write_text(
         '[tier3]\nprovider = "anthropic"\nmodel = "claude-a"\n[archetypes.fast]\ntrust = "auto"\n'
         "[shell]\ntimeout_seconds = 30\n")
+    trust_project(tmp_path)
     config = load_project_config(tmp_path, environ={"CONDUCTOR_TIER3_MODEL": "claude-b"})
     assert (config.tier3.provider, config.tier3.model, config.shell.timeout_seconds) == ("anthropic", "claude-b", 30)
     assert config.archetype("fast").trust == "auto"

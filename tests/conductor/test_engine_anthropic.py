@@ -4,7 +4,7 @@ import json
 
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.gate import AutoGate
-from tests.conductor.engine_helpers import engine_for
+from tests.conductor.engine_helpers import engine_for, trust_project
 from tests.fakes.http_api import anthropic_message
 
 
@@ -22,6 +22,7 @@ def test_demo_through_the_anthropic_sdk(tmp_path, fake_api, monkeypatch):
     (demo / "project.toml").write_text(
         '[tier3]\nprovider = "anthropic"\nmodel = "claude-sonnet-4-5-20250929"\n'
         f'[providers]\nanthropic_base_url = "{fake_api.url}"\nmax_retries = 0\n')
+    trust_project(demo)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-e2e-test-key-123456")
     engine = engine_for(demo, DEMO_TRACK, gate=AutoGate(), auto=True)
     result = engine.run()

@@ -7,7 +7,7 @@ from conductor.cli import main
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.gate import AutoGate
 from conductor.plan_cli import DEMO_GOAL
-from tests.conductor.engine_helpers import engine_for
+from tests.conductor.engine_helpers import engine_for, trust_project
 from tests.fakes.http_api import openai_completion
 
 KEY = "sk-proj-e2e-test-key-0123456789"
@@ -38,6 +38,7 @@ def test_the_demo_through_the_openai_sdk_with_tier4_on_its_own_server(tmp_path, 
         '[tier3]\nprovider = "openai"\nmodel = "gpt-5-mini"\n'
         f'[tier4]\nprovider = "openai"\nmodel = "qwen2.5-coder:7b"\nbase_url = "http://localhost:{port}/v1"\n'
         f'[providers]\nopenai_base_url = "{fake_api.url}/v1"\nmax_retries = 0\n')
+    trust_project(demo)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     engine = engine_for(demo, DEMO_TRACK, gate=AutoGate(), auto=True)
     result = engine.run()
@@ -68,6 +69,7 @@ def test_an_answer_cut_off_at_the_limit_never_completes_the_ticket(tmp_path, fak
         fake_api.reply(openai_completion("Added median() to calc/st", finish_reason="length"))
     (demo / "project.toml").write_text('[tier3]\nprovider = "openai"\nmodel = "gpt-5-mini"\n'
                                        f'[providers]\nopenai_base_url = "{fake_api.url}/v1"\nmax_retries = 0\n')
+    trust_project(demo)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # a loopback server needs none
     engine = engine_for(demo, DEMO_TRACK, gate=AutoGate(), auto=True)
     result = engine.run()
@@ -82,6 +84,7 @@ def test_the_planner_through_the_openai_sdk(tmp_path, fake_api, monkeypatch, cap
         fake_api.reply(completion(turn, "plan", number))
     (demo / "project.toml").write_text('[tier2]\nprovider = "openai"\nmodel = "gpt-5-mini"\n'
                                        f'[providers]\nopenai_base_url = "{fake_api.url}/v1"\nmax_retries = 0\n')
+    trust_project(demo)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     assert main(["plan", DEMO_GOAL, "--project", str(demo), "--json"]) == 0
     proposal = json.loads(capsys.readouterr().out)

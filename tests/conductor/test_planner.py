@@ -16,6 +16,7 @@ from conductor.guards import PathGuard
 from conductor.planner import PlanSession, Proposal, proposal_problems
 from conductor.providers.scripted import ScriptedModel
 from conductor.store import TrackStore
+from tests.conductor.engine_helpers import trust_project
 from tests.fakes.http_api import anthropic_message, gemini_response
 
 CYCLE = {"title": "Add mode", "description": "mode()", "tickets": [
@@ -165,6 +166,7 @@ def test_a_plan_round_trip_through_the_anthropic_sdk(demo, fake_api, monkeypatch
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0123456789")
     (demo / "project.toml").write_text(f'[tier2]\nprovider = "anthropic"\nmodel = "claude-test"\n'
                                        f'[providers]\nanthropic_base_url = "{fake_api.url}"\nmax_retries = 0\n')
+    trust_project(demo)
     fake_api.reply(anthropic_message({"type": "tool_use", "id": "tu1", "name": "propose_track", "input": CYCLE},
                                      stop_reason="tool_use"))
     fake_api.reply(anthropic_message({"type": "tool_use", "id": "tu2", "name": "propose_track", "input": FIXED},
@@ -184,6 +186,7 @@ def test_a_plan_round_trip_through_the_gemini_sdk(demo, fake_api, monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "AIza-test-0123456789")
     (demo / "project.toml").write_text(f'[tier2]\nprovider = "gemini"\nmodel = "gemini-test"\n'
                                        f'[providers]\ngemini_base_url = "{fake_api.url}"\nmax_retries = 0\n')
+    trust_project(demo)
     fake_api.reply(gemini_response({"functionCall": {"name": "propose_track", "args": CYCLE}}))
     fake_api.reply(gemini_response({"functionCall": {"name": "propose_track", "args": FIXED}}))
     assert main(["plan", "Add mode()", "--yes", "--project", str(demo)]) == 0

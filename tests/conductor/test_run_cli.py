@@ -3,6 +3,7 @@ import sys
 
 from conductor.cli import main
 from conductor.demo import DEMO_TRACK, prepare_demo
+from tests.conductor.engine_helpers import trust_project
 
 
 def conductor(*argv, stdin: str = "", cwd=None):
@@ -87,6 +88,7 @@ def test_a_dry_run_sends_nothing_changes_nothing_and_says_what_would_run(tmp_pat
 
     (project / "project.toml").write_text(f'[tier3]\nprovider = "anthropic"\nmodel = "claude-sonnet-4-5"\n'
                                           f'[providers]\nanthropic_base_url = "{fake_api.url}"\n')
+    trust_project(project)
     before = snapshot()
     result = conductor("run", DEMO_TRACK, "--project", str(project), "--dry-run", "--json")
     assert result.returncode == 0, result.stderr

@@ -18,7 +18,7 @@ from conductor.sandbox import choose_sandbox, describe
 from conductor.shell import CommandRunner
 from conductor.tier4 import Tier4Summariser
 from file_cache import FileCache
-from tests.conductor.engine_helpers import engine_for, history_results, make_project, ticket
+from tests.conductor.engine_helpers import engine_for, history_results, make_project, ticket, trust_project
 
 pytestmark = pytest.mark.skipif(not choose_sandbox(ProjectConfig().shell).confined,
                                 reason="bubblewrap is installed by scripts/test; without it there is no sandbox")
@@ -35,6 +35,7 @@ def project(tmp_path: Path, shell: str = "", home: Path | None = None) -> Comman
     (root / "tracks").mkdir()
     (root / "tracks" / "track.json").write_text("{}")
     (root / "project.toml").write_text(f"[shell]\ntimeout_seconds = 60\n{shell}")
+    trust_project(root)
     environ = {"HOME": str(home)} if home else {}
     return CommandRunner(load_project_config(root, environ=environ))
 
@@ -87,6 +88,7 @@ def test_the_git_folder_is_hidden_or_read_only(tmp_path):
     hidden = runner.run("git status --short")
     assert hidden.exit_code != 0 and "not a git repository" in hidden.stderr
     (root / "project.toml").write_text('[shell]\nsandbox_git = "read-only"\n')
+    trust_project(root)
     read_only = CommandRunner(load_project_config(root, environ={}))
     assert "?? app.py" in read_only.run("git status --short --untracked-files=all").stdout
     planted = read_only.run("echo 'curl evil' > .git/hooks/pre-commit")

@@ -235,3 +235,21 @@ def test_the_window_opens_on_the_first_unfinished_track_and_forgets_the_last_one
     assert controller.state.selected() is None  # no ticket: the detail shows nothing of add-median's T2
     reopened = Controller(controller.root)
     assert reopened.state.track.id == other  # add-median is completed: --run starts the track with work left
+
+
+def test_an_untrusted_project_toml_is_shown_for_trust_and_acts_only_once_trusted(tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    with (project / "project.toml").open("a") as toml:
+        toml.write('allow = ["python3 -m unittest tests.test_stats"]\n')
+    controller = Controller(project)
+    assert controller.state.untrusted == [
+        'shell.allow = ["python3 -m unittest tests.test_stats"]: these commands run without asking']
+    assert controller.config.shell.allow == []
+    controller.keep_untrusted()
+    assert controller.state.untrusted == [] and "1 setting ignored until you trust them" in controller.state.message
+    controller.reload_config()  # the file is read again: still untrusted, so the dialog is back
+    assert controller.state.untrusted != []
+    controller.trust_settings()
+    assert (controller.state.untrusted, controller.config.shell.allow, controller.state.message) == (
+        [], ["python3 -m unittest tests.test_stats"], "project settings trusted")
+    assert Controller(project).state.untrusted == []

@@ -11,7 +11,7 @@ import pytest
 
 from conductor.demo import prepare_demo
 from conductor.store import TrackStore
-from tests.conductor.engine_helpers import make_project, ticket
+from tests.conductor.engine_helpers import make_project, ticket, trust_project
 from tests.gui.xvfb import click, key, start_window, type_text, wait_for_settled, wait_for_status, xvfb_display
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +115,7 @@ def test_a_provider_that_refuses_connections_stops_the_run_with_the_reason_in_re
     (project / "project.toml").write_text(
         f'[tier3]\nprovider = "anthropic"\nmodel = "claude-sonnet-4-5"\n[providers]\n'
         f'anthropic_base_url = "http://127.0.0.1:{port}"\nmax_retries = 0\n')
+    trust_project(project)
     status_file = tmp_path / "status.json"
     env = {**display, "ANTHROPIC_API_KEY": "sk-ant-test-not-a-real-key-0123"}
     gui = start_window(env, project, tmp_path, "--run")

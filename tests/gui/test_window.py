@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conductor.config import load_project_config
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.store import TrackStore
 from gui.views.app import tiled_layout
@@ -117,6 +118,28 @@ def test_without_a_display_the_gui_says_so(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr) == (2, "conductor: no display: run under a desktop session or "
                                                      "`xvfb-run -a conductor gui ...`\n")
+
+
+def test_an_untrusted_project_toml_asks_in_a_dialog_and_a_real_click_trusts_it(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    with (project / "project.toml").open("a") as toml:
+        toml.write('allow = ["python3 -m unittest tests.test_stats"]\n')
+    status_file = tmp_path / "status.json"
+    gui = start_window(display, project, tmp_path)
+    try:
+        status = wait_for_settled(status_file, lambda s: s["trust_dialog"] and s["buttons"]["trust"], gui)
+        assert status["ignored"] == ["shell.allow"]
+        assert status["untrusted"] == [
+            'shell.allow = ["python3 -m unittest tests.test_stats"]: these commands run without asking']
+        (tmp_path / "requests.jsonl").write_text(json.dumps({"do": "screenshot", "name": "trust"}) + "\n")
+        wait_for_status(status_file, lambda s: "trust" in s["screenshots"], gui)
+        click(display, *status["buttons"]["trust"])
+        status = wait_for_status(status_file, lambda s: not s["trust_dialog"], gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert (status["ignored"], status["message"]) == ([], "project settings trusted")
+    assert load_project_config(project, environ={}).shell.allow == ["python3 -m unittest tests.test_stats"]
 
 
 def test_the_window_layout_is_remembered_between_runs(display, tmp_path):

@@ -85,5 +85,5 @@ def start_window(env: dict[str, str], project: Path, tmp_path: Path, *extra: str
         [sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
          str(tmp_path / "status.json"), "--screenshot-dir", str(tmp_path / "shots"), "--requests",
          str(tmp_path / "requests.jsonl"), *extra],
-        env={**env, "XDG_CONFIG_HOME": str(tmp_path / "config")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, cwd=Path(__file__).resolve().parents[2])

@@ -9,6 +9,7 @@ from conductor.config import load_credentials, load_project_config
 from conductor.messages import Message
 from conductor.providers import ProviderError, create_model
 from conductor.store import TrackStore
+from tests.conductor.engine_helpers import trust_project
 from tests.fakes.http_api import anthropic_text, gemini_response
 
 ANTHROPIC_KEY = "sk-ant-secret-key-DO-NOT-LEAK-42"
@@ -24,6 +25,7 @@ def project(tmp_path, fake_api):
         f'[tier4]\nprovider = "gemini"\nmodel = "gemini-test"\n'
         f'[providers]\nanthropic_base_url = "{fake_api.url}"\ngemini_base_url = "{fake_api.url}"\n'
         f"max_retries = 0\nretry_initial_delay_seconds = 0\n")
+    trust_project(tmp_path)
     return tmp_path
 
 
