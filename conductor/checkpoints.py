@@ -156,6 +156,40 @@ class Checkpoints:
     def blob(self, blob: str) -> bytes:
         return self.git("cat-file", "blob", blob)
 
+    def blobs_at(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """The blob id of each of ``paths`` in ``commit`` (paths it does not hold are left out)."""
+        if not paths:
+            return {}
+        found = {}
+        for entry in self.git("ls-tree", "-z", commit, "--", *paths).split(b"\0"):
+            if b"\t" in entry:
+                meta, path = entry.split(b"\t", 1)
+                found[path.decode("utf-8", "surrogateescape")] = meta.split()[2].decode()
+        return found
+
+    def layout(self) -> dict[str, int]:
+        """Every file the last snapshot holds and every folder of the project (empty ones too; not those git
+        leaves out), each with its whole mode as `lstat` gives it: what git does not keep (permission bits beyond
+        the exec bit, folders) but a command can change and undo must put back."""
+        found: dict[str, int] = {}
+        tracked = self.git("ls-files", "-z").split(b"\0")
+        others = self.git("ls-files", "-z", "--others", "--exclude-standard", "--directory").split(b"\0")
+        for raw in (*tracked, *others):
+            if not raw:
+                continue
+            relative = raw.decode("utf-8", "surrogateescape").rstrip("/")
+            try:
+                found[relative] = os.lstat(self.root / relative).st_mode
+            except OSError:
+                continue
+            for parent in Path(relative).parents[:-1]:
+                if parent.as_posix() not in found:
+                    try:
+                        found[parent.as_posix()] = os.lstat(self.root / parent).st_mode
+                    except OSError:
+                        continue
+        return found
+
 
 def commit_to_project(root: Path, paths: list[str], message: str) -> str | None:
     """Commit ``paths`` (relative to ``root``), as they are on disk, to the project's own repository, and nothing

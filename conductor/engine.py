@@ -5,27 +5,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from pydantic import ValidationError
 
 from conductor.accounting import Accountant, with_overrides
+from conductor.approval_flow import ApprovalFlow
+from conductor.change_recorder import ChangeRecorder
 from conductor.checkpoints import Checkpoints, commit_to_project
 from conductor.config import DEFAULT_MODELS, Credentials, ProjectConfig, TierConfig, load_credentials
 from conductor.context import build_brief
 from conductor.errors import ConductorError
 from conductor.events import (
-    ApprovalRequested,
-    CheckpointTaken,
     ContextBuilt,
-    DecisionMade,
-    EditRefused,
     Event,
     EventLog,
-    FileChanged,
-    FilesChangedByCommand,
     ModelCalled,
-    PendingRefused,
     RunFinished,
     RunPaused,
     RunStarted,
@@ -43,8 +37,8 @@ from conductor.events import (
     UsageUpdated,
     WorkerStateUnreadable,
 )
-from conductor.files import atomic_write, text_diff
-from conductor.gate import ApprovalPolicy, Decision, EngineStopped, PendingCall
+from conductor.files import atomic_write
+from conductor.gate import ApprovalPolicy, EngineStopped
 from conductor.guards import PathGuard
 from conductor.messages import AssistantTurn, Message, ToolCall
 from conductor.models import Ticket, TicketStatus, Track, utc_now
@@ -53,18 +47,14 @@ from conductor.providers import ProviderError, RateLimiter, check_tier, create_m
 from conductor.providers.base import redact
 from conductor.shell import CommandRunner
 from conductor.store import RUN_HOLDER, TrackStore, set_aside
-from conductor.text import clip
 from conductor.tier4 import Tier4Summariser
 from conductor.tools import (
     MUTATING_TOOLS,
     ProjectTools,
-    ToolArgumentError,
     ToolOutcome,
-    parse_arguments,
-    parse_edited_json,
 )
 from conductor.worker import GaveUp, LimitReached, StepStopped, Worker, WorkerHooks, WorkerState
-from file_cache import FileCache, ViewError, estimate_tokens
+from file_cache import FileCache, estimate_tokens
 
 
 # -- how one ticket's run ended ------------------------------------------------------------------------------
@@ -105,8 +95,6 @@ class RunResult:
 
 
 ModelFactory = Callable[..., Model]
-MAX_LEDGER_DIFF = 200_000
-"""A command's diff is kept in the ledger up to this many characters (the checkpoints hold all of it)."""
 
 
 class ConductorEngine:
@@ -131,8 +119,9 @@ class ConductorEngine:
             run_command=lambda command: self.commands.run(command, network=self._network()))
         self.checkpoints = Checkpoints(config.root, self.store.checkpoint_dir(track_id), [config.tracks_path],
                                        config.git.checkpoint_max_file_bytes, config.guard.secret_files)
-        self._checkpoint_before: dict[str, str] = {}
-        """Call id -> the checkpoint taken just before it ran."""
+        self.changes = ChangeRecorder(track_id, self.store, self.checkpoints, self.emit)
+        self.approvals = ApprovalFlow(track_id, gate, self.policy, self.tools, self.commands, self.store, self.emit,
+                                      self._save_track, self._network)
         self._stop = threading.Event()
         self._limiters: dict[str, RateLimiter] = {}
         self._tier4: Tier4Summariser | None = None
@@ -314,15 +303,12 @@ class ConductorEngine:
     def _save_state(self, state: WorkerState) -> None:
         atomic_write(self.store.worker_state_path(self.track_id, state.ticket_id), redact(state.model_dump_json()))
 
-    def pending_path(self) -> Path:
-        return self.store.pending_path(self.track_id)
-
     # -- hooks ---------------------------------------------------------------------------------------
     def _hooks(self, ticket: Ticket) -> WorkerHooks:
         return WorkerHooks(
-            decide=lambda call: self._decide(ticket, call),
+            decide=lambda call: self.approvals.decide(ticket, call),
             on_turn=lambda turn: self._on_turn(ticket, turn),
-            before_execute=lambda call: self._checkpoint(ticket, call),
+            before_execute=lambda call: self.changes.before(ticket.id, call),
             on_outcome=lambda call, outcome: self._on_outcome(ticket, call, outcome),
             save=self._save_state,
             should_stop=self._stop.is_set,
@@ -337,131 +323,15 @@ class ConductorEngine:
         self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))
         return cost
 
-    def _decide(self, ticket: Ticket, call: ToolCall) -> Decision:
-        rule = self.policy.auto_reason(ticket.worker_archetype, call)
-        if rule is not None:
-            self.emit(DecisionMade(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
-                                   action="approve", by="rule", reason=rule))
-            return Decision(action="approve", reason=rule, decided_by="rule")
-        pending = self._restore_pending(ticket, call) or self.make_pending(ticket.id, call)
-        if ticket.status != TicketStatus.STEP_PAUSED:  # saved first: a pending file means a paused ticket
-            ticket.transition(TicketStatus.STEP_PAUSED)
-            self._save_track()
-        atomic_write(self.pending_path(), pending.model_dump_json(indent=2))
-        self.emit(ApprovalRequested(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
-                                    pending_id=pending.id, pending=pending))
-        decision = self._ask(ticket, pending)
-        self.pending_path().unlink(missing_ok=True)
-        ticket.transition(TicketStatus.IN_PROGRESS)
-        self._save_track()
-        self.emit(DecisionMade(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
-                               pending_id=pending.id, action=decision.action, by=decision.decided_by,
-                               reason=decision.reason, note=decision.note,
-                               edited_arguments=decision.arguments if decision.action == "edit" else None))
-        return decision
-
-    def _ask(self, ticket: Ticket, pending: PendingCall) -> Decision:
-        """The gate's decision; an edit whose arguments do not validate is refused and asked again."""
-        decision = self.gate.decide(pending)
-        while decision.action == "edit":
-            try:
-                arguments = parse_arguments(pending.call.name, decision.arguments or {}).model_dump()
-            except ToolArgumentError as error:
-                self.emit(EditRefused(track=self.track_id, ticket=ticket.id, call_id=pending.call.id,
-                                      pending_id=pending.id, error=str(error)))
-                decision = self.gate.decide(pending)
-                continue
-            return decision.model_copy(update={"arguments": arguments})
-        return decision
-
-    def make_pending(self, ticket_id: str, call: ToolCall) -> PendingCall:
-        texts, problem = self.preview_texts(call)
-        sandbox = self.commands.describe(network=self._network()) if call.name == "run_shell" else None
-        return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=call,
-                           diff=text_diff(*texts) if texts else None, preview_error=problem, sandbox=sandbox)
-
-    def preview_texts(self, call: ToolCall) -> tuple[tuple[str, str | None, str] | None, str | None]:
-        """A file write's path with the file's text before (None: a new file) and after it, or None for other
-        tools; and why the call would fail as it stands (None when it would not)."""
-        try:
-            return self.tools.preview_texts(call), None
-        except (ToolArgumentError, ViewError, ConductorError, OSError) as error:
-            return None, str(error)
-
-    def preview_edit(self, pending: PendingCall, text: str) -> PendingCall:
-        """The pending call with edited JSON arguments and its recomputed diff; raises ToolArgumentError."""
-        arguments = parse_edited_json(pending.call.name, text)
-        edited = pending.call.model_copy(update={"arguments": arguments})
-        fresh = self.make_pending(pending.ticket_id, edited)
-        return pending.model_copy(update={"call": edited, "diff": fresh.diff, "preview_error": fresh.preview_error,
-                                          "sandbox": fresh.sandbox})
-
-    def _restore_pending(self, ticket: Ticket, call: ToolCall) -> PendingCall | None:
-        """The persisted pending call, only when it is exactly the call the worker will run: a pending file that
-        disagrees with the worker's snapshot (edited by hand, left by another run) is never shown."""
-        path = self.pending_path()
-        if not path.exists():
-            return None
-        try:
-            pending = PendingCall.model_validate_json(path.read_bytes())
-        except (ValidationError, ValueError, OSError, RecursionError) as error:
-            self._refuse_pending(ticket, f"unreadable ({type(error).__name__})")
-            return None
-        if pending.ticket_id != ticket.id or pending.call != call:
-            self._refuse_pending(ticket, "it differs from the call the worker's snapshot holds")
-            return None
-        # the diff is recomputed: the file may have changed since, and a stored diff could say anything
-        return self.make_pending(ticket.id, call).model_copy(update={"id": pending.id})
-
-    def _refuse_pending(self, ticket: Ticket, why: str) -> None:
-        aside = set_aside(self.pending_path())
-        self.emit(PendingRefused(track=self.track_id, ticket=ticket.id, reason=f"{why}; kept as {aside.name}, "
-                                 "the call is asked again as the worker holds it"))
-
-    def _checkpoint(self, ticket: Ticket, call: ToolCall) -> None:
-        commit = self.checkpoints.snapshot(f"{ticket.id}: before {call.name} ({call.id})")
-        self._checkpoint_before[call.id] = commit
-        self.emit(CheckpointTaken(track=self.track_id, ticket=ticket.id, call_id=call.id, tool=call.name,
-                                  commit=commit))
-
-    def _shell_changes(self, ticket: Ticket, call: ToolCall) -> str:
-        """What a command changed in the project (checkpoints before and after it): recorded for undo, shown with
-        its diff, and returned as a line for the worker."""
-        before = self._checkpoint_before.pop(call.id, None)
-        if before is None:
-            return ""
-        after = self.checkpoints.snapshot(f"{ticket.id}: after {call.name} ({call.id})")
-        deltas = self.checkpoints.deltas(before, after)
-        if not deltas:
-            return ""
-        for delta in deltas:
-            old = {"blob": delta.old_blob, "mode": delta.old_mode} if delta.old_blob else None
-            new = {"blob": delta.new_blob, "mode": delta.new_mode} if delta.new_blob else None
-            self.store.record_change(self.track_id, ticket.id, delta.path, old, new, call_id=call.id)
-            self.emit(FileChanged(track=self.track_id, ticket=ticket.id, path=delta.path))
-        diff = redact(self.checkpoints.diff(before, after))
-        self.emit(FilesChangedByCommand(track=self.track_id, ticket=ticket.id, call_id=call.id, before=before,
-                                        after=after, files={d.path: d.status for d in deltas},
-                                        diff=clip(diff, MAX_LEDGER_DIFF)))
-        listed = ", ".join(f"{d.path} ({d.status})" for d in deltas[:20])
-        more = f" and {len(deltas) - 20} more" if len(deltas) > 20 else ""
-        return f"\nfiles changed by the command: {listed}{more}"
-
     def _on_outcome(self, ticket: Ticket, call: ToolCall, outcome: ToolOutcome) -> str:
         content = redact(outcome.content)  # a configured key never reaches the model, a file or the ledger
         if outcome.shell is None:
-            self._checkpoint_before.pop(call.id, None)
-        if outcome.change is not None:
-            change = outcome.change
-            self.store.record_change(self.track_id, ticket.id, change.path,
-                                     change.before.record() if change.before else None, change.after.record(),
-                                     call_id=call.id)
-            self.emit(FileChanged(track=self.track_id, ticket=ticket.id, path=change.path))
-        if outcome.shell is not None:
+            self.changes.tool_change(ticket.id, call, outcome.change)
+        else:
             shell = replace(outcome.shell, stdout=redact(outcome.shell.stdout), stderr=redact(outcome.shell.stderr))
             output_id = self.store.save_output(self.track_id, shell.output) if shell.output else None
             report = self._summariser().report(shell, output_id)
-            content = report.text + self._shell_changes(ticket, call)
+            content = report.text + self.changes.command_changes(ticket.id, call)
             self.emit(ShellRan(track=self.track_id, ticket=ticket.id, command=shell.command, exit_code=shell.exit_code,
                                seconds=round(shell.seconds, 3), timed_out=shell.timed_out, limit=shell.limit,
                                output=output_id,

@@ -96,18 +96,25 @@ class TextFile:
 
 FileState = dict[str, Any] | str | None
 """A file's state in a change record: None (absent), a `TextFile.record()` (text, encoding, mode), a checkpoint
-blob `{"blob": id, "mode": bits}`, or (records from before encodings were kept) the text itself."""
+blob `{"blob": id, "mode": bits}`, a folder `{"folder": true, "mode": bits}`, or (records from before encodings
+were kept) the text itself."""
 BlobReader = Callable[[str], bytes]
 
 
 def state_bytes(state: FileState, read_blob: BlobReader) -> bytes | None:
-    """The file's bytes in ``state`` (None: the file did not exist)."""
-    if state is None:
+    """The file's bytes in ``state`` (None: the file did not exist, or it is a folder)."""
+    if state is None or is_folder_state(state):
         return None
     if isinstance(state, dict) and "blob" in state:
         return read_blob(state["blob"])
     file = TextFile.from_record(state)
     return file.encode() if file is not None else None
+
+
+def is_folder_state(state: FileState) -> bool:
+    """True when ``state`` is a folder (`{"folder": true, "mode": bits}`: what a command made, emptied or
+    deleted, which git does not keep)."""
+    return isinstance(state, dict) and state.get("folder") is True
 
 
 def is_link_state(state: FileState) -> bool:

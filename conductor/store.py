@@ -21,7 +21,16 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from conductor.errors import ConductorError
-from conductor.files import BlobReader, FileState, atomic_write, bytes_diff, is_link_state, state_bytes, state_mode
+from conductor.files import (
+    BlobReader,
+    FileState,
+    atomic_write,
+    bytes_diff,
+    is_folder_state,
+    is_link_state,
+    state_bytes,
+    state_mode,
+)
 from conductor.messages import Message
 from conductor.models import Track, utc_now
 from conductor.providers.base import redact
@@ -226,6 +235,8 @@ class TrackStore:
         """The ticket's whole change as one unified diff (binary files named, not shown)."""
         parts = []
         for path, (before, after) in sorted(self.ticket_files(track_id, ticket_id).items()):
+            if is_folder_state(before) or is_folder_state(after):
+                continue  # a folder has no text; its files have their own records
             old, new = state_bytes(before, read_blob), state_bytes(after, read_blob)
             parts.append(bytes_diff(path, old, new))
         return "".join(parts)
@@ -233,18 +244,27 @@ class TrackStore:
     def undo_ticket(self, track_id: str, ticket_id: str, root: Path, force: bool = False,
                     read_blob: BlobReader | None = None, from_call: str | None = None) -> list[str]:
         """Put back every file the ticket changed, by any means (``from_call``: only what that call and the later
-        ones changed): changed files get their content and mode back, created ones are deleted, deleted ones come
-        back. Refuses (naming the files) when a file changed since the ticket left it, unless ``force``."""
+        ones changed): changed files get their content and whole mode back, created ones are deleted, deleted ones
+        come back; folders a command deleted come back (with their mode), folders it made are removed when empty.
+        Refuses (naming the files) when a file changed since the ticket left it, unless ``force``."""
         reader = read_blob or _no_blobs
         spans = self.ticket_files(track_id, ticket_id, from_call)
         if not spans:
             raise ConductorError(f"ticket {ticket_id} has no file changes to undo")
-        changed = [path for path, (_, after) in spans.items()
-                   if _present_bytes(_place(root, path)) != state_bytes(after, reader)]
+        folders = {path: span for path, span in spans.items() if is_folder_state(span[0]) or is_folder_state(span[1])}
+        changed = [path for path, (_, after) in spans.items() if path not in folders
+                   and _present_bytes(_place(root, path)) != state_bytes(after, reader)]
         if changed and not force:
             raise ConductorError(f"changed since ticket {ticket_id} left them: {', '.join(sorted(changed))} "
                                  "(use --force to overwrite)")
+        for path in sorted((p for p, (before, _) in folders.items() if is_folder_state(before)), key=len):
+            target = _place(root, path)
+            if target.is_symlink() or (target.exists() and not target.is_dir()):
+                target.unlink()  # a link or a file where the folder was: the folder comes back, nothing followed
+            target.mkdir(exist_ok=True)
         for path, (before, _) in spans.items():
+            if path in folders:
+                continue
             target = _place(root, path)
             content = state_bytes(before, reader)
             if target.is_symlink() or (content is None and target.exists()):
@@ -255,6 +275,12 @@ class TrackStore:
                 os.symlink(os.fsdecode(content), target)
             else:
                 atomic_write(target, content, state_mode(before))
+        for path, (before, _) in sorted(folders.items(), key=lambda item: -len(item[0])):  # deepest first
+            target = _place(root, path)
+            if before is None:
+                _remove_empty_folders(target)
+            elif (mode := state_mode(before)) is not None:
+                os.chmod(target, mode)
         kept = sorted({r.get("call") for r in self.changes(track_id, ticket_id)} -
                       {r.get("call") for r in self.changes(track_id, ticket_id, from_call)}, key=str)
         Ledger(self.folder(track_id) / CHANGES_FILE).append("undo", ticket=ticket_id, paths=sorted(spans),
@@ -330,6 +356,16 @@ def _place(root: Path, path: str) -> Path:
     """Where ``path`` lies: its folder resolved inside ``root``, its own name not followed (a link is a link)."""
     relative = Path(path)
     return resolve_inside(root, relative.parent.as_posix() or ".") / relative.name
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """Remove ``folder`` and the empty folders in it, deepest first; a folder holding anything else is kept (what
+    was put there since is not the ticket's to remove)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    for inner, _, _ in os.walk(folder, topdown=False):
+        with contextlib.suppress(OSError):
+            os.rmdir(inner)
 
 
 def _present_bytes(path: Path) -> bytes | None:

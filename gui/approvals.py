@@ -65,7 +65,8 @@ class ApprovalController:
         except ToolArgumentError as error:
             approval.error, approval.diff = str(error), None
             return
-        texts, approval.error = engine.preview_texts(approval.pending.call.model_copy(update={"arguments": arguments}))
+        edited = approval.pending.call.model_copy(update={"arguments": arguments})
+        texts, approval.error = engine.approvals.preview_texts(edited)
         approval.diff = text_diff(*texts) if texts else None
         if texts is not None:
             approval.path, approval.before, approval.after = texts

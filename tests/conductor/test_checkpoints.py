@@ -141,3 +141,37 @@ def test_undo_puts_a_link_back_as_a_link_and_never_writes_through_one(tmp_path, 
     assert not (tmp_path / "notes.txt").is_symlink() and (tmp_path / "notes.txt").read_text() == "my notes\n"
     assert (tmp_path / "t.txt").read_text() == "text t\n"
     assert not victim.exists()  # nothing was written outside the project
+
+
+def test_undo_puts_back_modes_and_folders_a_command_changed(tmp_path, capsys):
+    """What git does not keep: permission bits beyond the exec bit, empty folders, folders a command made."""
+    command = ("chmod 000 old.txt && chmod 700 app.py && rmdir empty && mkdir -p made/deep/er && "
+               "mkdir box && touch box/x && rm box/x && chmod 700 kept")
+    tier3 = {"T1": [shell(command), {"text": "done", "expect": {"results_contain": [
+        "old.txt (mode 644 -> 0)", "empty (folder deleted)", "made (folder added)", "kept (folder mode 755 -> 700)"]}}]}
+    (tmp_path / "empty").mkdir(parents=True)
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "in.txt").write_text("in\n")
+    track_id = project_with_repo(tmp_path, tier3)
+    before = {p.relative_to(tmp_path).as_posix(): p.lstat().st_mode for p in tmp_path.rglob("*")
+              if "tracks" not in p.parts and ".git" not in p.parts}
+    engine = engine_for(tmp_path, track_id, gate=AutoGate(), auto=True)
+    assert engine.run().completed == ["T1"]
+    assert (tmp_path / "old.txt").stat().st_mode & 0o777 == 0 and (tmp_path / "made" / "deep" / "er").is_dir()
+    assert main(["ticket", "undo", track_id, "T1", "--project", str(tmp_path)]) == 0
+    assert "restored empty\n" in capsys.readouterr().out
+    after = {p.relative_to(tmp_path).as_posix(): p.lstat().st_mode for p in tmp_path.rglob("*")
+             if "tracks" not in p.parts and ".git" not in p.parts}
+    assert after == before
+
+
+def test_a_file_replaced_by_a_link_outside_comes_back_and_nothing_is_written_there(tmp_path):
+    victim = tmp_path / "victim"
+    tier3 = {"T1": [shell(f"rm old.txt && ln -s {victim} old.txt"), {"text": "done"}]}
+    project = tmp_path / "project"
+    track_id = project_with_repo(project, tier3)
+    engine = engine_for(project, track_id, gate=AutoGate(), auto=True)
+    assert engine.run().completed == ["T1"]
+    assert main(["ticket", "undo", track_id, "T1", "--project", str(project)]) == 0
+    assert not (project / "old.txt").is_symlink() and (project / "old.txt").read_text() == "remove me\n"
+    assert not victim.exists()

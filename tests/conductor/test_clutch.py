@@ -35,7 +35,7 @@ def test_a_tampered_pending_file_never_shows_one_call_while_another_runs(tmp_pat
         time.sleep(0.01)
     engine.stop()
     runner.join(10)
-    pending_file = engine.pending_path()
+    pending_file = engine.approvals.pending_path
     pending = json.loads(pending_file.read_text())
     # an attacker (or a careless hand) rewrites the call the human will see
     pending["call"]["arguments"]["command"] = "echo harmless"

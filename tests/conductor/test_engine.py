@@ -135,8 +135,8 @@ def test_invalid_edits_are_refused_and_the_call_stays_pending(tmp_path):
     refused = [e for e in engine.store.ledger(track_id).read() if e["event"] == "edit_refused"]
     assert refused[0]["error"] == "invalid arguments for write_file: content: Field required"
     with pytest.raises(ToolArgumentError, match="invalid JSON at line 1, column 2"):
-        engine.preview_edit(asked[0], "{bad")
-    edited = engine.preview_edit(asked[0], '{"path": "app.py", "content": "VALUE = 3\\n"}')
+        engine.approvals.preview_edit(asked[0], "{bad")
+    edited = engine.approvals.preview_edit(asked[0], '{"path": "app.py", "content": "VALUE = 3\\n"}')
     assert edited.id == asked[0].id
     assert edited.diff == "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-VALUE = 2\n+VALUE = 3\n"
 
