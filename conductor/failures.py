@@ -1,19 +1,18 @@
-"""Failed commands read as failures: one record per failure, each with its own test, exception and place.
+"""Failed commands read as failures: one record per failure, each with its own test, exception and place; the
+records grouped by cause; and for output no format claims, the decisive lines.
 
-What the common runners print is parsed family by family, the first that finds anything wins:
-pytest (long, short, line, native and `-q` tracebacks, the short test summary, errors at setup and during
-collection, parametrized and class-based ids), unittest, plain Python tracebacks (chained: with "direct cause"
-the root exception and its place are kept; "during handling" keeps the handler's failure and names what it was
-handling), `SyntaxError` with file and line, and `path:line[:col]: message` tools (mypy, ruff in either format,
-flake8, compilers). A record's place is the deepest frame inside the project (never site-packages or the
-standard library); the facts of one failure are never mixed with another's.
+The formats themselves (pytest, unittest, tracebacks, mypy, ruff, gcc, TAP, ...) are entries of a registry in
+`conductor.failure_formats`; this module holds what they share: the record (`Failure`), a place in the project
+(`Place`, found by `Frames`), the one line numberer, grouping by cause and the fallback excerpt.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,6 +38,10 @@ class Failure(BaseModel):
     """The source line at that place."""
     cause: str | None = None
     """For chained exceptions: the root cause (`KeyError: 'port'`) or what was being handled."""
+    detail: str | None = None
+    """What qualifies the failure: `at setup`, a subTest's parameters, a falsifying example, the differing item."""
+    tool: str | None = None
+    """The format that read it (`pytest`, `mypy`, ...)."""
 
     def text(self) -> str:
         """The record on one line, each fact once."""
@@ -46,6 +49,8 @@ class Failure(BaseModel):
         what = ": ".join(p for p in (self.exception, self.message) if p)
         if what:
             parts.append(clip(what, 200))
+        if self.detail:
+            parts.append(clip(self.detail, 160))
         if self.path:
             where = f"at {self.path}:{self.line}" + (f" in {self.function}" if self.function else "")
             if self.source:
@@ -59,19 +64,17 @@ class Failure(BaseModel):
         return " | ".join(parts)
 
 
-_SUMMARY = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<id>[^\s(]\S*?)(?: - (?P<message>.*))?$")
-_SECTION = re.compile(r"^_{3,} (?P<title>.+?) _{3,}$")
-_AREA = re.compile(r"^={3,} (?P<name>FAILURES|ERRORS|short test summary info|warnings summary|.* in [\d.]+s.*) ={3,}$")
-_PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:'\"][^:\n]*\.pyi?):(?P<line>\d+):(?: (?P<rest>.*))?$")
-_PY_FRAME = re.compile(r'^\s*(?:E\s+)?File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<function>.+))?$')
-_EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?::\s?(?P<message>.*))?$")
-_UNITTEST = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<name>\S+) \((?P<where>[\w.]+)\)")
-_TOOL = re.compile(r"^(?P<path>[^\s:][^:\n]*\.\w+):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<message>.+)$")
-_RUFF_HEAD = re.compile(r"^(?P<code>[A-Z]+\d+) (?:\[\*\] )?(?P<message>.+)$")
-_RUFF_AT = re.compile(r"^\s*--> (?P<path>[^:\s]+):(?P<line>\d+):(?P<col>\d+)$")
-_DIRECT_CAUSE = "The above exception was the direct cause of the following exception:"
-_DURING = "During handling of the above exception, another exception occurred:"
-_NOT_EXCEPTIONS = {"Traceback", "Hint", "E", "During", "The"}
+class Place(NamedTuple):
+    """A place inside the project."""
+
+    path: str
+    """Relative to the project root."""
+    line: int
+    function: str | None = None
+
+
+_DEFINITION = re.compile(r"^(?P<indent>\s*)(?:async\s+)?(?:def|class)\s+(?P<name>\w+)")
+_VENDORED = {"site-packages", ".venv", "venv", "dist-packages", "node_modules", ".tox", ".nox"}
 
 
 class Frames:
@@ -79,18 +82,32 @@ class Frames:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._inside: dict[str, str | None] = {}
 
     def inside(self, path: str) -> str | None:
-        candidate = Path(path)
+        if path not in self._inside:
+            self._inside[path] = self._resolve(path)
+        return self._inside[path]
+
+    def _resolve(self, path: str) -> str | None:
+        candidate = Path(path.strip())
         candidate = candidate if candidate.is_absolute() else self.root / candidate
         try:
             resolved = candidate.resolve()
             relative = resolved.relative_to(self.root)
         except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop
             return None
-        if not resolved.is_file() or {"site-packages", ".venv", "venv", "dist-packages"} & set(relative.parts):
+        try:
+            if not resolved.is_file() or _VENDORED & set(relative.parts):
+                return None
+        except OSError:
             return None
         return relative.as_posix()
+
+    def place(self, path: str, line: int | str, function: str | None = None) -> Place | None:
+        inside = self.inside(path)
+        return Place(inside, int(line), function if function and function != "<module>" else None) if inside \
+            else None
 
     def source(self, path: str, line: int) -> str | None:
         try:
@@ -102,299 +119,194 @@ class Frames:
             return None
         return None
 
+    def enclosing(self, path: str, line: int) -> str | None:
+        """The name of the innermost `def` or `class` around ``line`` of a Python file (outputs that print a
+        place without its function: pytest's long format, tools)."""
+        if not path.endswith(".py"):
+            return None
+        try:
+            with (self.root / path).open(encoding="utf-8", errors="replace") as handle:
+                text = [next(handle, "") for _ in range(line)]
+        except OSError:
+            return None
+        indent = len(text[-1]) - len(text[-1].lstrip()) if text else 0
+        for previous in reversed(text[:-1]):
+            match = _DEFINITION.match(previous)
+            if match and len(match["indent"]) < indent:
+                return match["name"]
+        return None
+
+    def failure(self, place: Place | None, **facts: str | None) -> Failure:
+        """A record at ``place`` (None: no project place), with its source line and enclosing function read."""
+        if place is None:
+            return Failure(**facts)
+        function = place.function or self.enclosing(place.path, place.line)
+        return Failure(path=place.path, line=place.line, function=function,
+                       source=self.source(place.path, place.line), **facts)
+
+
+def number_lines(text: str, start: int, marked: int | None = None, width: int = 5) -> str:
+    """Source lines numbered from ``start``, the ``marked`` one with `>` (how every snippet is shown)."""
+    return "\n".join(f"{number:>{width}}{'>' if number == marked else ' '} {line}"
+                     for number, line in enumerate(text.splitlines(), start))
+
+
+Cutter = Callable[[list[str], Frames], list[Failure]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One tool's output: how to spot it and how to cut it into records."""
+
+    name: str
+    spot: re.Pattern[str]
+    """Searched in the whole output (multiline): no match, the format is not tried."""
+    cut: Cutter
+    kind: Literal["runner", "lines", "wrapper"]
+    """runner: a test runner or traceback printer, whose output is its own (the first runner with records wins);
+    lines: a tool whose findings are lines of their own shape, read beside a runner's when ``alongside`` (else
+    only when no runner found anything); wrapper: make, tox, nox: said only when nothing inside was read."""
+    alongside: bool = False
+
 
 def parse_failures(output: str, root: Path) -> list[Failure]:
-    """The failures an output reports, in the order it reports them ([] when it is none of the known kinds)."""
+    """The failures an output reports, in the order it reports them ([] when no format knows it)."""
+    from conductor.failure_formats import FORMATS
+
     frames = Frames(root)
     lines = output.splitlines()
-    parsers: list[Callable[[list[str], Frames], list[Failure]]] = [_pytest, _unittest, _tracebacks, _tools]
-    for parser in parsers:
-        found = parser(lines, frames)
-        if found:
-            return found
-    return []
+    tried = [fmt for fmt in FORMATS if fmt.spot.search(output)]
+    records: list[Failure] = []
+    for fmt in (f for f in tried if f.kind == "runner"):
+        records = fmt.cut(lines, frames)
+        if records:
+            break
+    for fmt in (f for f in tried if f.kind == "lines" and (f.alongside or not records)):
+        records += [r for r in fmt.cut(lines, frames) if r not in records]
+    if not records:
+        for fmt in (f for f in tried if f.kind == "wrapper"):
+            records += fmt.cut(lines, frames)
+    return records
 
 
-# -- pytest ------------------------------------------------------------------------------------------------
-def _pytest(lines: list[str], frames: Frames) -> list[Failure]:
-    summary = [match for line in lines if (match := _SUMMARY.match(line.rstrip()))]
-    areas = _areas(lines)
-    if not summary and not areas.get("FAILURES") and not areas.get("ERRORS"):
-        return []
-    chunks = {name: _chunks(areas.get(name, [])) for name in ("ERRORS", "FAILURES")}
-    entries = {"ERRORS": [m for m in summary if m["kind"] == "ERROR"],
-               "FAILURES": [m for m in summary if m["kind"] == "FAILED"]}
-    failures: list[Failure] = []
-    for area in ("FAILURES", "ERRORS"):
-        area_chunks = chunks[area]
-        used: set[int] = set()
-        for index, entry in enumerate(entries[area]):
-            chunk_index = _chunk_for(entry["id"], area_chunks, index, used)
-            body = area_chunks[chunk_index][1] if chunk_index is not None else []
-            if chunk_index is not None:
-                used.add(chunk_index)
-            failures.append(_pytest_failure(entry["id"], entry["message"], body, frames))
-        for index, (title, body) in enumerate(area_chunks):  # no summary line (e.g. -rN): the section alone
-            if index not in used and title is not None:
-                failures.append(_pytest_failure(_node_id(title, body, frames), None, body, frames))
-    order = {m["id"]: n for n, m in enumerate(summary)}
-    return sorted(failures, key=lambda f: order.get(f.test or "", len(order)))
+_COUNTS = re.compile(r"(?:(\d+) (?:failed|errors?)\b|FAILED \((?:failures|errors)=(\d+)(?:, (?:errors|failures)="
+                     r"(\d+))?|Found (\d+) errors? in|^# fail (\d+)$|Tests: +(\d+) failed)", re.MULTILINE)
 
 
-def _areas(lines: list[str]) -> dict[str, list[str]]:
-    areas: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in lines:
-        match = _AREA.match(line.rstrip())
-        if match:
-            current = match["name"] if match["name"] in ("FAILURES", "ERRORS") else None
-            continue
-        if current is not None:
-            areas.setdefault(current, []).append(line)
-    return areas
+def stated_count(output: str) -> int | None:
+    """How many failures the output's own summary states (pytest, unittest, mypy, TAP, jest), or None."""
+    numbers = [int(n) for match in _COUNTS.finditer(output) for n in match.groups() if n]
+    return sum(numbers) if numbers else None
 
 
-def _chunks(lines: list[str]) -> list[tuple[str | None, list[str]]]:
-    """An area split per failure: by `___ title ___` headers, or (`--tb=line`) after each `path:line: ...`."""
-    chunks: list[tuple[str | None, list[str]]] = []
-    if any(_SECTION.match(line.rstrip()) for line in lines):
-        for line in lines:
-            match = _SECTION.match(line.rstrip())
-            if match:
-                chunks.append((match["title"], []))
-            elif chunks:
-                chunks[-1][1].append(line)
-        return chunks
-    current: list[str] = []
-    for line in lines:
-        current.append(line)
-        if _PYTEST_FRAME.match(line.rstrip()) and not line.startswith(" "):
-            chunks.append((None, current))
-            current = []
-    return chunks
+_TEST_FILE = re.compile(r"(?:^|/)(?:tests?/|test_[^/]*$|[^/]*_test\.py$|conftest\.py$)")
 
 
-def _title_of(node_id: str) -> str:
-    """The section title pytest prints for a node id: `tests/t.py::TestA::test_b[x]` -> `TestA.test_b[x]`."""
-    return ".".join(node_id.split("::")[1:]) or node_id
+@dataclass
+class Cause:
+    """Failures that share an exception and a deepest project place: one cause, however many tests show it."""
+
+    record: Failure
+    tests: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return max(len(self.tests), 1)
+
+    def text(self) -> str:
+        if len(self.tests) <= 1:
+            return self.record.text()
+        shown = self.record.model_copy(update={"test": None})
+        names = ", ".join(test.rsplit("::", 1)[-1] for test in self.tests[:4])
+        more = f" +{len(self.tests) - 4}" if len(self.tests) > 4 else ""
+        return f"{shown.text()} ({len(self.tests)} tests: {names}{more})"
 
 
-def _chunk_for(node_id: str, chunks: list[tuple[str | None, list[str]]], index: int, used: set[int]) -> int | None:
-    title = _title_of(node_id)
-    for number, (chunk_title, _) in enumerate(chunks):
-        if number in used or chunk_title is None:
-            continue
-        bare = re.sub(r"^ERROR (?:at (?:setup|teardown) of |collecting )", "", chunk_title)
-        if bare in (title, node_id):
-            return number
-    if chunks and all(t is None for t, _ in chunks) and index < len(chunks) and index not in used:
-        return index  # `--tb=line`: failures are printed in the summary's order
-    return None
+def group_causes(failures: list[Failure]) -> list[Cause]:
+    """Failures grouped by (exception, place); causes in the project's own code, and those shared by several
+    tests, before symptoms in a test file — so a budget spent in order names every cause first."""
+    groups: dict[tuple[str | None, str | None, int | None, str | None], Cause] = {}
+    for failure in failures:
+        key = (failure.exception, failure.path, failure.line,
+               None if failure.path or failure.exception else failure.message)
+        if failure.test is None and failure.exception is None:  # a tool's finding is its own cause
+            key = (failure.tool, failure.path, failure.line, failure.message)
+        cause = groups.setdefault(key, Cause(failure))
+        if failure.test:
+            cause.tests.append(failure.test)
+    order = {id(cause): index for index, cause in enumerate(groups.values())}
+
+    def rank(cause: Cause) -> tuple[int, int, int]:
+        symptom = bool(cause.record.path and _TEST_FILE.search(cause.record.path)) and cause.count == 1
+        return (1 if symptom else 0, -cause.count if not symptom else 0, order[id(cause)])
+
+    return sorted(groups.values(), key=rank)
 
 
-def _node_id(title: str, body: list[str], frames: Frames) -> str:
-    title = re.sub(r"^ERROR (?:at (?:setup|teardown) of |collecting )", "", title)
-    if "/" in title or title.endswith(".py"):
-        return title
-    first = next((frames.inside(m["path"]) for line in body if (m := _PYTEST_FRAME.match(line.strip()))), None)
-    parts = re.split(r"\.(?![^\[]*\])", title)  # dots outside a parameter id
-    return "::".join([first, *parts]) if first else title
+_DECISIVE = re.compile(r"\b(?:error|errors|failed|failure|fatal|panic|exception|traceback|not ok|undefined "
+                       r"reference|segmentation fault|aborted|denied|conflict|cannot|could not|unable to)\b",
+                       re.IGNORECASE)
+_ANY_PLACE = re.compile(r"(?P<path>[\w./\\-]+\.\w{1,5})[:(](?P<line>\d+)\b|File \"(?P<pypath>[^\"]+)\", line "
+                        r"(?P<pyline>\d+)")
+EXIT_MEANINGS = {124: "timed out (timeout's exit code)", 126: "not executable", 127: "command not found",
+                 130: "interrupted (SIGINT)", 134: "aborted (SIGABRT)", 137: "killed (SIGKILL: out of memory, or a "
+                 "limit)", 139: "segmentation fault (SIGSEGV)", 143: "terminated (SIGTERM)"}
 
 
-def _pytest_failure(node_id: str, summary_message: str | None, body: list[str], frames: Frames) -> Failure:
-    place: tuple[str, int, str | None] | None = None
-    terminal_type: str | None = None
-    error_lines: list[str] = []
-    for raw in body:
-        line = raw.rstrip()
-        stripped = line.strip()
-        frame = _PYTEST_FRAME.match(stripped) if not line.startswith(("E ", "    ")) else None
-        python_frame = _PY_FRAME.match(line)
-        if frame:
-            path = frames.inside(frame["path"])
-            rest = frame["rest"] or ""
-            if path:
-                place = (path, int(frame["line"]), rest[3:] if rest.startswith("in ") else None)
-            if rest and not rest.startswith("in "):
-                terminal_type = rest
-        elif python_frame:
-            path = frames.inside(python_frame["path"])
-            if path:
-                place = (path, int(python_frame["line"]), python_frame["function"])
-        elif line.startswith("E "):
-            error_lines.append(line[1:].strip())
-    if not error_lines:  # --tb=native: the section is a plain traceback
-        chain = _traceback_chain(body, frames)
-        if chain is not None:
-            native = chain.failure(node_id)
-            return native if native.path else native.model_copy(update=_place_fields(place, frames))
-    exception, message = _exception_from(error_lines, terminal_type, summary_message)
-    return _failure(node_id, exception, message, place, frames)
+@dataclass(frozen=True)
+class Excerpt:
+    """What decides a failed output no format claims: its decisive lines, the deepest project place it names,
+    and what its exit code means."""
 
+    lines: list[str]
+    place: Place | None
+    meaning: str | None
 
-def _place_fields(place: tuple[str, int, str | None] | None, frames: Frames) -> dict[str, object]:
-    if place is None:
-        return {}
-    path, line, function = place
-    return {"path": path, "line": line, "function": function, "source": frames.source(path, line)}
-
-
-def _exception_from(error_lines: list[str], terminal: str | None, summary: str | None) -> tuple[str | None, str | None]:
-    """Type and message from the `E` lines, the long format's closing `path:line: Type`, or the summary."""
-    candidates = [line for line in error_lines if not line.startswith(("+", "File ", "where"))]
-    first = candidates[0] if candidates else (summary or None)
-    for text in [*candidates, summary or "", terminal or ""]:
-        match = _EXCEPTION.match(text)
-        if match and _looks_like_exception(match["type"]) and (match["message"] is not None or text == match["type"]):
-            return match["type"].rsplit(".", 1)[-1], match["message"] or (first if first != text else None)
-    if first and first.startswith("assert"):
-        return "AssertionError", first
-    if terminal and _looks_like_exception(terminal.split(":")[0]):
-        return terminal.split(":")[0].rsplit(".", 1)[-1], first
-    return None, first
-
-
-def _looks_like_exception(name: str) -> bool:
-    last = name.rsplit(".", 1)[-1]
-    return bool(last) and last[0].isupper() and last not in _NOT_EXCEPTIONS and " " not in name
-
-
-def _failure(test: str | None, exception: str | None, message: str | None,
-             place: tuple[str, int, str | None] | None, frames: Frames, cause: str | None = None) -> Failure:
-    if place is None:
-        return Failure(test=test, exception=exception, message=message, cause=cause)
-    path, line, function = place
-    return Failure(test=test, exception=exception, message=message, path=path, line=line,
-                   function=function if function and function != "<module>" else None,
-                   source=frames.source(path, line), cause=cause)
-
-
-# -- unittest ----------------------------------------------------------------------------------------------
-def _unittest(lines: list[str], frames: Frames) -> list[Failure]:
-    failures: list[Failure] = []
-    for index, line in enumerate(lines):
-        match = _UNITTEST.match(line)
-        if not match:
-            continue
-        where, name = match["where"], match["name"]
-        test = where if where.endswith("." + name) else f"{where}.{name}"
-        block: list[str] = []
-        for following in lines[index + 1:]:
-            if following.startswith("=" * 10) or (following.startswith("-" * 10) and block):
+    def text(self, limit: int) -> str:
+        parts = []
+        if self.meaning:
+            parts.append(f"exit code means: {self.meaning}")
+        if self.place:
+            parts.append(f"deepest project place named: {self.place.path}:{self.place.line}")
+        kept: list[str] = []
+        for line in self.lines:
+            if len("\n".join([*parts, *kept, line])) > limit:
                 break
-            if not following.startswith("-" * 10):
-                block.append(following)
-        chain = _traceback_chain(block, frames)
-        failures.append(chain.failure(test) if chain else Failure(test=test))
-    return failures
+            kept.append(line)
+        return "\n".join([*parts, *kept])
 
 
-# -- plain tracebacks --------------------------------------------------------------------------------------
-class _Traceback:
-    def __init__(self) -> None:
-        self.place: tuple[str, int, str | None] | None = None
-        self.exception: str | None = None
-        self.message: str | None = None
+def decisive_excerpt(output: str, exit_code: int, root: Path) -> Excerpt:
+    """The lines that say error / failed / fatal / Traceback / not ok, with a neighbour either side, the deepest
+    (last named) project place, and the exit code's meaning — never just the last line."""
+    frames = Frames(root)
+    lines = [line.rstrip() for line in output.splitlines()]
+    chosen: list[int] = []
+    for index, line in enumerate(lines):
+        if _DECISIVE.search(line):
+            chosen += [index - 1, index, index + 1]
+    wanted = sorted({i for i in chosen if 0 <= i < len(lines) and lines[i].strip()})
+    excerpt: list[str] = []
+    previous = -2
+    for index in wanted:
+        if index != previous + 1 and excerpt:
+            excerpt.append("...")
+        excerpt.append(clip(lines[index].strip(), 200))
+        previous = index
+    if not excerpt:  # nothing says error: the last lines, which usually summarise
+        excerpt = [clip(line.strip(), 200) for line in lines if line.strip()][-5:]
+    place = None
+    for match in _ANY_PLACE.finditer(output):
+        found = frames.place(match["path"] or match["pypath"], match["line"] or match["pyline"])
+        place = found or place
+    meaning = EXIT_MEANINGS.get(exit_code) or (f"killed by signal {-exit_code}" if exit_code < 0 else None)
+    return Excerpt(_dedupe_runs(excerpt), place, meaning)
 
 
-class _Chain:
-    """One printed exception, with the tracebacks chained before it and how they are linked."""
-
-    def __init__(self, frames: Frames) -> None:
-        self.frames = frames
-        self.parts: list[_Traceback] = []
-        self.links: list[str] = []
-
-    def failure(self, test: str | None = None) -> Failure:
-        last = self.parts[-1]
-        cause = None
-        place = last.place
-        if self.links and self.links[-1] == _DIRECT_CAUSE:
-            root = self.parts[0]  # raised "from" a root cause: its place is where the fix goes
-            cause = ": ".join(p for p in (root.exception, root.message) if p)
-            place = root.place or last.place
-        elif self.links:
-            handled = self.parts[-2]
-            cause = "while handling " + ": ".join(p for p in (handled.exception, handled.message) if p)
-        return _failure(test, last.exception, last.message, place, self.frames, cause)
-
-
-def _traceback_chain(lines: list[str], frames: Frames) -> _Chain | None:
-    chains = _chains(lines, frames)
-    return chains[0] if chains else None
-
-
-def _chains(lines: list[str], frames: Frames) -> list[_Chain]:
-    chains: list[_Chain] = []
-    current: _Chain | None = None
-    part: _Traceback | None = None
-    pending_link: str | None = None
-    expecting_exception = False
-    for raw in lines:
-        line = raw.rstrip()
-        if line.startswith("Traceback (most recent call last)") or (
-                _PY_FRAME.match(line) and part is None):
-            if current is None or pending_link is None:
-                current = _Chain(frames)
-                chains.append(current)
-            elif pending_link is not None:
-                current.links.append(pending_link)
-            pending_link = None
-            part = _Traceback()
-            current.parts.append(part)
-            expecting_exception = False
-            if not line.startswith("Traceback"):
-                _add_frame(part, line, frames)
-                expecting_exception = True
-            continue
-        if line in (_DIRECT_CAUSE, _DURING):
-            pending_link = line
-            continue
-        if part is None:
-            continue
-        if _PY_FRAME.match(line):
-            _add_frame(part, line, frames)
-            expecting_exception = True
-            continue
-        if expecting_exception and line and not line.startswith((" ", "\t")):
-            match = _EXCEPTION.match(line)
-            if match and _looks_like_exception(match["type"]):
-                part.exception = match["type"].rsplit(".", 1)[-1]
-                part.message = match["message"]
-                part = None
-                expecting_exception = False
-    return [chain for chain in chains if chain.parts and chain.parts[-1].exception]
-
-
-def _add_frame(part: _Traceback, line: str, frames: Frames) -> None:
-    match = _PY_FRAME.match(line)
-    if match:
-        path = frames.inside(match["path"])
-        if path:
-            part.place = (path, int(match["line"]), match["function"])
-
-
-def _tracebacks(lines: list[str], frames: Frames) -> list[Failure]:
-    return [chain.failure() for chain in _chains(lines, frames)]
-
-
-# -- path:line tools ---------------------------------------------------------------------------------------
-def _tools(lines: list[str], frames: Frames) -> list[Failure]:
-    failures: list[Failure] = []
-    for index, raw in enumerate(lines):
-        line = raw.rstrip()
-        match = _TOOL.match(line)
-        if match:
-            path = frames.inside(match["path"])
-            if path:
-                failures.append(_failure(None, None, match["message"].strip(), (path, int(match["line"]), None),
-                                         frames))
-            continue
-        at = _RUFF_AT.match(line)
-        if at and index > 0:
-            head = _RUFF_HEAD.match(lines[index - 1].strip())
-            path = frames.inside(at["path"])
-            if head and path:
-                failures.append(_failure(None, None, f"{head['code']} {head['message']}",
-                                         (path, int(at["line"]), None), frames))
-    return failures
+def _dedupe_runs(lines: list[str]) -> list[str]:
+    """The same line repeated (a progress bar, a retry loop) is kept once."""
+    kept: list[str] = []
+    for line in lines:
+        if line not in kept[-3:]:
+            kept.append(line)
+    return kept

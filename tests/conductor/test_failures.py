@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conductor.failures import parse_failures
+from conductor.failures import group_causes, parse_failures
 from tests.conductor.corpus import cases, materialise, score
 
 CASES = cases()
@@ -37,7 +37,8 @@ def test_two_failures_are_never_mixed_in_what_the_worker_reads(tmp_path):
     assert len(report.text) < MAX_HISTORY_CHARS
     assert lines[2] == "5 failures:"
     listed = [line[2:] for line in lines if line.startswith("- ")]
-    assert listed == [failure.text() for failure in report.failures[:len(listed)]]  # whole records only
+    assert listed == [cause.text() for cause in group_causes(report.failures)[:len(listed)]]  # whole records only
+    assert listed[0].startswith("tests/test_cart.py::test_unknown_item | KeyError")  # a cause in the code first
     discount = next(f for f in report.failures if f.test == "tests/test_cart.py::test_discount")
     unknown = next(f for f in report.failures if f.test == "tests/test_cart.py::test_unknown_item")
     assert (discount.exception, discount.path, discount.line) == ("AssertionError", "tests/test_cart.py", 15)
@@ -68,5 +69,5 @@ def test_a_tier4_hint_naming_what_the_records_do_not_hold_is_dropped(tmp_path):
     second = summariser.report(result, None)
     assert (second.hint_source, second.text.splitlines()[2]) == ("tier4", f"hint: {second.hint}")
     prompt = model.requests[0]["messages"][0].text
-    assert "5 failures, as parsed from the output:" in prompt
+    assert "5 failures, 5 causes, as parsed from the output:" in prompt
     assert "    5> def price_of" not in prompt and "    5>     return PRICES[sku]  # BUG:keyerror" in prompt

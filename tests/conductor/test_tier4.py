@@ -3,7 +3,8 @@ import json
 from conductor.messages import Usage
 from conductor.providers.scripted import Script, ScriptedModel
 from conductor.shell import ShellResult
-from conductor.tier4 import Tier4Summariser, deterministic_hint, digest_output
+from conductor.failures import parse_failures
+from conductor.tier4 import Tier4Summariser, records_hint
 from file_cache import FileCache
 
 PYTEST_OUTPUT = """\
@@ -46,16 +47,13 @@ def failed(output: str, command: str = "pytest") -> ShellResult:
     return ShellResult(command=command, exit_code=1, stdout=output, stderr="", seconds=0.4)
 
 
-def test_pytest_output_digest(tmp_path):
+def test_pytest_output_records_and_the_deterministic_hint(tmp_path):
     root = project(tmp_path)
-    digest = digest_output(PYTEST_OUTPUT, root, FileCache(root))
-    assert (digest.frame.path, digest.frame.line, digest.frame.function) == ("calc.py", 2, "divide")
-    assert digest.assertion == "ZeroDivisionError: division by zero"
-    assert digest.failing_tests == ["tests/test_calc.py::test_divide"]
-    assert digest.summary == "1 failed, 2 passed in 0.05s"
-    assert digest.snippet == "   1  def divide(a, b):\n   2> return a / b".replace("2> ", "2>     ")
-    assert deterministic_hint(digest, failed(PYTEST_OUTPUT)) == (
-        "ZeroDivisionError: division by zero; at calc.py:2 in divide; failing tests: tests/test_calc.py::test_divide")
+    [record] = parse_failures(PYTEST_OUTPUT, root)
+    assert (record.test, record.exception, record.path, record.line, record.function) == (
+        "tests/test_calc.py::test_divide", "ZeroDivisionError", "calc.py", 2, "divide")
+    assert records_hint([record]) == ("1 failure; first: tests/test_calc.py::test_divide | ZeroDivisionError: "
+                                      "division by zero | at calc.py:2 in divide: return a / b")
 
 
 def test_traceback_frames_outside_the_project_are_skipped(tmp_path):
@@ -63,9 +61,22 @@ def test_traceback_frames_outside_the_project_are_skipped(tmp_path):
     output = ('Traceback (most recent call last):\n  File "/usr/lib/python3.11/runpy.py", line 198, in _run\n'
               f'  File "{root}/calc.py", line 2, in divide\n    return a / b\n'
               '  File "/usr/lib/python3.11/site-packages/x.py", line 5, in f\nZeroDivisionError: division by zero\n')
-    digest = digest_output(output, root, FileCache(root))
-    assert (digest.frame.path, digest.frame.line, digest.frame.function) == ("calc.py", 2, "divide")
-    assert digest.exception == "ZeroDivisionError: division by zero"
+    [record] = parse_failures(output, root)
+    assert (record.path, record.line, record.function, record.exception) == ("calc.py", 2, "divide",
+                                                                              "ZeroDivisionError")
+
+
+def test_output_no_format_knows_gives_its_decisive_lines_never_just_the_last(tmp_path):
+    root = project(tmp_path)
+    output = ("building...\n" + "step ok\n" * 50 + "odd value (calc.py:2)\nFATAL: disk quota exceeded while "
+              "writing cache\nretrying\n" + "=" * 40 + "\nsummary: 1 problem\n")
+    report = Tier4Summariser(root, FileCache(root)).report(ShellResult("./build.sh", 139, output, "", 1.0), None)
+    assert report.failures == []
+    assert report.hint == ("exit code 139 (segmentation fault (SIGSEGV)); FATAL: disk quota exceeded while writing "
+                           "cache; at calc.py:2")
+    assert report.text.splitlines()[3:] == ["exit code means: segmentation fault (SIGSEGV)",
+                                            "deepest project place named: calc.py:2", "odd value (calc.py:2)",
+                                            "FATAL: disk quota exceeded while writing cache", "retrying"]
 
 
 def test_report_with_the_cheap_model_and_its_fallback(tmp_path):
