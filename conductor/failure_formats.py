@@ -160,7 +160,7 @@ def _exception_groups(lines: list[str], frames: Frames) -> list[Failure]:
         named = "; ".join(": ".join(p for p in (s.exception, s.message) if p) for s in subs[:4])
         failures.append(frames.failure(place, exception=group.exception, message=group.message,
                                        cause=": ".join(p for p in (first.exception, first.message) if p)
-                                       if first else None, detail=f"sub-exceptions: {named}" if subs else None,
+                                       if first else None, detail=f"sub-exceptions: {named}" if len(subs) > 1 else None,
                                        tool="python"))
     return failures
 
@@ -179,7 +179,9 @@ def _tracebacks(lines: list[str], frames: Frames) -> list[Failure]:
 
 
 # -- pytest ------------------------------------------------------------------------------------------------
-_SUMMARY = re.compile(r"^(?P<kind>FAILED|ERROR) (?P<id>[^\s(]\S*?(?:\[[^\]]*\])?)(?: - (?P<message>.*))?$")
+_SUMMARY = re.compile(r"^(?P<kind>FAILED|ERROR|SUBFAILED\((?P<params>.*?)\)) (?P<id>[^\s(]\S*?(?:\[[^\]]*\])?)"
+                      r"(?: - (?P<message>.*))?$")
+_TITLE_PARAMS = re.compile(r"^(?P<bare>.+?) (?P<params>\(.*\)|\[.*\])$")
 _SECTION = re.compile(r"^_{3,} (?P<title>.+?) _{3,}$")
 _AREA = re.compile(r"^={3,} (?P<name>FAILURES|ERRORS|short test summary info|warnings summary|.* in [\d.]+s.*) ={3,}$")
 _PYTEST_FRAME = re.compile(r"^(?P<path>[^\s:'\"][^:\n]*\.pyi?):(?P<line>\d+):(?: (?P<rest>.*))?$")
@@ -196,7 +198,7 @@ def _pytest(lines: list[str], frames: Frames) -> list[Failure]:
         return internal
     chunks = {name: _chunks(areas.get(name, [])) for name in ("ERRORS", "FAILURES")}
     entries = {"ERRORS": [m for m in summary if m["kind"] == "ERROR"],
-               "FAILURES": [m for m in summary if m["kind"] == "FAILED"]}
+               "FAILURES": [m for m in summary if m["kind"] != "ERROR"]}
     failures: list[Failure] = []
     for area in ("FAILURES", "ERRORS"):
         area_chunks = chunks[area]
@@ -206,7 +208,11 @@ def _pytest(lines: list[str], frames: Frames) -> list[Failure]:
             title, body = area_chunks[chunk_index] if chunk_index is not None else (None, [])
             if chunk_index is not None:
                 used.add(chunk_index)
-            failures.append(_pytest_failure(entry["id"], entry["message"], title, body, frames))
+            failure = _pytest_failure(entry["id"], entry["message"], title, body, frames)
+            if entry["params"]:
+                failure = failure.model_copy(update={"detail": "; ".join(
+                    d for d in (f"subtest ({entry['params']})", failure.detail) if d)})
+            failures.append(failure)
         for index, (title, body) in enumerate(area_chunks):  # no summary line (e.g. -rN): the section alone
             if index not in used and title is not None:
                 failures.append(_pytest_failure(_node_id(title, body, frames), None, title, body, frames))
@@ -271,7 +277,9 @@ def _chunk_for(node_id: str, chunks: list[tuple[str | None, list[str]]], index: 
         if number in used or chunk_title is None:
             continue
         bare = _PHASE.sub("", chunk_title)
-        if bare in (title, node_id) or (node_id.endswith(bare) and "[doctest]" in chunk_title):
+        with_params = _TITLE_PARAMS.match(bare)  # a subtest: `Class.test (value=3)`
+        if bare in (title, node_id) or (with_params and with_params["bare"] in (title, node_id)) or (
+                "[doctest]" in chunk_title and node_id.endswith(bare.removeprefix("[doctest] "))):
             return number
     if chunks and all(t is None for t, _ in chunks) and index < len(chunks) and index not in used:
         return index  # `--tb=line`: failures are printed in the summary's order
@@ -304,7 +312,7 @@ def _pytest_failure(node_id: str, summary_message: str | None, title: str | None
     details = [f"{phase['phase'].removesuffix(' of')}" if phase else None, *_qualifiers(body)]
     detail = "; ".join(d for d in details if d) or None
     if "[doctest]" in (title or "") or any(line.startswith(("Expected:", "Got:")) for line in body):
-        doctest = _doctest_block(body, frames)
+        doctest = _doctest_block(body, frames, _segment_place(body, frames))
         if doctest is not None:
             return doctest.model_copy(update={"test": node_id, "tool": "pytest"})
     segments = _segments(body)
@@ -359,7 +367,6 @@ _QUALIFIERS = (
     re.compile(r"^(?:E\s+)?(?P<q>Falsifying example: .+)$"),
     re.compile(r"^E\s+(?P<q>(?:Differing items|Left contains|Right contains)[^\n]*)$"),
     re.compile(r"^E\s+(?P<q>\{.+\} != \{.+\})$"),
-    re.compile(r"^E\s+(?P<q>Failed: DID NOT RAISE .+)$"),
 )
 
 
@@ -367,16 +374,32 @@ def _qualifiers(body: list[str]) -> list[str]:
     """What narrows a failure down: Hypothesis's falsifying example, a dict diff's differing item (with the
     line after it), `pytest.raises`'s missing exception."""
     found: list[str] = []
+    skip = -1
     for index, line in enumerate(body):
+        if index == skip:
+            continue
+        if (case := _FAILING_CASE.match(line.rstrip())):  # Hypothesis: `Failing test case: f(` + arguments + `)`
+            arguments = []
+            for following in body[index + 1:index + 12]:
+                text = following.lstrip("E").strip()
+                if text in (")", ""):
+                    break
+                arguments.append(text)
+            found.append(f"{case['what']}: {case['call']}{' '.join(arguments)})".replace(",)", ")"))
+            continue
         for pattern in _QUALIFIERS:
             match = pattern.match(line.rstrip())
             if match:
                 text = match["q"]
                 if text.startswith(("Differing items", "Left contains", "Right contains")) and index + 1 < len(body):
                     text += " " + body[index + 1].lstrip("E").strip()
+                    skip = index + 1
                 if text not in found:
                     found.append(text)
     return found[:2]
+
+
+_FAILING_CASE = re.compile(r"^E?\s*(?P<what>Failing test case|Falsifying example): (?P<call>\w+\()$")
 
 
 def _exception_from(error_lines: list[str], terminal: str | None, summary: str | None
@@ -399,9 +422,9 @@ def _exception_from(error_lines: list[str], terminal: str | None, summary: str |
 _DOCTEST_AT = re.compile(r'^File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<name>\S+)$')
 
 
-def _doctest_block(body: list[str], frames: Frames) -> Failure | None:
-    """One doctest failure: where, the example, what was expected and what came."""
-    place: Place | None = None
+def _doctest_block(body: list[str], frames: Frames, place: Place | None = None) -> Failure | None:
+    """One doctest failure: where, the example, what was expected and what came (pytest numbers the example's
+    lines instead of naming it)."""
     name = example = None
     expected: list[str] = []
     got: list[str] = []
@@ -426,8 +449,8 @@ def _doctest_block(body: list[str], frames: Frames) -> Failure | None:
             expected.append(line.strip())
         elif mode == "got" and line.startswith("    "):
             got.append(line.strip())
-        elif pytest_at and place is None and pytest_at["rest"].startswith(">>>"):
-            example = pytest_at["rest"]
+        elif pytest_at and mode is None and pytest_at["rest"].lstrip().startswith(">>>"):
+            example = pytest_at["rest"].lstrip().removeprefix(">>>").strip()
     if example is None and not expected:
         return None
     exc = next((found for line in got if (found := _exception(line))), None)
@@ -447,7 +470,7 @@ def _doctest(lines: list[str], frames: Frames) -> list[Failure]:
 
 
 # -- unittest (and Django, nose2) --------------------------------------------------------------------------
-_UNITTEST = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<name>\S+) \((?P<where>[\w.]+)\)(?P<rest>.*)$")
+_UNITTEST = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<name>\S+)(?: \((?P<where>[\w.]+)\))?(?P<rest>.*)$")
 
 
 def _unittest(lines: list[str], frames: Frames) -> list[Failure]:
@@ -456,11 +479,9 @@ def _unittest(lines: list[str], frames: Frames) -> list[Failure]:
         match = _UNITTEST.match(line)
         if not match:
             continue
-        where, name, rest = match["where"], match["name"], match["rest"].strip()
-        test = where if where.endswith("." + name) or name in ("setUpClass", "tearDownClass", "setUpModule") \
-            else f"{where}.{name}"
-        if name in ("setUpClass", "tearDownClass", "setUpModule", "tearDownModule"):
-            test = f"{where}.{name}"
+        where, name, rest = match["where"] or "", match["name"], match["rest"].strip()
+        # `test_x (pkg.Class.test_x)` names the test whole; `setUpClass (pkg.Class)` the class; nose2 may name none
+        test = (where if where.endswith("." + name) else f"{where}.{name}") if where else None
         block: list[str] = []
         for following in lines[index + 1:]:
             if following.startswith("=" * 10) or (following.startswith("-" * 10) and block):
@@ -485,23 +506,72 @@ def _tap(lines: list[str], frames: Frames) -> list[Failure]:
         match = _TAP.match(line)
         if not match:
             continue
-        block = []
+        block: list[str] = []
         for following in lines[index + 1:]:
             if _TAP.match(following) or re.match(r"^\s*ok \d+ ", following) or following.strip() == "...":
                 break
-            block.append(following.strip())
-        if any(re.match(r"^'?(?:failureType|type)'?: '?(?:subtestsFailed|suite)", b) for b in block):
+            block.append(following.rstrip())
+        fields = _yaml_fields(block)
+        if re.match(r"'?(?:subtestsFailed|suite)", fields.get("failureType", "")):
             continue  # a suite that failed because a test inside it did: the test has its own record
-        message = next((b.split(":", 1)[1].strip().strip("|-'\" ") for b in block if b.startswith("error:")), None)
-        name = next((b.split(":", 1)[1].strip().strip("'\"") for b in block if b.startswith("name:")), None)
-        if not message:
-            message = next((b for b in block if b and not b.startswith(("---", "duration_ms", "location", "stack",
-                                                                           "code:", "failureType", "name:", "..."))),
-                           None)
-        place = next((found for b in block if (m := _JS_STACK.search(b))
+        stack = fields.get("stack", "").splitlines() or block
+        place = next((found for entry in stack if (m := _JS_STACK.search(entry))
                       and (found := frames.place(m["path"].removeprefix("file://"), m["line"]))), None)
+        name = fields.get("name", "").strip("'\"") or None
+        message = " ".join(fields.get("error", "").split()).strip("'\"") or None
         failures.append(frames.failure(place, test=match["name"].strip(), exception=name, message=message,
                                        tool="tap"))
+    return failures
+
+
+def _yaml_fields(block: list[str]) -> dict[str, str]:
+    """The top-level `key: value` fields of a TAP diagnostic block, a `|-` value with its indented lines."""
+    fields: dict[str, str] = {}
+    key = None
+    indent = None
+    for line in block:
+        field = re.match(r"^(?P<indent>\s*)(?P<key>\w+): ?(?P<value>.*)$", line)
+        if field and (indent is None or len(field["indent"]) <= indent):
+            indent = len(field["indent"])
+            key = field["key"]
+            value = field["value"]
+            fields[key] = "" if value in ("|-", "|", ">-", ">") else value
+        elif key is not None and line.strip():
+            fields[key] += ("\n" if fields[key] else "") + line.strip()
+    return fields
+
+
+_SPEC = re.compile(r"^\s*✖ (?P<name>.+?) \([\d.]+m?s\)$")
+_JS_ERROR = re.compile(r"^(?P<type>[A-Z]\w*)(?: \[[\w]+\])?: (?P<message>.*)$")
+
+
+def _node_spec(lines: list[str], frames: Frames) -> list[Failure]:
+    """node's test runner with its spec reporter: `✖ name (1.2ms)`, the error, its stack (the summary at the end,
+    `✖ failing tests:`, repeats them and is not read twice)."""
+    failures: list[Failure] = []
+    for index, line in enumerate(lines):
+        if line.strip() == "✖ failing tests:":
+            break
+        match = _SPEC.match(line)
+        if not match:
+            continue
+        block = []
+        for following in lines[index + 1:index + 80]:
+            if _SPEC.match(following) or (following.strip() and not following.startswith(" ")):
+                break
+            block.append(following.strip())
+        error = next((m for b in block if (m := _JS_ERROR.match(b))), None)
+        message_lines = []
+        for text in block[block.index(error.group(0)) + 1:] if error else []:
+            if text.startswith("at "):
+                break
+            if text:
+                message_lines.append(text)
+        message = " ".join([error["message"], *message_lines]).strip() if error else None
+        place = next((found for b in block if b.startswith("at ") and (m := _JS_STACK.search(b))
+                      and (found := frames.place(m["path"].removeprefix("file://"), m["line"]))), None)
+        failures.append(frames.failure(place, test=match["name"], exception=error["type"] if error else None,
+                                       message=message, tool="node"))
     return failures
 
 
@@ -520,16 +590,20 @@ def _jest(lines: list[str], frames: Frames) -> list[Failure]:
                 break
             block.append(following.strip())
         message = next((b for b in block if b), None)
-        place = next((found for b in block if (m := _JS_STACK.search(b))
+        exc = _exception(message) if message else None
+        place = next((found for b in block if b.startswith("at ") and (m := _JS_STACK.search(b))
                       and (found := frames.place(m["path"], m["line"]))), None)
-        failures.append(frames.failure(place, test=match["name"], message=message, tool="jest"))
+        detail = "; ".join(b for b in block if b.startswith(("Expected:", "Received:"))) or None
+        failures.append(frames.failure(place, test=match["name"], exception=exc[0] if exc else None,
+                                       message=(exc[1] if exc else message), detail=detail, tool="jest"))
     return failures
 
 
 # -- line tools ----------------------------------------------------------------------------------------------
 _TOOL = re.compile(r"^[\s│|]*(?P<path>[^\s:│|][^:\n]*\.\w+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<severity>"
                    r"(?:fatal )?error|warning|note)?:? (?P<message>.+)$")
-_RUFF_HEAD = re.compile(r"^(?P<code>[A-Z]+\d+) (?:\[\*\] )?(?P<message>.+)$")
+_RUFF_HEAD = re.compile(r"^(?P<code>[A-Z]+\d+|(?:error|warning)(?:\[\w+\])?:|[a-z][\w-]*:) (?:\[\*\] )?"
+                        r"(?P<message>.+)$")
 _RUFF_AT = re.compile(r"^\s*--> (?P<path>[^:\s]+):(?P<line>\d+):(?P<col>\d+)$")
 _PYRIGHT = re.compile(r"^\s+(?P<path>/[^:]+|[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+) - (?P<severity>error|warning): "
                       r"(?P<message>.+)$")
@@ -545,6 +619,8 @@ def _path_lines(lines: list[str], frames: Frames) -> list[Failure]:
         if not match or not (place := frames.place(match["path"], match["line"])):
             continue
         message = match["message"].strip()
+        if match["severity"] == "warning":
+            message = f"warning: {message}"
         if match["severity"] == "note" or message.startswith("note:"):
             if failures and failures[-1].path == place.path and not failures[-1].detail:
                 failures[-1] = failures[-1].model_copy(update={"detail": message.removeprefix("note:").strip()})
@@ -705,9 +781,10 @@ FORMATS: list[Format] = [
     Format("doctest", re.compile(r"^\*{20,}\nFile \"[^\"]+\", line \d+, in ", re.MULTILINE), _doctest, "runner"),
     Format("tap", re.compile(r"^\s*not ok \d+ - ", re.MULTILINE), _tap, "runner"),
     Format("jest", re.compile(r"^\s*● .+ › ", re.MULTILINE), _jest, "runner"),
+    Format("node-spec", re.compile(r"^\s*✖ .+ \([\d.]+m?s\)$", re.MULTILINE), _node_spec, "runner"),
     Format("python", re.compile(r"(?:Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+|^Fatal Python "
                                 r"error: )", re.MULTILINE), _tracebacks, "runner"),
-    Format("ruff", re.compile(r"^\s*--> \S+:\d+:\d+$", re.MULTILINE), _ruff, "lines"),
+    Format("ruff", re.compile(r"^\s*--> \S+:\d+:\d+$", re.MULTILINE), _ruff, "lines", alongside=True),
     Format("pyright", re.compile(r":\d+:\d+ - (?:error|warning): ", re.MULTILINE), _pyright, "lines"),
     Format("bandit", re.compile(r"^>> Issue: \[", re.MULTILINE), _bandit, "lines", alongside=True),
     Format("lint", re.compile(r"^[\s│|]*[^\s:│|][^:\n]*\.\w+:\d+(?::\d+)?:? ", re.MULTILINE), _path_lines, "lines"),

@@ -217,8 +217,9 @@ class Cause:
         if len(self.tests) <= 1:
             return self.record.text()
         shown = self.record.model_copy(update={"test": None})
-        names = ", ".join(test.rsplit("::", 1)[-1] for test in self.tests[:4])
-        more = f" +{len(self.tests) - 4}" if len(self.tests) > 4 else ""
+        short = list(dict.fromkeys(test.rsplit("::", 1)[-1] for test in self.tests))
+        names = ", ".join(short[:4])
+        more = f" +{len(short) - 4}" if len(short) > 4 else ""
         return f"{shown.text()} ({len(self.tests)} tests: {names}{more})"
 
 
@@ -238,7 +239,8 @@ def group_causes(failures: list[Failure]) -> list[Cause]:
 
     def rank(cause: Cause) -> tuple[int, int, int]:
         symptom = bool(cause.record.path and _TEST_FILE.search(cause.record.path)) and cause.count == 1
-        return (1 if symptom else 0, -cause.count if not symptom else 0, order[id(cause)])
+        warning = (cause.record.message or "").startswith("warning:")
+        return (2 if warning else 1 if symptom else 0, -cause.count if not symptom else 0, order[id(cause)])
 
     return sorted(groups.values(), key=rank)
 

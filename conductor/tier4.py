@@ -211,7 +211,7 @@ def fit_records(head: list[str], failures: list[Failure], tail: str) -> str:
     any repeated symptom (`group_causes`)."""
     causes = group_causes(failures)
     count = f"{len(failures)} failure{'s' if len(failures) != 1 else ''}"
-    count += f", {len(causes)} causes:" if len(causes) < len(failures) else ":"
+    count += f", {len(causes)} cause{'s' if len(causes) != 1 else ''}:" if len(causes) < len(failures) else ":"
     kept: list[str] = []
     for cause in causes:
         line = f"- {cause.text()}"

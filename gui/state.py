@@ -33,7 +33,7 @@ from conductor.events import (
     UsageUpdated,
     usage_of,
 )
-from conductor.failures import Failure
+from conductor.failures import Cause, Failure, group_causes
 from conductor.gate import PendingCall
 from conductor.models import Ticket, Track
 from conductor.text import clip
@@ -111,6 +111,11 @@ class HintEntry:
     report: str
     failures: tuple[Failure, ...] = ()
     """One record per failure, each with its place (clickable in the panel)."""
+
+    @property
+    def causes(self) -> list[Cause]:
+        """The failures grouped by cause, causes before symptoms (what the panel lists)."""
+        return group_causes(list(self.failures))
 
 
 @dataclass

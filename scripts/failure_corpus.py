@@ -1,6 +1,12 @@
-"""Regenerate the failure corpus: small sample projects with seeded bugs, the real tools run on them.
+"""Regenerate the failure corpus: small sample projects with seeded bugs, the real tools run on them, and two real
+third-party test suites (their sdists from the registry) with bugs injected.
 
-    .venv/bin/python -m scripts.failure_corpus
+    python -m venv /tmp/corpus && /tmp/corpus/bin/pip install pytest pytest-xdist hypothesis mypy ruff flake8 \\
+        pylint black isort bandit coverage tox nox nose2 django basedpyright wheel pretend tomli_w
+    (cd /tmp/js && npm install jest@29)        # for the jest case
+    CONDUCTOR_CORPUS_NODE_MODULES=/tmp/js/node_modules /tmp/corpus/bin/python -m scripts.failure_corpus
+
+gcc, g++, javac, rustc, make, git and node come from the system; a tool that is missing is skipped (and said).
 
 Writes `tests/conductor/failure_corpus/projects/<project>/...` (the sample sources) and
 `tests/conductor/failure_corpus/cases/<case>.json`: the command, its exit code, its real output (the temporary
@@ -17,9 +23,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from scripts.corpus_projects import PROJECTS2
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "conductor" / "failure_corpus"
 
@@ -275,6 +284,9 @@ class TestAccount:
 }
 
 
+PROJECTS.update(PROJECTS2)
+
+
 def marker_line(project: str, path: str, marker: str) -> int:
     for number, line in enumerate(PROJECTS[project][path].splitlines(), 1):
         if f"BUG:{marker}" in line:
@@ -310,8 +322,16 @@ CLASS_FAILURES = {
 }
 
 
-def case(name: str, project: str, command: str, expected: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"name": name, "project": project, "command": command, "expected": expected}
+def case(name: str, project: str, command: str, expected: list[dict[str, Any]], setup: str = "") -> dict[str, Any]:
+    """One output: ``command`` run in a fresh copy of ``project`` (after ``setup``, whose output is not kept)."""
+    return {"name": name, "project": project, "command": command, "expected": expected, "setup": setup}
+
+
+def tool_fact(project: str, path: str, marker: str | None, message: str, line: int | None = None,
+              exception: str | None = None, test: str | None = None) -> dict[str, Any]:
+    """A fact of a tool's finding: its place and a fragment of its message (``line`` when no marker names it)."""
+    return {"test": test, "exception": exception, "path": path,
+            "line": marker_line(project, path, marker) if marker else line, "message": message}
 
 
 CASES = [
@@ -400,29 +420,208 @@ CASES = [
         {"test": None, "exception": None, "path": "native/sum.c", "line": 5, "message": "expected"}]),
 ]
 
+LINT = [tool_fact("lintme", "lintme/shell.py", "imports", "F401"),
+        tool_fact("lintme", "lintme/shell.py", "unused-var", "F841"),
+        tool_fact("lintme", "lintme/shell.py", "none-compare", "E711")]
+PYX = {
+    "timeout": fact("pyx", "pyx/netx.py", "timeout", "TimeoutError", "tests/test_async.py::test_fetch_times_out"),
+    "raises": fact("pyx", "tests/test_checks.py", "raises", "Failed", "tests/test_checks.py::test_rejects_zero",
+                   "DID NOT RAISE"),
+    "dict": fact("pyx", "tests/test_checks.py", "dict", "AssertionError", "tests/test_checks.py::test_defaults",
+                 "'level': 2"),
+    "hypothesis": fact("pyx", "tests/test_props.py", "hypothesis", "AssertionError",
+                       "tests/test_props.py::test_clamp_in_range", "11 <= 10"),
+    "chained": fact("pyx", "pyx/settings.py", "cfg-inner", "ConfigError", "tests/test_settings.py::test_port",
+                    "no port"),
+    "teardown": fact("pyx", "tests/test_fixtures.py", "teardown", "RuntimeError",
+                     "tests/test_fixtures.py::test_uses_resource", "cleanup failed"),
+}
+UNIT2 = [fact("unit2", "tests/test_sub.py", "setupclass", "ConnectionError", "tests.test_sub.SetupTest.setUpClass",
+              "fixture server down"),
+         fact("unit2", "tests/test_sub.py", "subtest", "AssertionError", "tests.test_sub.SubTest.test_double",
+              "6 != 7")]
+
+CASES += [
+    case("flake8", "lintme", "flake8 lintme", LINT),
+    case("pylint", "lintme", "pylint lintme", [
+        tool_fact("lintme", "lintme/shell.py", "imports", "C0410"),
+        tool_fact("lintme", "lintme/shell.py", "unused-var", "W0612"),
+        tool_fact("lintme", "lintme/shell.py", "none-compare", "C0121"),
+        tool_fact("lintme", "lintme/kinds.py", None, "C0114", line=1)]),
+    case("ruff-lintme", "lintme", "ruff check --no-cache --select E,F --output-format=full lintme", LINT),
+    case("black", "lintme", "black --check lintme", [tool_fact("lintme", "lintme/shell.py", None, "reformat")]),
+    case("ruff-format", "lintme", "ruff format --no-cache --check lintme", [
+        tool_fact("lintme", "lintme/shell.py", None, "would be reformatted", line=16)]),
+    case("isort", "lintme", "isort --check-only lintme", [
+        tool_fact("lintme", "lintme/shell.py", None, "incorrectly sorted")]),
+    case("bandit", "lintme", "bandit -q -r lintme", [
+        tool_fact("lintme", "lintme/shell.py", None, "B404", line=1),
+        tool_fact("lintme", "lintme/shell.py", "shell", "B602")]),
+    case("pyright", "lintme", "basedpyright lintme/kinds.py", [
+        tool_fact("lintme", "lintme/kinds.py", "pyright-arg", "Argument of type"),
+        tool_fact("lintme", "lintme/kinds.py", "pyright-op", "Operator")]),
+    case("mypy-lintme", "lintme", "python -m mypy --no-error-summary lintme/kinds.py", [
+        tool_fact("lintme", "lintme/kinds.py", "pyright-arg", "len"),
+        tool_fact("lintme", "lintme/kinds.py", "pyright-op", "Unsupported operand")]),
+    case("faulthandler", "pyx", "python run_fault.py", [
+        fact("pyx", "pyx/native.py", "segfault", "Fatal Python error", None, "Segmentation fault")]),
+    case("exception-group", "pyx", "python run_group.py", [
+        fact("pyx", "pyx/groups.py", "validate", "ExceptionGroup", None, "invalid values")]),
+    case("task-group", "pyx", "python run_tasks.py", [
+        fact("pyx", "pyx/tasks.py", "task", "ExceptionGroup", None, "unhandled errors in a TaskGroup")]),
+    case("doctest", "pyx", "python -m doctest pyx/textutil.py", [
+        fact("pyx", "pyx/textutil.py", "doctest", None, "textutil.shout", 'shout("")')]),
+    case("pytest-doctest-modules", "pyx", "python -m pytest -p no:cacheprovider --doctest-modules pyx/textutil.py", [
+        fact("pyx", "pyx/textutil.py", "doctest", None, "pyx/textutil.py::pyx.textutil.shout", 'shout("")')]),
+    case("pytest-kinds", "pyx", "python -m pytest -p no:cacheprovider tests", list(PYX.values())),
+    case("pytest-kinds-short", "pyx", "python -m pytest -p no:cacheprovider --tb=short tests", list(PYX.values())),
+    case("pytest-kinds-quiet", "pyx", "python -m pytest -p no:cacheprovider -q tests", list(PYX.values())),
+    case("pytest-kinds-verbose", "pyx", "python -m pytest -p no:cacheprovider -v tests", list(PYX.values())),
+    case("pytest-kinds-native", "pyx", "python -m pytest -p no:cacheprovider --tb=native tests", list(PYX.values())),
+    case("pytest-xdist", "pyx", "python -m pytest -p no:cacheprovider -n 2 tests", list(PYX.values())),
+    case("pytest-internalerror", "internal", "python -m pytest -p no:cacheprovider", [
+        fact("internal", "conftest.py", "internal", "RuntimeError", None, "plugin broke")]),
+    case("unittest-subtest", "unit2", "python -m unittest", UNIT2),
+    case("unittest-subtest-verbose", "unit2", "python -m unittest -v", UNIT2),
+    case("nose2", "unit2", "nose2", [{**UNIT2[0], "test": None}, UNIT2[1]]),
+    case("tox", "unit2", "tox -q", UNIT2),
+    case("nox", "unit2", "nox", UNIT2),
+    case("make-unittest", "unit2", "make test", UNIT2),
+    case("make", "unit2", "make lint", [tool_fact("unit2", "Makefile", None, "lint", line=5)]),
+    case("pytest-subtests", "unit2", "python -m pytest -p no:cacheprovider -q", [
+        fact("unit2", "tests/test_sub.py", "setupclass", "ConnectionError", "tests/test_sub.py::SetupTest::test_never",
+             "fixture server down"),
+        fact("unit2", "tests/test_sub.py", "subtest", "AssertionError", "tests/test_sub.py::SubTest::test_double",
+             "6 != 7")]),
+    case("django", "djsite", "python manage.py test", [
+        fact("djsite", "shopapp/tests.py", "django-label", "AssertionError",
+             "shopapp.tests.PricingTests.test_label", "'3.00 eur' != '3.00 EUR'"),
+        fact("djsite", "shopapp/tests.py", "django-assert", "AssertionError",
+             "shopapp.tests.PricingTests.test_total", "6.0 != 36.0")]),
+    case("django-verbose", "djsite", "python manage.py test -v 2", [
+        fact("djsite", "shopapp/tests.py", "django-label", "AssertionError",
+             "shopapp.tests.PricingTests.test_label", "'3.00 eur' != '3.00 EUR'"),
+        fact("djsite", "shopapp/tests.py", "django-assert", "AssertionError",
+             "shopapp.tests.PricingTests.test_total", "6.0 != 36.0")]),
+    case("flake8-typed", "typed", "flake8 lib", [
+        fact("typed", "lib/service.py", "ruff-undefined", None, None, "F821")]),
+    case("ld", "native2", "gcc -g -o app main.c", [tool_fact("native2", "main.c", "link", "undefined reference")]),
+    case("gcc-werror", "native2", "gcc -Wall -Werror -c warn.c", [
+        tool_fact("native2", "warn.c", "c-warn", "unused variable")]),
+    case("g++", "native2", "g++ -c shapes.cpp", [tool_fact("native2", "shapes.cpp", "cpp", "conversion from")]),
+    case("javac", "native2", "javac Main.java", [tool_fact("native2", "Main.java", "java", "incompatible types")]),
+    case("rustc", "native2", "rustc main.rs", [tool_fact("native2", "main.rs", "rust", "mismatched types")]),
+    case("pip-compiler", "cext", "python -m pip install --no-build-isolation --no-deps --no-cache-dir --no-index .",
+         [tool_fact("cext", "fastsum.c", "pip-c", "expected")]),
+    case("git-conflict", "merge", "git merge other", [tool_fact("merge", "notes.txt", None, "notes.txt")],
+         setup="git init -q -b main && git add -A && git -c user.name=c -c user.email=c@c commit -qm base && "
+               "git checkout -qb other && sed -i 's/first line/first line from other/' notes.txt && "
+               "git -c user.name=c -c user.email=c@c commit -qam other && git checkout -q main && "
+               "sed -i 's/first line/first line from main/' notes.txt && "
+               "git -c user.name=c -c user.email=c@c commit -qam main"),
+    case("node-test", "jsproj", "node --test", [
+        fact("jsproj", "math.test.js", "node-assert", "AssertionError", "adds two numbers", "-1 !== 5"),
+        fact("jsproj", "math.js", "js-throw", "RangeError", "divides", "division by zero")]),
+    case("node-test-spec", "jsproj", "node --test --test-reporter=spec", [
+        fact("jsproj", "math.test.js", "node-assert", "AssertionError", "adds two numbers", "-1 !== 5"),
+        fact("jsproj", "math.js", "js-throw", "RangeError", "divides", "division by zero")]),
+    case("jest", "jsproj", "node_modules/.bin/jest jest", [
+        fact("jsproj", "jest/math.spec.js", "jest-assert", None, "math › adds", "toBe"),
+        fact("jsproj", "math.js", "js-throw", "RangeError", "math › divides", "division by zero")],
+         setup="ln -s {NODE_MODULES} node_modules"),
+    case("coverage", "shop", "python -m coverage report --fail-under=95", [
+        {"test": None, "exception": "CoverageFailure", "path": None, "line": None, "message": "95"}],
+         setup="python -m coverage run --source=shop -m pytest -q -p no:cacheprovider tests/test_cart.py::test_total"),
+]
+
 # markers that name no line of their own (the fact's line is where the tool points)
 FIXED_LINES = {("script-stdlib-frame", "app/config.py"): 5, ("script-syntax", "broken_syntax.py"): 1,
                ("pytest-collection", "tests/test_syntax.py"): 2, ("pytest-collection-quiet", "tests/test_syntax.py"): 2}
 
 
-def run(project: str, command: str) -> tuple[int, str]:
+def run(project: str, command: str, setup: str = "", files: dict[str, str] | None = None,
+        root: Path | None = None) -> tuple[int, str]:
+    """``command`` in a fresh copy of the project (or in ``root`` as it is); its output with the folder made
+    `{ROOT}`."""
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / project
-        for path, text in PROJECTS[project].items():
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            (root / path).write_text(text)
+        if root is None:
+            root = Path(folder) / project
+            for path, text in (files or PROJECTS[project]).items():
+                (root / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / path).write_text(text)
         bin_dir = str(Path(sys.executable).parent)
         env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1",
-               "NO_COLOR": "1", "COLUMNS": "100", "PYTHONPATH": str(root)}
+               "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": os.pathsep.join([str(root), str(root / "src")])}
         env.pop("PYTEST_ADDOPTS", None)
-        words = command.split()
-        if words[0] == "python":
-            words[0] = sys.executable
-        result = subprocess.run(words, cwd=root, capture_output=True, text=True, env=env, timeout=300, check=False)
+        if setup:
+            subprocess.run(setup.replace("{NODE_MODULES}", NODE_MODULES or ""), shell=True, cwd=root,
+                           capture_output=True, env=env, timeout=300, check=True)
+        result = subprocess.run(command, shell=True, cwd=root, capture_output=True, text=True, env=env, timeout=600,
+                                check=False)
         output = (result.stdout + result.stderr).replace(str(root.resolve()), "{ROOT}").replace(str(root), "{ROOT}")
         output = re.sub(r"/tmp/[\w/.-]+?/" + re.escape(project), "{ROOT}", output)
         output = output.replace(sys.executable, "python")
         return result.returncode, output
+
+
+NODE_MODULES = os.environ.get("CONDUCTOR_CORPUS_NODE_MODULES")
+"""A node_modules folder with jest (`npm install jest@29`); unset: the jest case is skipped."""
+
+THIRD_PARTY = [
+    # (case, sdist, version, test command, [(file, old, new)]): real test suites with bugs injected by hand
+    ("more-itertools", "more-itertools", "11.2.1", "python -m pytest -p no:cacheprovider -q tests", [
+        ("more_itertools/more.py", "            return next(reversed(iterable))\n",
+         "            return iterable[len(iterable)]\n"),
+        ("more_itertools/recipes.py", "return list(islice(iterable, n))", "return list(islice(iterable, n / 1))")]),
+    ("more-itertools-short", "more-itertools", "11.2.1",
+     "python -m pytest -p no:cacheprovider --tb=short tests/test_recipes.py", [
+         ("more_itertools/recipes.py", "return list(islice(iterable, n))", "return list(islice(iterable, n / 1))")]),
+    ("packaging", "packaging", "26.4", "python -m pytest -p no:cacheprovider -q tests/test_version.py", [
+        ("src/packaging/version.py", 'version += f".post{self._post[1]}"', 'version += f".post{self._post[2]}"')]),
+    ("packaging-line", "packaging", "26.4",
+     "python -m pytest -p no:cacheprovider --tb=line tests/test_version.py tests/test_specifiers.py", [
+         ("src/packaging/version.py", 'version += f".post{self._post[1]}"', 'version += f".post{self._post[2]}"')]),
+]
+_SUMMARY_LINE = re.compile(r"^(?:FAILED|ERROR|SUBFAILED\(.*\)) (?P<id>\S+::\S+?)(?: - (?P<type>[\w.]+)(?::\s*"
+                           r"(?P<message>[^.]{0,30}))?.*)?$")
+
+
+def third_party_case(name: str, package: str, version: str, command: str,
+                     patches: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """A real suite from its sdist (downloaded from the registry), bugs injected, run; its facts read from the
+    output's own summary lines (each failing test, the exception and message start the summary names); the lines
+    the bugs were put on are kept as `bugs`: the causes the worker's text must name."""
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps", "-d",
+                        folder, f"{package}=={version}"], check=True, capture_output=True)
+        archive = next(Path(folder).glob("*.tar.gz"))
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")
+        root = next(p for p in Path(folder).iterdir() if p.is_dir())
+        bugs: dict[str, tuple[str, int]] = {}
+        for path, old, new in patches:
+            text = (root / path).read_text()
+            assert old in text, (path, old)
+            bugs[path] = (new, text[: text.index(old)].count("\n") + 1)
+            (root / path).write_text(text.replace(old, new, 1))
+        code, output = run(name, command, root=root)
+        expected, kept = [], set(bugs)
+        for line in output.splitlines():
+            match = _SUMMARY_LINE.match(line)
+            if not match:
+                continue
+            exception = match["type"].rsplit(".", 1)[-1] if match["type"] else None
+            kept.add(match["id"].split("::")[0])
+            expected.append({"test": match["id"], "exception": exception, "path": None, "line": None,
+                             "message": (match["message"] or "").strip() or None})
+        project = CORPUS / "projects" / name
+        for path in kept:
+            if (root / path).is_file():
+                (project / path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(root / path, project / path)
+        return {"name": name, "project": name, "command": command, "setup": "", "expected": expected,
+                "exit_code": code, "output": output, "third_party": f"{package}=={version}",
+                "bugs": [f"{path}:{number}" for path, (_, number) in sorted(bugs.items())]}
 
 
 def main() -> int:
@@ -435,11 +634,17 @@ def main() -> int:
             target.write_text(text)
     (CORPUS / "cases").mkdir(parents=True)
     written = 0
+    search = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     for item in CASES:
-        if item["command"].startswith("gcc") and shutil.which("gcc") is None:
-            print(f"skipped {item['name']}: gcc is not installed", file=sys.stderr)
+        tool = item["command"].split()[0]
+        if tool != "python" and not tool.startswith("node_modules") and shutil.which(tool, path=search) is None:
+            print(f"skipped {item['name']}: {tool} is not installed", file=sys.stderr)
             continue
-        code, output = run(item["project"], item["command"])
+        if "{NODE_MODULES}" in item["setup"] and not NODE_MODULES:
+            print(f"skipped {item['name']}: set CONDUCTOR_CORPUS_NODE_MODULES to a node_modules with jest",
+                  file=sys.stderr)
+            continue
+        code, output = run(item["project"], item["command"], item["setup"])
         expected = []
         for failure in item["expected"]:
             fixed = FIXED_LINES.get((item["name"], failure["path"]))
@@ -448,6 +653,12 @@ def main() -> int:
         (CORPUS / "cases" / f"{item['name']}.json").write_text(json.dumps(record, indent=1) + "\n")
         written += 1
         print(f"{item['name']}: exit {code}, {len(output.splitlines())} lines")
+    for name, package, version, command, patches in THIRD_PARTY:
+        record = third_party_case(name, package, version, command, patches)
+        (CORPUS / "cases" / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
+        written += 1
+        print(f"{name}: exit {record['exit_code']}, {len(record['output'].splitlines())} lines, "
+              f"{len(record['expected'])} failures")
     print(f"{written} cases in {CORPUS / 'cases'}")
     return 0
 

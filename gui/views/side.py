@@ -5,6 +5,7 @@ from __future__ import annotations
 import dearpygui.dearpygui as dpg
 
 from conductor.config import PROVIDER_NAMES
+from conductor.failures import Cause
 from gui.controller import Controller
 from gui.state import ViewState
 from gui.views.common import fill_lines, line_table
@@ -85,7 +86,12 @@ class SideView:
                 dpg.add_text(f"{hint.ticket_id or ''} exit {hint.exit_code}\n$ {hint.command}", wrap=0)
                 with dpg.group():
                     dpg.add_text(f"{hint.hint} ({hint.source})", wrap=0)
-                    for failure in hint.failures:  # one record per failure, its place one click from the code
+                    causes = hint.causes
+                    if len(causes) < len(hint.failures):
+                        dpg.add_text(f"{len(hint.failures)} failures, {len(causes)} "
+                                     f"cause{'s' if len(causes) != 1 else ''}:", color=(235, 180, 90))
+                    for cause in causes:  # one entry per cause, its place one click from the code
+                        failure = cause.record
                         if failure.path:
                             button = dpg.add_button(label=f"{failure.path}:{failure.line}",
                                                     user_data=(failure.path, failure.line),
@@ -93,7 +99,8 @@ class SideView:
                             self.record_buttons.append(button)
                         rest = failure.model_copy(update={"path": None, "line": None, "function": None,
                                                           "source": None})
-                        dpg.add_text(rest.text() or failure.message or "", wrap=0, color=(200, 200, 200))
+                        text = Cause(rest, cause.tests).text() or failure.message or ""
+                        dpg.add_text(text, wrap=0, color=(200, 200, 200))
                 if hint.output_id:
                     dpg.add_button(label="raw output", user_data=hint.output_id,
                                    callback=lambda _s, _v, output_id: self.show_output(output_id))

@@ -18,6 +18,17 @@ def cases() -> list[dict[str, Any]]:
     return [json.loads(path.read_text()) for path in sorted((CORPUS / "cases").glob("*.json"))]
 
 
+def tool_of(case: dict[str, Any]) -> str:
+    """The tool that printed a case's output: `python -m mypy ...` -> mypy, `nox` -> nox; a script run by Python,
+    faulthandler and exception groups count as python."""
+    words = case["command"].split()
+    if words[0] == "python" and len(words) > 2 and words[1] == "-m":
+        return "pytest-xdist" if "-n" in words else words[2]
+    if words[0] == "python":
+        return "django" if words[1] == "manage.py" else "python"
+    return Path(words[0]).name
+
+
 def materialise(case: dict[str, Any], folder: Path) -> tuple[Path, str]:
     """The case's sample project copied into ``folder``, and its output with `{ROOT}` pointing there."""
     root = folder / case["project"]
@@ -53,17 +64,24 @@ def _matches(record: Failure, fact: str, value: Any) -> bool:
     return actual == value
 
 
-def _record_for(expected: dict[str, Any], records: list[Failure]) -> Failure | None:
-    if expected["test"]:
-        return next((r for r in records if r.test == expected["test"]), None)
-    return next((r for r in records if (r.path, r.line) == (expected["path"], expected["line"])), None) or next(
+def _record_for(expected: dict[str, Any], records: list[Failure], taken: set[int]) -> Failure | None:
+    if expected["test"]:  # one record per failure: subtests share their test's id, told apart by what they raised
+        same = [r for r in records if r.test == expected["test"] and id(r) not in taken]
+        best = next((r for r in same if r.exception == expected["exception"]), same[0] if same else None)
+        if best is not None:
+            taken.add(id(best))
+        return best
+    at_place = [r for r in records if (r.path, r.line) == (expected["path"], expected["line"])]
+    saying = [r for r in at_place if expected["message"] and r.message and expected["message"] in r.message]
+    return next(iter(saying or at_place), None) or next(
         (r for r in records if r.path == expected["path"] and r.exception == expected["exception"]), None)
 
 
 def score(case: dict[str, Any], records: list[Failure], output: str) -> Score:
     result = Score()
+    taken: set[int] = set()
     for expected in case["expected"]:
-        record = _record_for(expected, records)
+        record = _record_for(expected, records, taken)
         others = [e for e in case["expected"] if e is not expected]
         for fact in FACTS:
             value = expected[fact]

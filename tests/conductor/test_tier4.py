@@ -1,9 +1,9 @@
 import json
 
+from conductor.failures import parse_failures
 from conductor.messages import Usage
 from conductor.providers.scripted import Script, ScriptedModel
 from conductor.shell import ShellResult
-from conductor.failures import parse_failures
 from conductor.tier4 import Tier4Summariser, records_hint
 from file_cache import FileCache
 

@@ -246,3 +246,25 @@ def test_long_arguments_are_shown_wrapped_under_the_box(window):
     assert dpg.get_value(TAGS.approval_command_wrapped) == long_command
     assert dpg.get_value(TAGS.approval_wrapped) == f"command: {long_command}"
     assert dpg.get_item_configuration(TAGS.approval_wrapped)["wrap"] == 0
+
+
+def test_the_tier4_panel_lists_causes_before_symptoms_each_place_a_button(window):
+    from conductor.failures import Failure
+    from gui.state import HintEntry
+
+    def failure(test, exception, path, line):
+        return Failure(test=test, exception=exception, message="boom", path=path, line=line)
+
+    shared = [failure(f"tests/test_a.py::test_{n}", "IndexError", "calc/stats.py", 3) for n in range(5)]
+    symptom = failure("tests/test_b.py::test_view", "AssertionError", "tests/test_b.py", 9)
+    state = window.controller.state
+    state.hints.append(HintEntry("T1", "pytest", 1, "hint", "deterministic", None, "", (symptom, *shared)))
+    state.touch("hints")
+    window.refresh()
+    [row] = rows(TAGS.hints_table)
+    group = dpg.get_item_children(row, slot=1)[1]
+    texts = [dpg.get_value(item) if dpg.get_item_type(item).endswith("Text") else dpg.get_item_label(item)
+             for item in dpg.get_item_children(group, slot=1)]
+    assert texts == ["hint (deterministic)", "6 failures, 2 causes:", "calc/stats.py:3",
+                     "IndexError: boom (5 tests: test_0, test_1, test_2, test_3 +1)", "tests/test_b.py:9",
+                     "tests/test_b.py::test_view | AssertionError: boom"]

@@ -1,0 +1,6 @@
+import faulthandler
+
+faulthandler.enable()
+from pyx.native import peek
+
+peek(0)

@@ -1,0 +1,3 @@
+from pyx.groups import check
+
+check([1, -2, -3])

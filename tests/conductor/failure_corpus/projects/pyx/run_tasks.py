@@ -1,0 +1,5 @@
+import asyncio
+
+from pyx.tasks import main
+
+asyncio.run(main())

@@ -1,0 +1,5 @@
+from pyx.settings import port
+
+
+def test_port():
+    assert port({"host": "x"}) == 80
