@@ -1,34 +1,40 @@
 """The `conductor` command line: views, tracks, tickets, headless runs; front-ends add their own commands.
 
-Front-ends (the window, next an MCP server) register commands through the `conductor.commands` entry-point
-group: `name = "package.module:register"`, where `register(subparsers)` adds the sub-command. Only the entry
-point of the command being run is imported, so `conductor track list` never imports the window.
+Front-ends (the window, the MCP server) register commands through the `conductor.commands` entry-point group:
+`name = "package.module:register"`, where `register(subparsers)` adds the sub-command. Only the command being run
+is imported, core or front-end, so `conductor --help` imports no parser, model or SDK and `conductor track list`
+never imports the window.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable
-from importlib import metadata
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any, NoReturn
 
 from conductor.errors import ConductorError
-from conductor.init_cli import register_init
-from conductor.plan_cli import register_plan
-from conductor.run_cli import register_run
-from conductor.ticket_cli import register_tickets, register_tracks
-from conductor.trust_cli import register_trust
-from conductor.view_cli import register_view
-from file_cache import ViewError
-from file_cache.parser import SymbolNotFoundError
+from file_cache.errors import SymbolNotFoundError, ViewError
 
 COMMAND_GROUP = "conductor.commands"
 Registrar = Callable[["argparse._SubParsersAction[Any]"], None]
-CORE: list[Registrar] = [register_init, register_view, register_tracks, register_tickets, register_run, register_plan,
-                          register_trust]
+CORE: dict[str, tuple[str, str]] = {
+    "init": ("conductor.init_cli:register_init", "set up a project: project.toml, the key, what git ignores"),
+    "view": ("conductor.view_cli:register_view", "print a memory view of a file and its token count"),
+    "track": ("conductor.track_cli:register_tracks", "create, list and show tracks"),
+    "ticket": ("conductor.ticket_cli:register_tickets", "add, edit, block, unblock, retry, complete and undo "
+               "tickets"),
+    "run": ("conductor.run_cli:register_run", "run a track headless; step mode asks at the terminal"),
+    "plan": ("conductor.plan_cli:register_plan", "the Tier 2 planner proposes a track for a goal; you accept it"),
+    "trust": ("conductor.trust_cli:register_trust", "let this project's settings loosen what runs without asking "
+              "(allow-rules, auto trust, base URLs, ...)"),
+}
+"""Each core command: where its parser is made (`module:function`, imported only when the command is run) and
+its line in `conductor --help` (said here only: the registrar's parser is built only when its command runs)."""
+FRONT_END_HELP = {"gui": "open the conductor window", "mcp": "serve views and tickets to other agents over MCP"}
+"""Front-ends known without looking up entry points (their `--help` line); others are found when named."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,34 +44,58 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
-def front_end_commands() -> dict[str, EntryPoint]:
+def front_end_commands() -> dict[str, Any]:
+    """Front-ends registered through the `conductor.commands` entry points (looked up only when needed)."""
+    from importlib.metadata import entry_points
+
     return {entry.name: entry for entry in entry_points(group=COMMAND_GROUP)}
 
 
-FRONT_END_HELP = {"gui": "open the conductor window", "mcp": "serve views and tickets to other agents over MCP"}
-"""What `--help` says of a front-end's command without importing it (another front-end says its name only)."""
-
-
 def version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("conductor")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown (not installed)"
 
 
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked (the package metadata costs a scan of site-packages)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"conductor {version()}")
+        parser.exit(0)
+
+
+def _load(target: str) -> Registrar:
+    module, _, function = target.partition(":")
+    registrar: Registrar = getattr(importlib.import_module(module), function)
+    return registrar
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """Only the command being run is imported; the others are listed by name and help line."""
     parser = _Parser(prog="conductor", description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--version", action="version", version=f"conductor {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for register in CORE:
-        register(commands)
     chosen = next((word for word in argv if not word.startswith("-")), None)
-    for name, entry in front_end_commands().items():
+    for name, (target, help_line) in CORE.items():
         if name == chosen:
-            register_front_end: Registrar = entry.load()
-            register_front_end(commands)
-        else:  # listed in --help without importing the front-end
-            commands.add_parser(name, help=FRONT_END_HELP.get(name, f"the {name} front-end"), add_help=False)
+            _load(target)(commands)
+        else:
+            commands.add_parser(name, help=help_line, add_help=False)
+    front_ends: dict[str, str] = dict(FRONT_END_HELP)
+    if chosen is not None and chosen not in CORE:  # an unknown word may be a front-end installed separately
+        front_ends.update({name: FRONT_END_HELP.get(name, f"the {name} front-end") for name in front_end_commands()})
+    for name, help_line in front_ends.items():
+        if name == chosen:
+            entry = front_end_commands().get(name)
+            if entry is not None:
+                register_front_end: Registrar = entry.load()
+                register_front_end(commands)
+                continue
+        commands.add_parser(name, help=help_line, add_help=False)
     return parser
 
 

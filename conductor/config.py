@@ -32,11 +32,11 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from conductor.cli_args import PROJECT_FILE
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
 from conductor.project_trust import file_grants, grants_of, is_trusted, record_trust, user_config_dir, withhold
 
-PROJECT_FILE = "project.toml"
 ProviderName = Literal["anthropic", "gemini", "openai", "scripted"]
 PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
 """The one list of provider names; `conductor.providers` maps each to its module."""
@@ -485,30 +485,6 @@ def credential_paths(config: ProjectConfig) -> list[Path]:
     if config.credentials_file:
         return [(config.root / config.credentials_file).expanduser()]
     return [config.root / "credentials.toml", user_config_dir() / "credentials.toml"]
-
-
-def discover_project(start: Path | None = None) -> Path:
-    """The project a command run in ``start`` (default: the current folder) works on, found as git finds its
-    repository: the nearest folder up holding project.toml, else the nearest holding `.git`, else ``start``."""
-    here = (start or Path.cwd()).resolve()
-    for marker in (PROJECT_FILE, ".git"):
-        for folder in (here, *here.parents):
-            if (folder / marker).exists():
-                return folder
-    return here
-
-
-def add_project_option(parser: Any) -> None:
-    """`--project DIR`, the same for every command: given, it wins; else the project is discovered."""
-    parser.add_argument("--project", type=Path, default=None, metavar="DIR",
-                        help="project root (default: the nearest folder up with project.toml, else the git "
-                             "repository's root, else the current folder)")
-
-
-def project_of(args: Any) -> Path:
-    """The project a command works on: `--project` when given, else the discovered one."""
-    given: Path | None = getattr(args, "project", None)
-    return given if given is not None else discover_project()
 
 
 def write_project_settings(root: Path, values: Mapping[str, Any]) -> None:

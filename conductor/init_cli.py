@@ -12,18 +12,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from conductor.cli_args import PROJECT_FILE, add_project_option, project_of
 from conductor.config import (
     DEFAULT_MODELS,
     OPENAI_PRESETS,
-    PROJECT_FILE,
     ConfigError,
     ProjectConfig,
     TierConfig,
-    add_project_option,
     is_loopback,
     load_credentials,
     load_project_config,
-    project_of,
 )
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
@@ -162,7 +160,7 @@ def _ignore(root: Path, tracks: Path) -> None:
 
 
 def register_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    init = commands.add_parser("init", help="set up a project: project.toml, the key, what git ignores")
+    init = commands.add_parser("init")
     init.add_argument("--provider", choices=INIT_PROVIDERS, help="Tier 3 (and Tier 2) provider")
     init.add_argument("--model", help="Tier 3 (and Tier 2) model (default: the provider's)")
     init.add_argument("--tier2-provider", choices=INIT_PROVIDERS, help="the planner's provider (default: Tier 3's)")

@@ -11,7 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conductor.config import PROVIDER_NAMES, add_project_option
+from conductor.cli_args import add_project_option
+from conductor.config import PROVIDER_NAMES
 from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
 from conductor.planner import PlanSession, Proposal, parse_proposal, proposal_table
@@ -110,7 +111,7 @@ def edit_in_editor(proposal: Proposal) -> Proposal:
 
 
 def register_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    plan = commands.add_parser("plan", help="the Tier 2 planner proposes a track for a goal; you accept it")
+    plan = commands.add_parser("plan")
     plan.add_argument("goal", nargs="?", help="what the track should achieve")
     plan.add_argument("--title", help="the track's title (default: the planner's)")
     plan.add_argument("--provider", choices=PROVIDER_NAMES, help="Tier 2 provider")

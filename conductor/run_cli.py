@@ -7,7 +7,8 @@ import json
 import sys
 from typing import TextIO
 
-from conductor.config import PROVIDER_NAMES, add_project_option
+from conductor.cli_args import add_project_option
+from conductor.config import PROVIDER_NAMES
 from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.engine import ConductorEngine
 from conductor.errors import ConductorError
@@ -124,7 +125,7 @@ def run_track(args: argparse.Namespace) -> int:
 
 
 def register_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    run = commands.add_parser("run", help="run a track headless; step mode asks at the terminal")
+    run = commands.add_parser("run")
     run.add_argument("track", nargs="?")
     run.add_argument("--demo", action="store_true", help="copy the shipped demo to a temporary folder and run it")
     run.add_argument("--auto", action="store_true", help="run every tool call without asking")

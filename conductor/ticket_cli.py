@@ -1,16 +1,13 @@
-"""`conductor track ...` and `conductor ticket ...`: plan and edit tracks from the terminal, through the one
-ticket service (`conductor.tickets`) the window uses too."""
+"""`conductor ticket ...`: add, edit, block, unblock, retry, complete and undo tickets from the terminal, through
+the one ticket service (`conductor.tickets`) the window uses too."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
-from conductor.config import add_project_option
-from conductor.errors import ConductorError
-from conductor.models import TicketStatus, Track
+from conductor.cli_args import add_project_option
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
 from conductor.trust_cli import load_for_command
 
@@ -20,86 +17,6 @@ if TYPE_CHECKING:
 
 def service(args: argparse.Namespace) -> TicketService:
     return TicketService(load_for_command(args), by="cli")
-
-
-def _track_new(args: argparse.Namespace) -> int:
-    print(service(args).create_track(args.title, args.description or "").id)
-    return 0
-
-
-def _track_list(args: argparse.Namespace) -> int:
-    store = service(args).store
-    ids = store.ids()
-    if not ids:
-        print(f"no tracks in {store.root}")
-    for track_id in ids:
-        try:
-            track = store.load(track_id)
-        except ConductorError as error:
-            print(f"{track_id}  UNREADABLE  {error}")
-            continue
-        counts = track.counts()
-        print(f"{track.id}  {track.status}  {counts['completed']}/{len(track.tickets)} done  {track.title}")
-    return 0
-
-
-def _track_show(args: argparse.Namespace) -> int:
-    track = service(args).store.load(args.track)
-    if args.json:
-        print(track.model_dump_json(indent=2))
-        return 0
-    print(f"{track.title}  [{track.id}]  {track.status}")
-    if track.description:
-        print(track.description)
-    for ticket in track.tickets:
-        after = f"  after {', '.join(ticket.dependencies)}" if ticket.dependencies else ""
-        print(f"  {ticket.id:<6} {ticket.status:<12} {ticket.title}  ({ticket.target_file}){after}")
-        if ticket.status == TicketStatus.BLOCKED:
-            why = ticket.block_reason or f"dependency {', '.join(ticket.blocked_by)} is blocked"
-            print("         blocked: " + why.replace("\n", "\n                  "))
-    return 0
-
-
-MERMAID_CLASSES = {
-    "locked": "fill:#555,color:#fff",
-    "pending": "fill:#2d6cdf,color:#fff",
-    "in_progress": "fill:#e0a100,color:#000",
-    "step_paused": "fill:#d9480f,color:#fff",
-    "completed": "fill:#2b8a3e,color:#fff",
-    "blocked": "fill:#c92a2a,color:#fff",
-}
-
-
-def mermaid(track: Track) -> str:
-    """A Mermaid flowchart of the track: one node per ticket, coloured by status."""
-    lines = ["flowchart TD"]
-    for ticket in track.tickets:
-        label = f"{ticket.id}: {ticket.title}".replace('"', "'")
-        lines.append(f'    {_node(ticket.id)}["{label}<br/>{ticket.status}"]:::{ticket.status}')
-    for ticket in track.tickets:
-        for dependency in ticket.dependencies:
-            lines.append(f"    {_node(dependency)} --> {_node(ticket.id)}")
-    lines.extend(f"    classDef {status} {style}" for status, style in MERMAID_CLASSES.items())
-    return "\n".join(lines) + "\n"
-
-
-def _node(ticket_id: str) -> str:
-    return "t_" + "".join(c if c.isalnum() else "_" for c in ticket_id)
-
-
-def _track_graph(args: argparse.Namespace) -> int:
-    sys.stdout.write(mermaid(service(args).store.load(args.track)))
-    return 0
-
-
-def _ledger(args: argparse.Namespace) -> int:
-    if args.tail < 1:
-        raise ConductorError(f"--tail takes a number of events from 1 up, not {args.tail}")
-    store = service(args).store
-    store.load(args.track)
-    for event in store.ledger(args.track).read()[-args.tail:]:
-        print(json.dumps(event, ensure_ascii=False))
-    return 0
 
 
 def _ticket_add(args: argparse.Namespace) -> int:
@@ -152,37 +69,8 @@ def _ticket_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_project(parser: argparse.ArgumentParser) -> None:
-    add_project_option(parser)
-
-
-def register_tracks(commands: Subparsers) -> None:
-    track = commands.add_parser("track", help="create, list and show tracks").add_subparsers(dest="action",
-                                                                                           required=True)
-    new = track.add_parser("new", help="create a track; prints its id")
-    new.add_argument("title")
-    new.add_argument("--description")
-    new.set_defaults(handler=_track_new)
-    listing = track.add_parser("list", help="every track with its status")
-    listing.set_defaults(handler=_track_list)
-    show = track.add_parser("show", help="a track and its tickets")
-    show.add_argument("track")
-    show.add_argument("--json", action="store_true", help="the track file's JSON")
-    show.set_defaults(handler=_track_show)
-    graph = track.add_parser("graph", help="Mermaid flowchart of the tickets with their statuses")
-    graph.add_argument("track")
-    graph.set_defaults(handler=_track_graph)
-    ledger = track.add_parser("ledger", help="the last events of the track's ledger, as JSON lines")
-    ledger.add_argument("track")
-    ledger.add_argument("--tail", type=int, default=50, help="how many events (default 50)")
-    ledger.set_defaults(handler=_ledger)
-    for sub in (new, listing, show, graph, ledger):
-        add_project(sub)
-
-
 def register_tickets(commands: Subparsers) -> None:
-    ticket = commands.add_parser("ticket", help="add, edit, block, unblock, retry, complete and undo tickets"
-                                 ).add_subparsers(dest="action", required=True)
+    ticket = commands.add_parser("ticket").add_subparsers(dest="action", required=True)
     add = ticket.add_parser("add", help="add a ticket to a track; prints its id")
     add.add_argument("track")
     add.add_argument("--target", required=True, help="the one file the worker edits")
@@ -231,5 +119,5 @@ def register_tickets(commands: Subparsers) -> None:
         sub.set_defaults(handler=handler)
         subs.append(sub)
     for sub in subs:
-        add_project(sub)
+        add_project_option(sub)
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from conductor.config import ProjectConfig, add_project_option, load_project_config, project_of
+from conductor.cli_args import add_project_option, project_of
+from conductor.config import ProjectConfig, load_project_config
 from conductor.errors import ConductorError
 from conductor.project_trust import Grant, file_grants, is_trusted, notice, record_trust
 from conductor.text import printable
@@ -74,8 +75,7 @@ def trust_command(args: argparse.Namespace) -> int:
 
 
 def register_trust(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    trust = commands.add_parser("trust", help="let this project's settings loosen what runs without asking "
-                                "(allow-rules, auto trust, base URLs, ...)")
+    trust = commands.add_parser("trust")
     add_project_option(trust)
     trust.add_argument("--yes", action="store_true", help="trust without asking (after showing what it grants)")
     trust.set_defaults(handler=trust_command)

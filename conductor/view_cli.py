@@ -6,7 +6,7 @@ import argparse
 import sys
 import textwrap
 
-from conductor.config import add_project_option
+from conductor.cli_args import add_project_option
 from conductor.errors import ConductorError
 from conductor.guards import PathGuard
 from conductor.trust_cli import load_for_command
@@ -56,7 +56,7 @@ def _view(args: argparse.Namespace) -> int:
 
 
 def register_view(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    view = commands.add_parser("view", help="print a memory view of a file and its token count")
+    view = commands.add_parser("view")
     view.add_argument("kind", choices=["skeleton", "curated", "outline", "raw", "map"],
                       help="a file's view, or `map`: the whole repository within a token budget")
     view.add_argument("path", nargs="?", help="relative to the project root (not for `map`)")

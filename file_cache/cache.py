@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from file_cache.errors import ViewError
 from file_cache.parser import ASTParser, ParsedSource, Symbol, decode_source
+from file_cache.paths import resolve_inside
 from file_cache.tokens import estimate_tokens
 
 ViewKind = Literal["skeleton", "curated", "raw", "outline"]
@@ -19,14 +21,6 @@ VIEW_KINDS: tuple[ViewKind, ...] = ("skeleton", "curated", "raw", "outline")
 # Folders never listed in the directory map nor searched: tooling, caches and virtual environments.
 IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".mypy_cache",
                           ".pytest_cache", ".ruff_cache", ".tox", "build", "dist", ".conductor", "site-packages"})
-
-
-class ViewError(Exception):
-    """A view cannot be produced (path outside the root, missing, binary, not Python)."""
-
-
-class PathOutsideRootError(ViewError):
-    """A path that resolves outside the project root."""
 
 
 @dataclass
@@ -43,19 +37,6 @@ class View:
     kind: str
     text: str
     tokens: int
-
-
-def resolve_inside(root: Path, path: str | os.PathLike[str]) -> Path:
-    """``path`` (relative to ``root`` or absolute) resolved with symlinks; refuses anything outside ``root``."""
-    root = root.resolve()
-    candidate = Path(path)
-    try:
-        resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
-    except RuntimeError:  # Python 3.11 raises it for a symlink loop
-        raise PathOutsideRootError(f"{path}: a symlink loop (the link leads back to itself)") from None
-    if resolved != root and root not in resolved.parents:
-        raise PathOutsideRootError(f"{path}: outside the project root {root}")
-    return resolved
 
 
 class FileCache:

@@ -22,6 +22,8 @@ from pathlib import Path
 import tree_sitter as ts
 import tree_sitter_python as tsp
 
+from file_cache.errors import SymbolNotFoundError
+
 LANGUAGE = ts.Language(tsp.language())
 QUERY_DIR = Path(__file__).with_name("queries")
 
@@ -100,10 +102,6 @@ class Symbol:
     end_line: int
     """Last line (1-based, inclusive)."""
     is_async: bool = False
-
-
-class SymbolNotFoundError(LookupError):
-    """A named symbol is not defined in the source; the message lists close names."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pathspec
 
-from file_cache.cache import IGNORED_DIRS, FileCache, ViewError, render_outline
+from file_cache.cache import IGNORED_DIRS, FileCache, render_outline
+from file_cache.errors import ViewError
 from file_cache.parser import ASTParser
 from file_cache.tokens import estimate_tokens
 

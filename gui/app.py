@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from conductor.config import add_project_option, project_of
+from conductor.cli_args import add_project_option, project_of
 from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conductor.config import PROJECT_FILE, ConfigError, ProjectConfig, load_project_config, write_project_settings
+from conductor.cli_args import PROJECT_FILE
+from conductor.config import ConfigError, ProjectConfig, load_project_config, write_project_settings
 from conductor.engine import ConductorEngine
 from conductor.errors import ConductorError
 from conductor.events import EventQueue, RunPaused, TicketBlocked, TicketCompleted, typed_events

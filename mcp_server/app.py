@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from conductor.config import add_project_option, project_of
+from conductor.cli_args import add_project_option, project_of
 
 
 def mcp_command(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ import pytest
 
 from conductor.cli import main
 from conductor.store import TrackStore
-from conductor.ticket_cli import mermaid
+from conductor.track_cli import mermaid
 
 
 @pytest.fixture

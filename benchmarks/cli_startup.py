@@ -1,0 +1,60 @@
+"""How long each `conductor` command takes to start, against a bare interpreter in the same run.
+
+Each command runs in a fresh process (`python -m conductor.cli ...`, the console script's own path) on a copy of
+the demo project; the median of N runs is printed with its ratio to `python -c pass`. Only the command being run
+is imported (`conductor.cli.CORE`), so `--help` loads no parser, model or SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COMMANDS = [
+    ["--help"],
+    ["--version"],
+    ["track", "list"],
+    ["track", "show", "add-median"],
+    ["ticket", "--help"],
+    ["view", "outline", "calc/stats.py"],
+    ["run", "--help"],
+    ["plan", "--help"],
+    ["gui", "--help"],
+    ["mcp", "--help"],
+]
+
+
+def median_seconds(argv: list[str], runs: int, cwd: Path, env: dict[str, str]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, *argv], cwd=cwd, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    options.add_argument("--runs", type=int, default=9)
+    args = options.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "XDG_CONFIG_HOME": str(Path(folder) / "config")}
+        from conductor.demo import prepare_demo
+
+        project = prepare_demo(Path(folder) / "demo")
+        bare = median_seconds(["-c", "pass"], args.runs, project, env)
+        print(f"bare interpreter (python -c pass): median {bare * 1000:.0f} ms")
+        for command in COMMANDS:
+            seconds = median_seconds(["-m", "conductor.cli", *command], args.runs, project, env)
+            print(f"conductor {' '.join(command):<28} median {seconds * 1000:5.0f} ms  ratio {seconds / bare:5.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
