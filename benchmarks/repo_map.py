@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     files = python_files(args.root)
     baseline, cold, warm = [], [], []
     for _ in range(args.repeats):
-        cache = FileCache(args.root)
+        cache = FileCache(args.root, disk=False)
         start = time.perf_counter()
         for path in files:
             try:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             except ViewError:
                 pass
         baseline.append(time.perf_counter() - start)
-        cache = FileCache(args.root)
+        cache = FileCache(args.root, disk=False)
         start = time.perf_counter()
         repo_map = repository_map(cache, args.budget)
         cold.append(time.perf_counter() - start)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
+import stat
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from file_cache.disk import DiskCache, default_path
 from file_cache.errors import ViewError
 from file_cache.parser import ASTParser, ParsedSource, Symbol, decode_source
 from file_cache.paths import resolve_inside
@@ -23,12 +27,6 @@ IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv",
                           ".pytest_cache", ".ruff_cache", ".tox", "build", "dist", ".conductor", "site-packages"})
 
 
-@dataclass
-class _Entry:
-    parsed: ParsedSource
-    views: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class View:
     """One rendered view of a file and its estimated token count."""
@@ -39,22 +37,54 @@ class View:
     tokens: int
 
 
-class FileCache:
-    """Serves memory views of files under ``root``; parses are reused by content hash (edits invalidate)."""
+_SHARED_DISKS: dict[Path, DiskCache] = {}
+_SHARED_LOCK = threading.Lock()
 
-    def __init__(self, root: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 1024, max_entries: int = 4096):
+
+def shared_disk_cache() -> DiskCache | None:
+    """This process's handle on the user's view cache (one per cache file), or None when
+    `CONDUCTOR_VIEW_CACHE=off`."""
+    if os.environ.get("CONDUCTOR_VIEW_CACHE", "").lower() in ("off", "0", "no"):
+        return None
+    path = default_path()
+    with _SHARED_LOCK:
+        if path not in _SHARED_DISKS:
+            _SHARED_DISKS[path] = DiskCache(path)
+        return _SHARED_DISKS[path]
+
+
+class FileCache:
+    """Serves memory views of files under ``root``.
+
+    A file is known by what `stat` says of it (path, mtime, ctime, size, inode): while that is unchanged its
+    content hash is not recomputed and it is not read. Views are kept per content hash with their token counts, in
+    memory (least recently used out above ``max_view_bytes``) and on disk for every process of the user
+    (`file_cache.disk`); parses, which new views and definitions need, are kept for the most recent
+    ``max_parse_bytes`` of source only (a tree-sitter tree holds about 30 times its source in memory; the views are
+    what is reused). An edit changes the stat, so the file is read, hashed and parsed again.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], max_view_bytes: int = 128 * 1024 * 1024,
+                 max_parse_bytes: int = 2 * 1024 * 1024, disk: DiskCache | bool | None = True) -> None:
         self.root = Path(root).resolve()
-        self.max_bytes = max_bytes
-        self.max_entries = max_entries
+        self.max_view_bytes = max_view_bytes
+        self.max_parse_bytes = max_parse_bytes
+        self.disk = shared_disk_cache() if disk is True else disk or None
         self.hits = 0
+        """Views, outlines and imports served without a parse."""
         self.misses = 0
+        """Parses done."""
         self._parser = ASTParser()
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._bytes = 0
+        self._known: dict[Path, tuple[str, str]] = {}
+        """Resolved path -> (its stat key, its content's SHA-256)."""
+        self._views: OrderedDict[tuple[str, str], tuple[str, int]] = OrderedDict()
+        self._view_bytes = 0
+        self._parses: OrderedDict[str, ParsedSource] = OrderedDict()
+        self._parse_bytes = 0
         self._lock = threading.Lock()  # the GUI and the engine thread share one cache
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
-        return resolve_inside(self.root, path)
+        return resolve_inside(self.root, path, root_resolved=True)
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() or "."
@@ -69,46 +99,92 @@ class FileCache:
             raise ViewError(f"{name}: binary file")
         return data
 
-    def parsed(self, path: str | os.PathLike[str]) -> ParsedSource:
-        return self._entry(self.read_bytes(path)).parsed
+    def _identify(self, resolved: Path) -> tuple[str, bytes | None]:
+        """The content hash of ``resolved``, and its bytes when they had to be read to know it."""
+        try:
+            info = resolved.stat()
+        except FileNotFoundError:
+            raise ViewError(f"{self.relative(resolved)}: no such file") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise ViewError(f"{self.relative(resolved)}: no such file")
+        key = DiskCache.stat_key(resolved, info)
+        known = self._known.get(resolved)
+        if known is not None and known[0] == key:
+            return known[1], None
+        sha = self.disk.sha_for(key) if self.disk is not None else None
+        data = None
+        if sha is None:
+            data = self.read_bytes(resolved)
+            sha = hashlib.sha256(data).hexdigest()
+            if self.disk is not None:
+                self.disk.remember(key, sha)
+        self._known[resolved] = (key, sha)
+        return sha, data
 
-    def _entry(self, data: bytes) -> _Entry:
-        key = hashlib.sha256(data).hexdigest()
+    def parsed(self, path: str | os.PathLike[str]) -> ParsedSource:
+        resolved = self.resolve(path)
+        sha, data = self._identify(resolved)
+        return self._parse(sha, data, resolved)
+
+    def _parse(self, sha: str, data: bytes | None, resolved: Path) -> ParsedSource:
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
+            parsed = self._parses.get(sha)
+            if parsed is not None:
+                self._parses.move_to_end(sha)
                 self.hits += 1
-                return entry
+                return parsed
+        parsed = self._parser.parse(data if data is not None else self.read_bytes(resolved))
+        with self._lock:
             self.misses += 1
-            entry = _Entry(self._parser.parse(data))
-            self._entries[key] = entry
-            self._bytes += len(data)
-            while len(self._entries) > 1 and (self._bytes > self.max_bytes or len(self._entries) > self.max_entries):
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.parsed.data)
-            return entry
+            self._parses[sha] = parsed
+            self._parse_bytes += len(parsed.data)
+            while len(self._parses) > 1 and self._parse_bytes > self.max_parse_bytes:
+                _, evicted = self._parses.popitem(last=False)
+                self._parse_bytes -= len(evicted.data)
+        return parsed
+
+    def _derived(self, resolved: Path, kind: str, make: Callable[[ParsedSource], str], count: bool = True
+                 ) -> tuple[str, int]:
+        """A text made from the file's parse (a view, its symbols, its imports) with its token count: from
+        memory, else from disk, else made once and kept in both."""
+        sha, data = self._identify(resolved)
+        with self._lock:
+            cached = self._views.get((sha, kind))
+            if cached is not None:
+                self._views.move_to_end((sha, kind))
+                self.hits += 1
+                return cached
+        stored = self.disk.get(sha, kind) if self.disk is not None else None
+        if stored is not None:
+            with self._lock:
+                self.hits += 1
+        else:
+            text = make(self._parse(sha, data, resolved))
+            stored = (text, estimate_tokens(text) if count else 0)
+            if self.disk is not None:
+                self.disk.put(sha, kind, *stored)
+        with self._lock:
+            self._views[(sha, kind)] = stored
+            self._view_bytes += len(stored[0])
+            while len(self._views) > 1 and self._view_bytes > self.max_view_bytes:
+                _, evicted = self._views.popitem(last=False)
+                self._view_bytes -= len(evicted[0])
+        return stored
 
     def view(self, path: str | os.PathLike[str], kind: ViewKind) -> View:
         """The ``kind`` view of ``path`` with its token estimate."""
         if kind not in VIEW_KINDS:
             raise ViewError(f"unknown view {kind!r}; choose one of {', '.join(VIEW_KINDS)}")
         resolved = self.resolve(path)
-        data = self.read_bytes(resolved)
         rel = self.relative(resolved)
         if kind == "raw":
+            data = self.read_bytes(resolved)
             text = decode_source(data) if resolved.suffix == ".py" else data.decode("utf-8", errors="replace")
             return View(rel, kind, text, estimate_tokens(text))
         if resolved.suffix not in (".py", ".pyi"):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        entry = self._entry(data)
-        with self._lock:
-            cached = entry.views.get(kind)
-        if cached is None:
-            cached = self._render(entry.parsed, kind)
-            with self._lock:
-                entry.views[kind] = cached
-        return View(rel, kind, cached, estimate_tokens(cached))
+        text, tokens = self._derived(resolved, kind, lambda parsed: self._render(parsed, kind))
+        return View(rel, kind, text, tokens)
 
     def _render(self, parsed: ParsedSource, kind: ViewKind) -> str:
         if kind == "skeleton":
@@ -128,7 +204,15 @@ class FileCache:
         return View(self.relative(resolved), f"lines:{start_line}-{end_line}", text, estimate_tokens(text))
 
     def outline(self, path: str | os.PathLike[str]) -> list[Symbol]:
-        return self._parser.get_outline(self.parsed(path))
+        text, _ = self._derived(self.resolve(path), "symbols", lambda parsed: json.dumps(
+            [dataclasses.astuple(symbol) for symbol in self._parser.get_outline(parsed)]), count=False)
+        return [Symbol(*fields) for fields in json.loads(text)]
+
+    def imports(self, path: str | os.PathLike[str]) -> list[tuple[int, str]]:
+        """(relative level, dotted name) of every module the file may import (`ASTParser.get_imports`)."""
+        text, _ = self._derived(self.resolve(path), "imports",
+                                lambda parsed: json.dumps(self._parser.get_imports(parsed)), count=False)
+        return [(int(level), str(name)) for level, name in json.loads(text)]
 
     def directory_map(self, path: str | os.PathLike[str] = ".", max_entries: int = 2000,
                       include: Callable[[Path], bool] | None = None) -> str:

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pathspec
 
-from file_cache.cache import IGNORED_DIRS, FileCache, render_outline
+from file_cache.cache import IGNORED_DIRS, FileCache
 from file_cache.errors import ViewError
-from file_cache.parser import ASTParser
 from file_cache.tokens import estimate_tokens
 
 DAMPING = 0.85
@@ -102,12 +101,11 @@ def python_files(root: Path, include: Callable[[Path], bool] | None = None) -> l
 
 def import_graph(cache: FileCache, files: list[str]) -> dict[str, list[str]]:
     """For each file, the project files it imports."""
-    parser = ASTParser()
     known = set(files)
     graph: dict[str, list[str]] = {}
     for path in files:
         try:
-            imports = parser.get_imports(cache.parsed(path))
+            imports = cache.imports(path)
         except (ViewError, OSError):
             graph[path] = []
             continue
@@ -173,7 +171,7 @@ def repository_map(cache: FileCache, budget: int = 8000, focus: str = "",
             skeleton = cache.view(path, "skeleton").text
             if skeleton.strip():
                 choices.append(("skeleton", skeleton))
-            choices.append(("outline", render_outline(cache.outline(path))))
+            choices.append(("outline", cache.view(path, "outline").text))
         except (ViewError, OSError):
             pass
         choices.append(("path", ""))

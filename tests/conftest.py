@@ -27,6 +27,8 @@ def private_temp_folder(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def private_config_folder(tmp_path_factory, monkeypatch):
-    """The user's config folder (trusted projects, layout, user credentials) is the test's own, inherited by the
-    subprocesses it starts: no test reads or records the developer's trust."""
+    """The user's config folder (trusted projects, layout, user credentials) and cache folder (views) are the
+    test's own, inherited by the subprocesses it starts: no test reads or records the developer's trust, and no
+    view cached by another test serves this one."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))

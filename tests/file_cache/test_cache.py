@@ -1,8 +1,12 @@
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from file_cache import FileCache, PathOutsideRootError, ViewError, estimate_tokens
+from file_cache.disk import DiskCache
 
 
 @pytest.fixture
@@ -39,12 +43,51 @@ def test_parses_are_reused_by_content_and_edits_invalidate(project):
     assert cache.misses == 2
 
 
-def test_memory_is_bounded(project):
-    cache = FileCache(project, max_entries=2)
+def test_memory_is_bounded_by_what_is_held(project):
+    cache = FileCache(project, max_view_bytes=60, max_parse_bytes=40, disk=False)
     for index in range(5):
-        (project / f"m{index}.py").write_text(f"def f{index}(): pass\n")
+        (project / f"m{index}.py").write_text(f"def function_{index}(): pass\n")
         cache.view(f"m{index}.py", "skeleton")
-    assert len(cache._entries) == 2
+    assert cache._view_bytes <= 60 and len(cache._views) == 2  # views of 26 characters each
+    assert cache._parse_bytes <= 40 and len(cache._parses) == 1
+
+
+def test_an_unchanged_file_is_known_without_reading_it(project, monkeypatch):
+    cache = FileCache(project, disk=False)
+    first = cache.view("pkg/mod.py", "skeleton")
+    reads: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    assert cache.view("pkg/mod.py", "skeleton") == first and reads == []
+    (project / "pkg" / "mod.py").write_text("def g(): pass\n")  # a new stat: read, hashed, parsed again
+    assert cache.view("pkg/mod.py", "skeleton").text == "def g(): ...\n" and len(reads) == 1
+
+
+def test_views_are_shared_with_the_next_process_and_a_damaged_file_is_set_aside(project, tmp_path):
+    path = tmp_path / "views.sqlite3"
+    first = FileCache(project, disk=DiskCache(path))
+    view = first.view("pkg/mod.py", "curated")
+    assert first.misses == 1
+    code = ("import sys; from pathlib import Path; from file_cache import FileCache; from file_cache.disk import "
+            f"DiskCache; c = FileCache({str(project)!r}, disk=DiskCache(Path({str(path)!r}))); "
+            "v = c.view('pkg/mod.py', 'curated'); print(c.misses, c.hits, v.tokens)")
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert again == f"0 1 {view.tokens}\n"  # a new process: not parsed, not even read
+    path.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    fresh = FileCache(project, disk=DiskCache(path))
+    assert fresh.view("pkg/mod.py", "curated") == view and fresh.misses == 1
+    assert (tmp_path / "views.sqlite3.corrupt-0").read_bytes().startswith(b"this is not")
+
+
+def test_the_disk_cache_is_bounded_least_recently_used_first(tmp_path):
+    disk = DiskCache(tmp_path / "views.sqlite3", max_bytes=1000)
+    for index in range(30):
+        disk.put(f"sha{index}", "skeleton", "x" * 100, 10)
+    disk.evict()
+    kept = [index for index in range(30) if disk.get(f"sha{index}", "skeleton") is not None]
+    assert kept == list(range(21, 30))  # 900 bytes: the newest nine
 
 
 def test_paths_are_confined_to_the_root(project, tmp_path_factory):
