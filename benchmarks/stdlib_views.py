@@ -47,12 +47,27 @@ class StdlibReport:
         return statistics.median(self.curated_ratios)
 
 
+THIRD_PARTY = ("pydantic", "anthropic", "openai", "google/genai", "mcp", "psutil", "tomlkit", "pathspec",
+               "dearpygui", "_pytest", "pygments", "httpx2", "starlette", "regex")
+"""Packages this project installs (`pip install -e .[dev]`): third-party code no one here wrote."""
+
+
 def stdlib_files(limit: int | None = None) -> list[tuple[Path, str]]:
     """(path, text) of every stdlib `.py` file that this Python's `ast` accepts."""
     root = Path(sysconfig.get_paths()["stdlib"])
+    return _accepted(sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts), limit)
+
+
+def third_party_files(limit: int | None = None) -> list[tuple[Path, str]]:
+    """(path, text) of every `.py` file of the installed third-party packages that `ast` accepts."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    return _accepted(sorted(p for package in THIRD_PARTY for p in (site / package).rglob("*.py")), limit)
+
+
+def _accepted(paths: list[Path], limit: int | None) -> list[tuple[Path, str]]:
     found = []
-    for path in sorted(root.rglob("*.py")):
-        if "site-packages" in path.parts or not path.is_file():
+    for path in paths:
+        if not path.is_file():
             continue
         text = decode_source(path.read_bytes())
         try:
@@ -102,11 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--limit", type=int, default=None, help="only the first N files")
     options.add_argument("--repeats", type=int, default=3)
+    options.add_argument("--third-party", action="store_true", help="the installed third-party packages instead "
+                         "(pydantic, the SDKs, mcp, ...)")
     args = options.parse_args(argv)
 
-    files = stdlib_files(args.limit)
+    files = third_party_files(args.limit) if args.third_party else stdlib_files(args.limit)
     report = check_views(files)
-    print(f"files: {report.files} (stdlib of Python {sys.version.split()[0]})")
+    print(f"files: {report.files} ({'third-party packages' if args.third_party else 'stdlib'} of Python "
+          f"{sys.version.split()[0]})")
     print(f"invalid skeletons: {len(report.invalid_skeletons)}  invalid curated: {len(report.invalid_curated)}")
     print(f"lost or altered signatures: {len(report.lost_signatures)}  lost fields: {len(report.lost_fields)}")
     for line in (report.invalid_skeletons + report.invalid_curated + report.lost_signatures + report.lost_fields)[:20]:
@@ -136,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({lines / view_time:,.0f} lines/s); ratio views/ast.parse = {view_time / ast_time:.2f}")
 
     paths = [path for path, _ in files]
-    root = Path(sysconfig.get_paths()["stdlib"])
+    root = Path(sysconfig.get_paths()["purelib" if args.third_party else "stdlib"])
     cold_times, warm_times = [], []
     for _ in range(args.repeats):
         cache = FileCache(root, disk=False)  # the default memory limits, no disk: cold is cold

@@ -114,7 +114,7 @@ class ParsedSource:
 
     @cached_property
     def comments(self) -> list[tuple[int, int]]:
-        """Byte ranges of every comment, sorted."""
+        """Byte ranges of every comment, sorted (looked up only when a header or docstring holds a `#`)."""
         return [(n.start_byte, n.end_byte) for n in captures("comments", self.tree.root_node).get("comment", [])]
 
     @cached_property
@@ -123,12 +123,19 @@ class ParsedSource:
 
     @cached_property
     def hot_positions(self) -> list[int]:
-        """Byte offsets of `# [HOT]` comments."""
+        """Byte offsets of `# [HOT]` comments (no comment is looked up in a file without the marker)."""
+        if b"[HOT]" not in self.data:
+            return []
         return [s for s, e in self.comments if b"[HOT]" in self.data[s:e]]
 
     @cached_property
     def lines(self) -> list[str]:
         return self.text.split("\n")
+
+    @cached_property
+    def reachable_names(self) -> list[str]:
+        """The defs and classes a skeleton shows, found once per parse (both views compare against them)."""
+        return list(dict.fromkeys(_reachable_names(self.text)))
 
 
 class ASTParser:
@@ -156,15 +163,37 @@ class ASTParser:
     def _build(self, source: str | bytes | ParsedSource, curated: bool) -> str:
         original = self.parse(source)
         parsed = self._view_source(original)
-        text = _ViewBuilder(parsed, curated).build() if not parsed.tree.root_node.has_error else ""
-        if parsed.tree.root_node.has_error or not is_valid_python(text):
+        broken = parsed.tree.root_node.has_error
+        builder = _ViewBuilder(parsed, curated)
+        text = builder.build() if not broken else ""
+        # tree-sitter's grammar is looser than CPython's (`def f(a=1, b)` parses), so views are checked with `ast`.
+        # A curated view's headers are the skeleton's, verbatim, and the rest (docstrings, comments, imports) is
+        # the source's own text: it is checked when the skeleton of the same content failed its check, or when
+        # it keeps whole bodies. The file cache keeps checked views, on disk, for every later process.
+        if curated:
+            valid = not broken and ((not builder.kept_bodies and self._skeleton_valid(parsed))
+                                    or is_valid_python(text))
+        else:
+            valid = not broken and is_valid_python(text)
+            parsed.__dict__["_skeleton_valid"] = valid
+        if not valid:
             # Broken source (an unclosed bracket swallows everything after it), or a view CPython rejects
             # (tree-sitter accepted something it does not): each top-level definition is viewed on its own
             # and only the views that are valid Python are kept.
             views = [_ViewBuilder(self.parse(chunk), curated).build() for chunk in split_top_level(parsed.text)]
             text = "".join(view for view in views if is_valid_python(view))
             text = text if is_valid_python(text) else ""
-        return text + _dropped_note(original.text, text)
+        elif parsed is original:
+            return text  # a clean, valid view: every reachable definition was emitted, none to name as dropped
+        return text + _dropped_note(original, text)
+
+    def _skeleton_valid(self, parsed: ParsedSource) -> bool:
+        """Whether this content's skeleton, as built from the tree, is valid Python (found once per parse)."""
+        valid = parsed.__dict__.get("_skeleton_valid")
+        if valid is None:
+            valid = not parsed.tree.root_node.has_error and is_valid_python(_ViewBuilder(parsed, False).build())
+            parsed.__dict__["_skeleton_valid"] = valid
+        return bool(valid)
 
     def _view_source(self, parsed: ParsedSource) -> ParsedSource:
         """The tree to build views from.
@@ -338,6 +367,8 @@ class _ViewBuilder:
         self.curated = curated
         self.lines: list[str] = []
         self.top_level_starts: list[int] = []
+        self.kept_bodies = False
+        """A `@core_logic` or `# [HOT]` body was kept whole (its code is checked with the view)."""
 
     def build(self) -> str:
         self.block(self.parsed.tree.root_node, top_level=True, docstring=True)
@@ -379,6 +410,8 @@ class _ViewBuilder:
 
     def without_comments(self, start: int, end: int) -> str:
         """Source bytes [start, end) with comments (and the blanks before them) removed."""
+        if b"#" not in self.data[start:end]:  # most headers: the file's comments are never looked up
+            return self.data[start:end].decode("utf-8", errors="replace")
         starts, comments = self.parsed.comment_starts, self.parsed.comments
         pieces, position = [], start
         for index in range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)):
@@ -525,6 +558,7 @@ class _ViewBuilder:
         if not self.curated:
             self.lines[self.emit_header(node, body)] += " ..."
         elif self.keeps_body(node, inner):
+            self.kept_bodies = True
             self.emit(node)
         else:
             doc = body.named_children[0] if body.named_children else None
@@ -576,10 +610,13 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+([\])])", r"\1", re.sub(r"([\[(])\s+", r"\1", " ".join(text.split())))
 
 
-def _dropped_note(source: str, view: str) -> str:
+def _dropped_note(source: ParsedSource, view: str) -> str:
     """Never drop a definition silently: a comment naming the ones the view could not show."""
+    reachable = source.reachable_names
+    if not reachable:
+        return ""
     shown = {name for _, _, name in _DEFINED.findall(view)}
-    missing = [name for name in dict.fromkeys(_reachable_names(source)) if name not in shown]
+    missing = [name for name in reachable if name not in shown]
     if not missing:
         return ""
     listed = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")

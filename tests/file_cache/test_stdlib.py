@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.stdlib_views import check_views, stdlib_files
+from benchmarks.stdlib_views import check_views, stdlib_files, third_party_files
 
 pytestmark = pytest.mark.slow  # the whole standard library: `scripts/test --quick` leaves it out
 
@@ -16,3 +16,14 @@ def test_every_stdlib_file_gets_valid_views_with_every_signature():
     assert report.lost_signatures == []
     assert report.lost_fields == []
     assert report.median_skeleton_ratio <= 0.10
+
+
+def test_every_third_party_file_gets_valid_views_with_every_signature():
+    """Code no one here wrote: pydantic, the SDKs, mcp, pytest, pygments, ... as installed."""
+    files = third_party_files()
+    assert len(files) > 3000
+    report = check_views(files)
+    assert report.invalid_skeletons == []
+    assert report.invalid_curated == []
+    assert report.lost_signatures == []
+    assert report.lost_fields == []
