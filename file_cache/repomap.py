@@ -3,7 +3,8 @@
 Files are ranked by the import graph (PageRank: a file imported by many files, themselves imported, ranks high;
 the same idea as aider's repository map, computed here on module imports), with a boost for files whose path or
 definitions share words with a focus text. In that order each file is shown as its skeleton, or when that no
-longer fits, its outline, or just its path, until the budget is spent; the map never exceeds the budget.
+longer fits, its outline, or just its path, until the budget is spent; the map never exceeds the budget. Headers
+(`## path`) and outlines are comments, skeletons valid Python: the whole map is valid Python.
 `.gitignore` files are honoured (with `pathspec`), and noise folders (`file_cache.cache.IGNORED_DIRS`) skipped.
 """
 
@@ -171,7 +172,8 @@ def repository_map(cache: FileCache, budget: int = 8000, focus: str = "",
             skeleton = cache.view(path, "skeleton").text
             if skeleton.strip():
                 choices.append(("skeleton", skeleton))
-            choices.append(("outline", cache.view(path, "outline").text))
+            outline = cache.view(path, "outline").text  # as comments: the map stays valid Python as a whole
+            choices.append(("outline", "".join(f"# {line}\n" for line in outline.splitlines())))
         except (ViewError, OSError):
             pass
         choices.append(("path", ""))

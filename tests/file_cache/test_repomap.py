@@ -63,3 +63,13 @@ def test_a_tight_budget_falls_back_to_outlines_then_paths(repo):
     assert [(e.path, e.shown) for e in tight.entries] == [(e.path, e.shown) for e in before] + [
         (squeezed.path, "path")]
     assert tight.text.endswith(f"## {squeezed.path}\n")
+
+
+@pytest.mark.parametrize("budget", [1, 12, 30, 60, 120, 1024, 5000])
+def test_the_whole_map_is_valid_python_at_any_budget(repo, budget):
+    from file_cache import is_valid_python
+
+    repo_map = repository_map(FileCache(repo), budget=budget)
+    assert is_valid_python(repo_map.text)
+    assert not any(line and not line.startswith("#") for entry in repo_map.entries if entry.shown == "outline"
+                   for line in repo_map.text.split(f"## {entry.path}\n", 1)[1].split("## ", 1)[0].splitlines())
