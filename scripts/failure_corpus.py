@@ -567,30 +567,31 @@ def run(project: str, command: str, setup: str = "", files: dict[str, str] | Non
 NODE_MODULES = os.environ.get("CONDUCTOR_CORPUS_NODE_MODULES")
 """A node_modules folder with jest (`npm install jest@29`); unset: the jest case is skipped."""
 
-THIRD_PARTY = [
-    # (case, sdist, version, test command, [(file, old, new)]): real test suites with bugs injected by hand
-    ("more-itertools", "more-itertools", "11.2.1", "python -m pytest -p no:cacheprovider -q tests", [
+BUGS = {
+    # (version, [(file, old, new)]): real test suites with bugs injected by hand, one project per package
+    "more-itertools": ("11.2.1", [
         ("more_itertools/more.py", "            return next(reversed(iterable))\n",
          "            return iterable[len(iterable)]\n"),
         ("more_itertools/recipes.py", "return list(islice(iterable, n))", "return list(islice(iterable, n / 1))")]),
-    ("more-itertools-short", "more-itertools", "11.2.1",
-     "python -m pytest -p no:cacheprovider --tb=short tests/test_recipes.py", [
-         ("more_itertools/recipes.py", "return list(islice(iterable, n))", "return list(islice(iterable, n / 1))")]),
-    ("packaging", "packaging", "26.4", "python -m pytest -p no:cacheprovider -q tests/test_version.py", [
+    "packaging": ("26.4", [
         ("src/packaging/version.py", 'version += f".post{self._post[1]}"', 'version += f".post{self._post[2]}"')]),
-    ("packaging-line", "packaging", "26.4",
-     "python -m pytest -p no:cacheprovider --tb=line tests/test_version.py tests/test_specifiers.py", [
-         ("src/packaging/version.py", 'version += f".post{self._post[1]}"', 'version += f".post{self._post[2]}"')]),
+}
+THIRD_PARTY = [  # (case, package, test command)
+    ("more-itertools", "more-itertools", "python -m pytest -p no:cacheprovider -q tests"),
+    ("more-itertools-short", "more-itertools", "python -m pytest -p no:cacheprovider --tb=short tests/test_recipes.py"),
+    ("packaging", "packaging", "python -m pytest -p no:cacheprovider -q tests/test_version.py"),
+    ("packaging-line", "packaging",
+     "python -m pytest -p no:cacheprovider --tb=line tests/test_version.py tests/test_specifiers.py"),
 ]
 _SUMMARY_LINE = re.compile(r"^(?:FAILED|ERROR|SUBFAILED\(.*\)) (?P<id>\S+::\S+?)(?: - (?P<type>[\w.]+)(?::\s*"
                            r"(?P<message>[^.]{0,30}))?.*)?$")
 
 
-def third_party_case(name: str, package: str, version: str, command: str,
-                     patches: list[tuple[str, str, str]]) -> dict[str, Any]:
+def third_party_case(name: str, package: str, command: str) -> dict[str, Any]:
     """A real suite from its sdist (downloaded from the registry), bugs injected, run; its facts read from the
     output's own summary lines (each failing test, the exception and message start the summary names); the lines
     the bugs were put on are kept as `bugs`: the causes the worker's text must name."""
+    version, patches = BUGS[package]
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps", "-d",
                         folder, f"{package}=={version}"], check=True, capture_output=True)
@@ -614,14 +615,14 @@ def third_party_case(name: str, package: str, version: str, command: str,
             kept.add(match["id"].split("::")[0])
             expected.append({"test": match["id"], "exception": exception, "path": None, "line": None,
                              "message": (match["message"] or "").strip() or None})
-        project = CORPUS / "projects" / name
+        project = CORPUS / "projects" / package  # the cases of a package share its files
         for path in kept:
             if (root / path).is_file():
                 (project / path).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(root / path, project / path)
-        return {"name": name, "project": name, "command": command, "setup": "", "expected": expected,
+        return {"name": name, "project": package, "command": command, "setup": "", "expected": expected,
                 "exit_code": code, "output": output, "third_party": f"{package}=={version}",
-                "bugs": [f"{path}:{number}" for path, (_, number) in sorted(bugs.items())]}
+                "bugs": [f"{path}:{number}" for path, (_, number) in sorted(bugs.items()) if path in output]}
 
 
 def main() -> int:
@@ -653,8 +654,8 @@ def main() -> int:
         (CORPUS / "cases" / f"{item['name']}.json").write_text(json.dumps(record, indent=1) + "\n")
         written += 1
         print(f"{item['name']}: exit {code}, {len(output.splitlines())} lines")
-    for name, package, version, command, patches in THIRD_PARTY:
-        record = third_party_case(name, package, version, command, patches)
+    for name, package, command in THIRD_PARTY:
+        record = third_party_case(name, package, command)
         (CORPUS / "cases" / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
         written += 1
         print(f"{name}: exit {record['exit_code']}, {len(record['output'].splitlines())} lines, "
