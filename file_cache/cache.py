@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -205,7 +204,8 @@ class FileCache:
 
     def outline(self, path: str | os.PathLike[str]) -> list[Symbol]:
         text, _ = self._derived(self.resolve(path), "symbols", lambda parsed: json.dumps(
-            [dataclasses.astuple(symbol) for symbol in self._parser.get_outline(parsed)]), count=False)
+            [[s.kind, s.name, s.start_line, s.end_line, s.is_async] for s in self._parser.get_outline(parsed)]),
+            count=False)
         return [Symbol(*fields) for fields in json.loads(text)]
 
     def imports(self, path: str | os.PathLike[str]) -> list[tuple[int, str]]:
@@ -213,6 +213,13 @@ class FileCache:
         text, _ = self._derived(self.resolve(path), "imports",
                                 lambda parsed: json.dumps(self._parser.get_imports(parsed)), count=False)
         return [(int(level), str(name)) for level, name in json.loads(text)]
+
+    def references(self, path: str | os.PathLike[str]) -> dict[str, int]:
+        """How often the file uses each name (identifiers and attribute names, `ASTParser.get_references`)."""
+        text, _ = self._derived(self.resolve(path), "references",
+                                lambda parsed: json.dumps(self._parser.get_references(parsed)), count=False)
+        found: dict[str, int] = json.loads(text)
+        return found
 
     def directory_map(self, path: str | os.PathLike[str] = ".", max_entries: int = 2000,
                       include: Callable[[Path], bool] | None = None) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ast
 import bisect
+import collections
 import difflib
 import io
 import itertools
+import keyword
 import re
 import tokenize
 from collections.abc import Iterator
@@ -42,6 +44,7 @@ MAX_FIELD_DEFAULT = 40
 _ENUM_BASE = re.compile(r"\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag|ReprEnum)\b")
 _FIELD_CALL = re.compile(r"^(?:[\w.]+\.)?(?:ib|attrib|field|Field)\s*\(")
 _DEFINED = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.MULTILINE)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _CORE_LOGIC = re.compile(r"^@\s*(?:[\w.]+\.)?core_logic\b")
 
 
@@ -227,6 +230,12 @@ class ASTParser:
             symbols.append(Symbol(kind, qualname, outer.start_point.row + 1, max(end_row, outer.start_point.row + 1),
                                   is_async))
         return symbols
+
+    def get_references(self, source: str | bytes | ParsedSource) -> dict[str, int]:
+        """How many times each name occurs in the source (a word scan: walking every identifier node of the tree
+        costs four times as much, and a name in a string or comment is a use worth counting too)."""
+        counts = collections.Counter(_NAME.findall(self.parse(source).text))
+        return {name: count for name, count in counts.items() if name not in keyword.kwlist}
 
     def get_imports(self, source: str | bytes | ParsedSource) -> list[tuple[int, str]]:
         """(relative level, dotted name) of every module the source may import, in source order.

@@ -1,4 +1,5 @@
-"""The repository map: ranked by the import graph, focus-boosted, .gitignore honoured, never over budget."""
+"""The repository map: definitions ranked by what the code references, focus-boosted, .gitignore honoured, never
+over budget, valid Python."""
 
 from __future__ import annotations
 
@@ -50,19 +51,17 @@ def test_the_map_never_exceeds_its_budget(repo, budget):
     assert estimate_tokens(repo_map.text) <= budget
     assert repo_map.files == 6
     if budget >= 60:
-        assert {entry.shown for entry in repo_map.entries} <= {"skeleton", "outline", "path"}
+        assert {entry.shown for entry in repo_map.entries} == {"definitions"}
         assert repo_map.entries
 
 
-def test_a_tight_budget_falls_back_to_outlines_then_paths(repo):
+def test_a_tight_budget_shows_the_most_used_definitions_and_below_that_paths(repo):
     full = repository_map(FileCache(repo), budget=5000)
-    index = next(n for n, e in enumerate(full.entries) if n > 0 and e.shown == "skeleton")
-    before, squeezed = full.entries[:index], full.entries[index]
-    header = estimate_tokens(f"## {squeezed.path}\n")
-    tight = repository_map(FileCache(repo), budget=sum(e.tokens for e in before) + header)
-    assert [(e.path, e.shown) for e in tight.entries] == [(e.path, e.shown) for e in before] + [
-        (squeezed.path, "path")]
-    assert tight.text.endswith(f"## {squeezed.path}\n")
+    assert "class Engine:\n    def run(self, steps: int) -> None: ...\n" in full.text
+    tight = repository_map(FileCache(repo), budget=estimate_tokens("## app/core.py\nclass Engine:\n    ...\n"))
+    assert tight.text == "## app/core.py\nclass Engine:\n    ...\n"  # the most used name, its class's methods hidden
+    paths = repository_map(FileCache(repo), budget=estimate_tokens("## app/core.py\n"))
+    assert (paths.text, [e.shown for e in paths.entries]) == ("## app/core.py\n", ["path"])
 
 
 @pytest.mark.parametrize("budget", [1, 12, 30, 60, 120, 1024, 5000])
