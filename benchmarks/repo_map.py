@@ -91,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     options.add_argument("--budget", type=int, default=8000)
     options.add_argument("--aider-python", type=Path, default=None, help="a Python with aider-chat installed")
+    options.add_argument("--root", type=Path, default=None, help="one repository of your own instead (no key "
+                         "definitions are listed for it)")
     args = options.parse_args(argv)
-    repositories = {"Lib": Path(sysconfig.get_paths()["stdlib"]),
-                    "pydantic": Path(sysconfig.get_paths()["purelib"]) / "pydantic"}
+    repositories = {args.root.resolve().name: args.root.resolve()} if args.root else {
+        "Lib": Path(sysconfig.get_paths()["stdlib"]), "pydantic": Path(sysconfig.get_paths()["purelib"]) / "pydantic"}
     env = tokenizer_env(args.aider_python) if args.aider_python else None
     for name, source in repositories.items():
         with tempfile.TemporaryDirectory() as folder:
@@ -107,9 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             repository_map(cache, args.budget)
             warm = time.perf_counter() - start
-            found = sum(shown(ours.text, key) for key in KEY_DEFINITIONS[name])
+            keys = KEY_DEFINITIONS.get(name, [])
+            found = sum(shown(ours.text, key) for key in keys)
             print(f"{name}: {len(files)} Python files, map at {args.budget} tokens")
-            line = (f"  ours:  {found:2d}/20 key definitions; valid Python: {is_valid_python(ours.text)}; "
+            line = (f"  ours:  {found:2d}/{len(keys)} key definitions; valid Python: {is_valid_python(ours.text)}; "
                     f"estimate {ours.tokens}; cold {cold:.1f} s, warm {warm:.2f} s")
             if env is None:
                 print(line)
@@ -123,11 +126,11 @@ def main(argv: list[str] | None = None) -> int:
                 [ours.text]), capture_output=True, text=True, env=env, check=True).stdout)
             print(f"{line}; cl100k {ours_bpe} ({100 * ours_bpe / args.budget:.1f} % of the budget; the estimate is "
                   f"{100 * (ours.tokens - ours_bpe) / ours_bpe:+.1f} %)")
-            theirs = sum(shown(result["text"], key) for key in KEY_DEFINITIONS[name])
-            print(f"  aider: {theirs:2d}/20 key definitions; valid Python: {is_valid_python(result['text'])}; "
+            theirs = sum(shown(result["text"], key) for key in keys)
+            print(f"  aider: {theirs:2d}/{len(keys)} key definitions; valid Python: {is_valid_python(result['text'])}; "
                   f"cl100k {result['tokens']} ({100 * result['tokens'] / args.budget:.1f} %); cold "
                   f"{result['cold']:.1f} s, warm {result['warm']:.2f} s")
-            missing = [key for key in KEY_DEFINITIONS[name] if not shown(ours.text, key)]
+            missing = [key for key in keys if not shown(ours.text, key)]
             print(f"  not in ours: {', '.join(missing) or 'none'}")
     return 0
 

@@ -112,7 +112,9 @@ def cpu_exhausted(limits: Limits, code: int) -> str | None:
     if not limits.cpu_seconds or code not in (-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU,
                                               128 + signal.SIGKILL):
         return None
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):  # only RLIMIT_CPU's soft limit sends it
+        return f"CPU limit {limits.cpu_seconds} s"
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # SIGKILL: the hard limit, or something else
     return f"CPU limit {limits.cpu_seconds} s" if used.ru_utime + used.ru_stime >= limits.cpu_seconds else None
 
 

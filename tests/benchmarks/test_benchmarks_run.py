@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow  # every benchmark once: `scripts/test --quick` le
     ["benchmarks.failure_hints"],
     ["benchmarks.mcp_tools"],
     ["benchmarks.planner_tokens"],
-    ["benchmarks.repo_map", "--repeats", "1", "--root", "file_cache", "--budget", "500"],
+    ["benchmarks.repo_map", "--root", "file_cache", "--budget", "500"],
+    ["benchmarks.view_cache", "--root", "file_cache", "--repeats", "1"],
+    ["benchmarks.cli_startup", "--runs", "1"],
     ["benchmarks.sandbox_cost", "--repeats", "2"],
     ["benchmarks.approval_prompts"],
 ])

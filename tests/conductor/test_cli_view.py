@@ -7,7 +7,7 @@ from conductor.cli import main
 def test_view_prints_the_view_and_its_token_count(tmp_path, capsys):
     (tmp_path / "m.py").write_text("class A:\n    def f(self, x: int) -> int:\n        return x\n")
     assert main(["view", "skeleton", "m.py", "--project", str(tmp_path)]) == 0
-    assert capsys.readouterr().out == "class A:\n    def f(self, x: int) -> int: ...\n# 21 tokens (estimate)\n"
+    assert capsys.readouterr().out == "class A:\n    def f(self, x: int) -> int: ...\n# 18 tokens (estimate)\n"
     assert main(["view", "raw", str(tmp_path / "m.py"), "--symbol", "A.f", "--project", str(tmp_path)]) == 0
     assert capsys.readouterr().out.startswith("    def f(self, x: int) -> int:\n        return x\n# ")
     assert main(["view", "skeleton", "m.py", "--symbol", "A.f", "--project", str(tmp_path)]) == 0
