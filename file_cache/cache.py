@@ -64,7 +64,7 @@ class FileCache:
     """
 
     def __init__(self, root: str | os.PathLike[str], max_view_bytes: int = 128 * 1024 * 1024,
-                 max_parse_bytes: int = 2 * 1024 * 1024, disk: DiskCache | bool | None = True) -> None:
+                 max_parse_bytes: int = 1024 * 1024, disk: DiskCache | bool | None = True) -> None:
         self.root = Path(root).resolve()
         self.max_view_bytes = max_view_bytes
         self.max_parse_bytes = max_parse_bytes
@@ -119,6 +119,26 @@ class FileCache:
                 self.disk.remember(key, sha)
         self._known[resolved] = (key, sha)
         return sha, data
+
+    def content_hash(self, path: str | os.PathLike[str]) -> str:
+        """The SHA-256 of the file's content (known from its stat when unchanged: not read again)."""
+        return self._identify(self.resolve(path))[0]
+
+    def remembered(self, key: str, kind: str) -> str | None:
+        """A text kept for ``key`` (a hash of what it was made from), in memory or on disk."""
+        with self._lock:
+            cached = self._views.get((key, kind))
+        if cached is not None:
+            return cached[0]
+        stored = self.disk.get(key, kind) if self.disk is not None else None
+        return stored[0] if stored is not None else None
+
+    def remember(self, key: str, kind: str, text: str) -> None:
+        with self._lock:
+            self._views[(key, kind)] = (text, 0)
+            self._view_bytes += len(text)
+        if self.disk is not None:
+            self.disk.put(key, kind, text, 0)
 
     def parsed(self, path: str | os.PathLike[str]) -> ParsedSource:
         resolved = self.resolve(path)

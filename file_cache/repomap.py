@@ -11,7 +11,9 @@ budget. Headers (`## path`) and outlines are comments, skeletons valid Python: t
 from __future__ import annotations
 
 import functools
+import hashlib
 import heapq
+import json
 import math
 import os
 import re
@@ -281,8 +283,28 @@ class _Renderer:
 def repository_map(cache: FileCache, budget: int = 8000, focus: str = "",
                    include: Callable[[Path], bool] | None = None) -> RepoMap:
     """The map of ``cache.root`` within ``budget`` tokens (estimated as everywhere else in Conductor): the most
-    used definitions first, as many as fit, each shown by its signature under its file's `## path`."""
+    used definitions first, as many as fit, each shown by its signature under its file's `## path`. A map is kept
+    (in the view cache, on disk) under a hash of every file's content, the budget and the focus: while no file
+    changes, the next one, in this process or another, is not ranked again."""
     files = python_files(cache.root, include)
+    contents = []
+    for path in files:
+        try:
+            contents.append((path, cache.content_hash(path)))
+        except (ViewError, OSError):
+            contents.append((path, ""))
+    key = hashlib.sha256(json.dumps([contents, budget, focus]).encode()).hexdigest()
+    kept = cache.remembered(key, "map")  # the same files, budget and focus: the map made before, not ranked again
+    if kept is not None:
+        saved = json.loads(kept)
+        return RepoMap(saved["text"], budget, [MapEntry(*entry) for entry in saved["entries"]], len(files))
+    made = _build_map(cache, files, budget, focus)
+    cache.remember(key, "map", json.dumps({"text": made.text, "entries": [
+        [e.path, e.rank, e.shown, e.tokens] for e in made.entries]}))
+    return made
+
+
+def _build_map(cache: FileCache, files: list[str], budget: int, focus: str) -> RepoMap:
     ranked = definition_ranks(cache, files, focus)
     renderer = _Renderer(cache)
 

@@ -72,3 +72,17 @@ def test_the_whole_map_is_valid_python_at_any_budget(repo, budget):
     assert is_valid_python(repo_map.text)
     assert not any(line and not line.startswith("#") for entry in repo_map.entries if entry.shown == "outline"
                    for line in repo_map.text.split(f"## {entry.path}\n", 1)[1].split("## ", 1)[0].splitlines())
+
+
+def test_a_map_of_unchanged_files_is_not_ranked_again_and_an_edit_ranks_anew(repo, monkeypatch):
+    import file_cache.repomap as repomap
+
+    calls = []
+    real = repomap.definition_ranks
+    monkeypatch.setattr(repomap, "definition_ranks", lambda *args: calls.append(1) or real(*args))
+    first = repository_map(FileCache(repo), budget=2000)
+    again = repository_map(FileCache(repo), budget=2000)  # a new cache, as in a new process: the disk has it
+    assert (again.text, again.entries, len(calls)) == (first.text, first.entries, 1)
+    (repo / "app" / "core.py").write_text("class Engine:\n    def stop(self) -> None:\n        pass\n")
+    edited = repository_map(FileCache(repo), budget=2000)
+    assert len(calls) == 2 and "def stop(self) -> None: ..." in edited.text
