@@ -20,6 +20,15 @@ from conductor.store import TrackStore
 APPROVE = Decision(action="approve")
 
 
+def wait_until(condition: Callable[[], object], what: str, seconds: float = 60) -> None:
+    """Poll ``condition`` until it holds; past the deadline the test fails, naming what it waited for."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+        time.sleep(0.01)
+
+
 def trust_project(root: Path) -> None:
     """Record the project's settings as trusted, as `conductor trust --yes` does."""
     record_trust(root, file_grants(root))

@@ -7,14 +7,21 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 
 from conductor.events import EVENTS
 from conductor.gate import AutoGate, Decision, QueueGate
 from conductor.messages import Message, ToolCall
 from conductor.models import TicketStatus
 from conductor.worker import WorkerState
-from tests.conductor.engine_helpers import engine_for, history_results, make_project, run_with, ticket, trust_project
+from tests.conductor.engine_helpers import (
+    engine_for,
+    history_results,
+    make_project,
+    run_with,
+    ticket,
+    trust_project,
+    wait_until,
+)
 from tests.fakes.http_api import anthropic_text
 
 KEY = "sk-ant-test-key-0123456789abcdef"
@@ -31,8 +38,7 @@ def test_a_tampered_pending_file_never_shows_one_call_while_another_runs(tmp_pat
     engine = engine_for(tmp_path, track_id, gate=gate)
     runner = threading.Thread(target=engine.run)
     runner.start()
-    while gate.pending is None:
-        time.sleep(0.01)
+    wait_until(lambda: gate.pending is not None, "the call to await approval")
     engine.stop()
     runner.join(10)
     pending_file = engine.approvals.pending_path

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -21,6 +20,7 @@ from tests.conductor.engine_helpers import (
     make_project,
     run_with,
     ticket,
+    wait_until,
 )
 
 STATS_AFTER = '''\
@@ -296,10 +296,7 @@ def test_a_process_killed_while_a_call_awaits_approval_resumes_with_that_call_pe
     process = subprocess.Popen([sys.executable, "-c", ENGINE_PROCESS, str(demo), DEMO_TRACK])
     store = TrackStore(demo / "tracks")
     pending_file = store.folder(DEMO_TRACK) / "pending.json"
-    for _ in range(2000):
-        if pending_file.exists():
-            break
-        time.sleep(0.01)
+    wait_until(pending_file.exists, "the engine process to persist its pending call")
     before = json.loads(pending_file.read_text())
     worker = json.loads(store.worker_state_path(DEMO_TRACK, "T1").read_text())
     assert (worker["ticket_id"], worker["provider"], worker["config"]["trust"]) == ("T1", "scripted", "step")
@@ -325,10 +322,7 @@ def test_stop_while_waiting_keeps_the_call_pending_for_the_next_run(demo):
 
     runner = threading.Thread(target=lambda: setattr(engine, "result", engine.run()))
     runner.start()
-    for _ in range(2000):
-        if gate.pending is not None:
-            break
-        time.sleep(0.01)
+    wait_until(lambda: gate.pending is not None, "the first call to await approval")
     first = gate.pending
     engine.stop()
     runner.join()
