@@ -126,19 +126,37 @@ class FileCache:
 
     def remembered(self, key: str, kind: str) -> str | None:
         """A text kept for ``key`` (a hash of what it was made from), in memory or on disk."""
-        with self._lock:
-            cached = self._views.get((key, kind))
-        if cached is not None:
-            return cached[0]
-        stored = self.disk.get(key, kind) if self.disk is not None else None
-        return stored[0] if stored is not None else None
+        found = self._lookup(key, kind)
+        return found[0] if found is not None else None
 
     def remember(self, key: str, kind: str, text: str) -> None:
+        self._keep(key, kind, (text, 0), to_disk=True)
+
+    def _lookup(self, key: str, kind: str) -> tuple[str, int] | None:
+        """A kept text and its token count: from memory, else from disk (then held in memory too)."""
         with self._lock:
-            self._views[(key, kind)] = (text, 0)
-            self._view_bytes += len(text)
-        if self.disk is not None:
-            self.disk.put(key, kind, text, 0)
+            cached = self._views.get((key, kind))
+            if cached is not None:
+                self._views.move_to_end((key, kind))
+                self.hits += 1
+                return cached
+        stored = self.disk.get(key, kind) if self.disk is not None else None
+        if stored is not None:
+            self._keep(key, kind, stored, to_disk=False)
+            with self._lock:
+                self.hits += 1
+        return stored
+
+    def _keep(self, key: str, kind: str, value: tuple[str, int], to_disk: bool) -> None:
+        """Hold a text in memory (least recently used out above ``max_view_bytes``), and on disk if asked."""
+        if to_disk and self.disk is not None:
+            self.disk.put(key, kind, *value)
+        with self._lock:
+            self._views[(key, kind)] = value
+            self._view_bytes += len(value[0])
+            while len(self._views) > 1 and self._view_bytes > self.max_view_bytes:
+                _, evicted = self._views.popitem(last=False)
+                self._view_bytes -= len(evicted[0])
 
     def parsed(self, path: str | os.PathLike[str]) -> ParsedSource:
         resolved = self.resolve(path)
@@ -167,28 +185,13 @@ class FileCache:
         """A text made from the file's parse (a view, its symbols, its imports) with its token count: from
         memory, else from disk, else made once and kept in both."""
         sha, data = self._identify(resolved)
-        with self._lock:
-            cached = self._views.get((sha, kind))
-            if cached is not None:
-                self._views.move_to_end((sha, kind))
-                self.hits += 1
-                return cached
-        stored = self.disk.get(sha, kind) if self.disk is not None else None
-        if stored is not None:
-            with self._lock:
-                self.hits += 1
-        else:
-            text = make(self._parse(sha, data, resolved))
-            stored = (text, estimate_tokens(text) if count else 0)
-            if self.disk is not None:
-                self.disk.put(sha, kind, *stored)
-        with self._lock:
-            self._views[(sha, kind)] = stored
-            self._view_bytes += len(stored[0])
-            while len(self._views) > 1 and self._view_bytes > self.max_view_bytes:
-                _, evicted = self._views.popitem(last=False)
-                self._view_bytes -= len(evicted[0])
-        return stored
+        found = self._lookup(sha, kind)
+        if found is not None:
+            return found
+        text = make(self._parse(sha, data, resolved))
+        made = (text, estimate_tokens(text) if count else 0)
+        self._keep(sha, kind, made, to_disk=True)
+        return made
 
     def view(self, path: str | os.PathLike[str], kind: ViewKind) -> View:
         """The ``kind`` view of ``path`` with its token estimate."""

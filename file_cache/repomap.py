@@ -162,10 +162,8 @@ def _distinctive(name: str) -> float:
     return 10.0 if shaped and len(name) >= 8 else 1.0
 
 
-def rank(graph: Graph | dict[str, list[str]], personal: dict[str, float]) -> dict[str, float]:
+def rank(weighted: Graph, personal: dict[str, float]) -> dict[str, float]:
     """Weighted PageRank over dependency edges (user -> used), personalised by ``personal`` weights."""
-    weighted: Graph = {node: targets if isinstance(targets, dict) else dict.fromkeys(targets, 1.0)
-                       for node, targets in graph.items()}
     nodes = list(weighted)
     if not nodes:
         return {}

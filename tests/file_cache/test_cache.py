@@ -50,6 +50,8 @@ def test_memory_is_bounded_by_what_is_held(project):
         cache.view(f"m{index}.py", "skeleton")
     assert cache._view_bytes <= 60 and len(cache._views) == 2  # views of 26 characters each
     assert cache._parse_bytes <= 40 and len(cache._parses) == 1
+    cache.remember("key", "map", "x" * 50)  # a kept map counts against the same bound
+    assert cache._view_bytes <= 60 and cache.remembered("key", "map") == "x" * 50
 
 
 def test_an_unchanged_file_is_known_without_reading_it(project, monkeypatch):
