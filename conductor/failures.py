@@ -8,6 +8,7 @@ The formats themselves (pytest, unittest, tracebacks, mypy, ruff, gcc, TAP, ...)
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class Frames:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._inside: dict[str, str | None] = {}
+        self._lines: dict[str, tuple[list[str], bool]] = {}
+        """Path -> (its first lines as far as read, whether that is the whole file)."""
 
     def inside(self, path: str) -> str | None:
         if path not in self._inside:
@@ -109,25 +112,30 @@ class Frames:
         return Place(inside, int(line), function if function and function != "<module>" else None) if inside \
             else None
 
+    def _head(self, path: str, line: int) -> list[str]:
+        """The file's first ``line`` lines, read at most once per file and only as far as a record points (a
+        record in a huge generated file reads its head, not the whole file)."""
+        known, complete = self._lines.get(path, ([], False))
+        if len(known) < line and not complete:
+            try:
+                with (self.root / path).open(encoding="utf-8", errors="replace") as handle:
+                    known = list(itertools.islice(handle, line))
+            except OSError:
+                known = []
+            self._lines[path] = (known, len(known) < line)
+        return known[:line]
+
     def source(self, path: str, line: int) -> str | None:
-        try:
-            with (self.root / path).open(encoding="utf-8", errors="replace") as handle:
-                for number, text in enumerate(handle, 1):
-                    if number == line:
-                        return text.strip() or None
-        except OSError:
-            return None
-        return None
+        head = self._head(path, line)
+        return head[-1].strip() or None if len(head) == line else None
 
     def enclosing(self, path: str, line: int) -> str | None:
         """The name of the innermost `def` or `class` around ``line`` of a Python file (outputs that print a
         place without its function: pytest's long format, tools)."""
         if not path.endswith(".py"):
             return None
-        try:
-            with (self.root / path).open(encoding="utf-8", errors="replace") as handle:
-                text = [next(handle, "") for _ in range(line)]
-        except OSError:
+        text = self._head(path, line)
+        if len(text) < line:
             return None
         indent = len(text[-1]) - len(text[-1].lstrip()) if text else 0
         for previous in reversed(text[:-1]):
