@@ -25,6 +25,11 @@ _DIRECT_CAUSE = "The above exception was the direct cause of the following excep
 _DURING = "During handling of the above exception, another exception occurred:"
 
 
+def _what(exception: str | None, message: str | None) -> str:
+    """`KeyError: 'port'`, or whichever of the two is known."""
+    return ": ".join(part for part in (exception, message) if part)
+
+
 def _looks_like_exception(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     return bool(last) and last[0].isupper() and last not in _NOT_EXCEPTIONS and " " not in name
@@ -58,11 +63,11 @@ class _Chain:
         cause, place = None, last.place
         if self.links and self.links[-1] == _DIRECT_CAUSE:
             root = self.parts[0]  # raised "from" a root cause: its place is where the fix goes
-            cause = ": ".join(p for p in (root.exception, root.message) if p)
+            cause = _what(root.exception, root.message)
             place = root.place or last.place
         elif self.links:
             handled = self.parts[-2]
-            cause = "while handling " + ": ".join(p for p in (handled.exception, handled.message) if p)
+            cause = "while handling " + _what(handled.exception, handled.message)
         return frames.failure(place, test=test, exception=last.exception, message=last.message, cause=cause,
                               tool=tool)
 
@@ -157,11 +162,10 @@ def _exception_groups(lines: list[str], frames: Frames) -> list[Failure]:
                                                                           message=exc[1] if exc else None))
         first = subs[0] if subs else None
         place = Place(first.path, first.line or 0, first.function) if first and first.path else group.place
-        named = "; ".join(": ".join(p for p in (s.exception, s.message) if p) for s in subs[:4])
+        named = "; ".join(_what(sub.exception, sub.message) for sub in subs[:4])
         failures.append(frames.failure(place, exception=group.exception, message=group.message,
-                                       cause=": ".join(p for p in (first.exception, first.message) if p)
-                                       if first else None, detail=f"sub-exceptions: {named}" if len(subs) > 1 else None,
-                                       tool="python"))
+                                       cause=_what(first.exception, first.message) if first else None,
+                                       detail=f"sub-exceptions: {named}" if len(subs) > 1 else None, tool="python"))
     return failures
 
 
@@ -318,21 +322,16 @@ def _pytest_failure(node_id: str, summary_message: str | None, title: str | None
     segments = _segments(body)
     places = [_segment_place(segment, frames) for segment in segments]
     last = segments[-1]
-    error_lines = [line[1:].strip() for line in last if line.startswith("E ")]
-    terminal = next((m["rest"] for line in reversed(last) if (m := _PYTEST_FRAME.match(line.strip()))
-                     and m["rest"] and not m["rest"].startswith("in ")), None)
+    error_lines, terminal = _segment_error(last)
     cause = None
     place = places[-1]
     if len(segments) > 1:
-        root_errors = [line[1:].strip() for line in segments[0] if line.startswith("E ")]
-        root_terminal = next((m["rest"] for line in reversed(segments[0]) if (m := _PYTEST_FRAME.match(line.strip()))
-                              and m["rest"] and not m["rest"].startswith("in ")), None)
-        root_type, root_message = _exception_from(root_errors, root_terminal, None)
+        root = _what(*_exception_from(*_segment_error(segments[0]), None))
         if last and last[0] == _DIRECT_CAUSE:
-            cause = ": ".join(p for p in (root_type, root_message) if p)
+            cause = root
             place = places[0] or place
         else:
-            cause = "while handling " + ": ".join(p for p in (root_type, root_message) if p)
+            cause = "while handling " + root
     if not error_lines and not terminal:  # --tb=native: the section is a plain traceback
         chains = _chains(body, frames)
         if chains:
@@ -347,6 +346,14 @@ def _pytest_failure(node_id: str, summary_message: str | None, title: str | None
         exception, message = final  # the summary names what was finally raised (asyncio: TimeoutError)
     return frames.failure(place, test=node_id, exception=exception, message=message, cause=cause, detail=detail,
                           tool="pytest")
+
+
+def _segment_error(segment: list[str]) -> tuple[list[str], str | None]:
+    """A traceback segment's `E` lines, and the type its closing `path:line: Type` names."""
+    error_lines = [line[1:].strip() for line in segment if line.startswith("E ")]
+    terminal = next((m["rest"] for line in reversed(segment) if (m := _PYTEST_FRAME.match(line.strip()))
+                     and m["rest"] and not m["rest"].startswith("in ")), None)
+    return error_lines, terminal
 
 
 def _segment_place(segment: list[str], frames: Frames) -> Place | None:
