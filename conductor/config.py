@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from conductor.cli_args import PROJECT_FILE
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
-from conductor.project_trust import file_grants, grants_of, is_trusted, record_trust, user_config_dir, withhold
+from conductor.project_trust import Grant, file_grants, grants_of, is_trusted, record_trust, user_config_dir, withhold
 
 ProviderName = Literal["anthropic", "gemini", "openai", "scripted"]
 PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
@@ -275,9 +275,9 @@ class ProjectConfig(_Strict):
 
     root: Path = Path(".")
     """The project root (not read from the file: the folder that holds it)."""
-    ignored: list[str] = Field(default_factory=list)
+    withheld: list[Grant] = Field(default_factory=list, exclude=True)
     """Settings of project.toml withheld because the user has not trusted them (not read from the file; see
-    `conductor.project_trust`)."""
+    `conductor.project_trust`): what the notice names and what trusting records."""
     tracks_dir: str = "tracks"
     """Where tracks live, relative to the root."""
     credentials_file: str | None = None
@@ -302,6 +302,11 @@ class ProjectConfig(_Strict):
     @property
     def tracks_path(self) -> Path:
         return (self.root / self.tracks_dir).resolve()
+
+    @property
+    def ignored(self) -> list[str]:
+        """The withheld settings by name (`shell.allow`)."""
+        return [grant.dotted for grant in self.withheld]
 
     def archetype(self, name: str) -> ArchetypeConfig:
         return self.archetypes.get(name) or self.archetypes.get("default") or ArchetypeConfig()
@@ -348,10 +353,10 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
     path = root / PROJECT_FILE
     data = read_project_file(root)
     grants = grants_of(data)
-    ignored: list[str] = []
+    withheld: list[Grant] = []
     if not is_trusted(root, grants):  # a cloned project.toml does not get to loosen anything on its own
         withhold(data, grants)
-        ignored = [grant.dotted for grant in grants]
+        withheld = grants
     environ = os.environ if environ is None else environ
     for name in environ:  # a misspelt variable would be ignored silently: say what it probably meant
         if name.startswith("CONDUCTOR_") and name not in ENV_OVERRIDES:
@@ -364,7 +369,7 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
     _apply_layer(data, env_layer, sources, {f"{s}.{k}": name for name, (s, k) in ENV_OVERRIDES.items()})
     _apply_layer(data, {k: v for k, v in (overrides or {}).items() if v is not None}, sources, {})
     data.pop("root", None)
-    data.pop("ignored", None)
+    data.pop("withheld", None)
     try:
         config = ProjectConfig.model_validate(data)
     except ValidationError as error:
@@ -373,7 +378,7 @@ def load_project_config(project: str | os.PathLike[str] = ".", overrides: dict[s
         if tier is not None and tier.provider is not None and not tier.model:
             tier.model = DEFAULT_MODELS[tier.provider]
     config.root = root
-    config.ignored = ignored
+    config.withheld = withheld
     return config
 
 

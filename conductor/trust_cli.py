@@ -22,11 +22,8 @@ def describe_grants(root: Path, grants: list[Grant]) -> str:
     return "\n".join(lines)
 
 
-def ask_trust(root: Path, ask: Callable[[str], str], out: TextIO) -> bool:
-    """Show what project.toml at ``root`` grants and ask; True when trusted (recorded)."""
-    grants = file_grants(root)
-    if is_trusted(root, grants):
-        return True
+def ask_trust(root: Path, grants: list[Grant], ask: Callable[[str], str], out: TextIO) -> bool:
+    """Show what project.toml at ``root`` grants and ask; True when trusted (then recorded)."""
     print(describe_grants(root, grants), file=out, flush=True)
     answer = ask("Trust these settings of this project? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
@@ -43,7 +40,7 @@ def load_for_command(args: argparse.Namespace, overrides: dict[str, Any] | None 
     if not config.ignored:
         return config
     interactive = sys.stdin.isatty() if interactive is None else interactive
-    if prompt and interactive and ask_trust(config.root, ask, sys.stdout):
+    if prompt and interactive and ask_trust(config.root, config.withheld, ask, sys.stdout):
         return load_project_config(config.root, overrides)
     print(f"conductor: {notice(config.root, config.ignored)}", file=sys.stderr)
     return config
@@ -67,7 +64,7 @@ def trust_command(args: argparse.Namespace) -> int:
     elif not sys.stdin.isatty():
         print(describe_grants(root, grants))
         raise ConductorError("not at a terminal: pass --yes to trust these settings")
-    elif not ask_trust(root, input, sys.stdout):
+    elif not ask_trust(root, grants, input, sys.stdout):
         print("not trusted: these settings stay ignored")
         return 1
     print("trusted; a change to these settings will ask again")

@@ -21,7 +21,7 @@ from conductor.errors import ConductorError
 from conductor.events import EventQueue, RunPaused, TicketBlocked, TicketCompleted, typed_events
 from conductor.gate import QueueGate
 from conductor.messages import Message
-from conductor.project_trust import Grant, file_grants, notice, record_trust
+from conductor.project_trust import notice, record_trust
 from conductor.store import TrackStore
 from conductor.text import clip
 from conductor.tickets import TicketChanges, TicketDraft, TicketService
@@ -52,8 +52,6 @@ class Controller:
         self.approval = ApprovalController(self)
         self.files = FileBrowser(self)
         self.plan = PlanController(self)
-        self.withheld: list[Grant] = []
-        """The settings the trust dialog shows (trusting records exactly these)."""
         self._note_withheld()
         self.refresh_tracks()
         if self.state.tracks:
@@ -349,14 +347,14 @@ class Controller:
 
     # -- project trust --------------------------------------------------------------------------------------
     def _note_withheld(self) -> None:
-        self.withheld = file_grants(self.root) if self.config.ignored else []
-        self.state.untrusted = [grant.describe() for grant in self.withheld]
+        self.state.untrusted = [grant.describe() for grant in self.config.withheld]
         self.state.touch("trust")
 
     def trust_settings(self) -> None:
         """Trust what the dialog showed: from now on those settings of project.toml act (a run that is going on
         sees them at its next call)."""
-        record_trust(self.root, self.withheld)  # a file changed behind the dialog stays untrusted: it asks again
+        # exactly what the dialog showed: a file changed behind it stays untrusted, and asks again
+        record_trust(self.root, self.config.withheld)
         self.reload_config()
         self.state.notify("project settings trusted" if not self.config.ignored
                           else "project.toml changed since it was shown: look again", alert=bool(self.config.ignored))
