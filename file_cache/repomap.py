@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pathspec
 
@@ -117,7 +118,16 @@ Graph = dict[str, dict[str, float]]
 """file -> {file it depends on: weight}."""
 
 
-def reference_graph(cache: FileCache, files: list[str]) -> tuple[Graph, dict[str, dict[tuple[str, str], float]]]:
+class References(NamedTuple):
+    graph: Graph
+    """file -> {file it depends on: weight}, the strongest `MAX_EDGES`."""
+    uses: dict[str, dict[tuple[str, str], float]]
+    """file -> {(defining file, name): weight}: how a file's rank is shared among the definitions it uses."""
+    definers: dict[str, list[str]]
+    """name -> the files defining it."""
+
+
+def reference_graph(cache: FileCache, files: list[str]) -> References:
     """Who uses whose definitions: an edge from a file to each file defining a name it uses, weighted by the
     square root of the uses, plus one for each import — the ranking of what the code references, with aider's
     weights: a long, distinctive name (8 characters or more, snake_case or CamelCase) counts ten times, a private
@@ -151,7 +161,7 @@ def reference_graph(cache: FileCache, files: list[str]) -> tuple[Graph, dict[str
         # the strongest dependencies carry the ranking; the long tail of one-off names only slows it down
         graph[path] = dict(heapq.nlargest(MAX_EDGES, edges.items(), key=lambda item: item[1]))
         uses_of[path] = used
-    return graph, uses_of
+    return References(graph, uses_of, definers)
 
 
 @functools.cache
@@ -212,7 +222,7 @@ def definition_ranks(cache: FileCache, files: list[str], focus: str) -> list[tup
     among the definitions it uses in proportion to its weights; a definition no file uses gets a hundredth of its
     own file's rank (a module's main class still shows when nothing here imports it). Definitions of files the
     focus text names come first."""
-    graph, uses_of = reference_graph(cache, files)
+    graph, uses_of, definers = reference_graph(cache, files)
     boosts = focus_weights(cache, files, focus)
     scores = rank(graph, boosts)
     ranked: dict[tuple[str, str], float] = {}
@@ -220,12 +230,8 @@ def definition_ranks(cache: FileCache, files: list[str], focus: str) -> list[tup
         total = sum(used.values()) + sum(1.0 for _ in graph.get(user, ()))
         for key, weight in used.items():
             ranked[key] = ranked.get(key, 0.0) + scores.get(user, 0.0) * weight / total
-    for path in files:
-        try:
-            names = {symbol.name.rsplit(".", 1)[-1] for symbol in cache.outline(path)}
-        except (ViewError, OSError):
-            continue
-        for name in names:
+    for name, owners in definers.items():
+        for path in owners:
             ranked.setdefault((path, name), scores.get(path, 0.0) / 100)
     return sorted(((score, path, name) for (path, name), score in ranked.items()),
                   key=lambda item: (-boosts.get(item[1], 1.0), -item[0], item[1], item[2]))
