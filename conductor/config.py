@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from conductor.cli_args import PROJECT_FILE
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
-from conductor.project_trust import Grant, file_grants, grants_of, is_trusted, record_trust, user_config_dir, withhold
+from conductor.project_trust import Grant, grants_of, is_trusted, record_trust, user_config_dir, withhold
 
 ProviderName = Literal["anthropic", "gemini", "openai", "scripted"]
 PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
@@ -527,12 +527,12 @@ def _update_project_file(root: Path, change: Callable[[Any], bool]) -> bool:
 
     path = root / PROJECT_FILE
     document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
-    trusted = is_trusted(root, file_grants(root))
+    trusted = is_trusted(root, grants_of(document.unwrap()))
     if not change(document):
         return False
     atomic_write(path, tomlkit.dumps(document))
     if trusted:  # what Conductor writes at the user's word is trusted; it does not vouch for what it found
-        record_trust(root, file_grants(root))
+        record_trust(root, grants_of(document.unwrap()))
     return True
 
 
