@@ -560,7 +560,7 @@ def run(project: str, command: str, setup: str = "", files: dict[str, str] | Non
                                 check=False)
         output = (result.stdout + result.stderr).replace(str(root.resolve()), "{ROOT}").replace(str(root), "{ROOT}")
         output = re.sub(r"/tmp/[\w/.-]+?/" + re.escape(project), "{ROOT}", output)
-        output = output.replace(sys.executable, "python")
+        output = output.replace(sys.executable, "python").replace(sys.prefix, "{VENV}")  # no local path kept
         return result.returncode, output
 
 
