@@ -86,11 +86,13 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         else:
             commands.add_parser(name, help=help_line, add_help=False)
     front_ends: dict[str, str] = dict(FRONT_END_HELP)
+    installed: dict[str, Any] = {}
     if chosen is not None and chosen not in CORE:  # an unknown word may be a front-end installed separately
-        front_ends.update({name: FRONT_END_HELP.get(name, f"the {name} front-end") for name in front_end_commands()})
+        installed = front_end_commands()  # the entry points are scanned once, and only here
+        front_ends.update({name: FRONT_END_HELP.get(name, f"the {name} front-end") for name in installed})
     for name, help_line in front_ends.items():
         if name == chosen:
-            entry = front_end_commands().get(name)
+            entry = installed.get(name)
             if entry is not None:
                 register_front_end: Registrar = entry.load()
                 register_front_end(commands)
