@@ -142,6 +142,23 @@ def test_an_untrusted_project_toml_asks_in_a_dialog_and_a_real_click_trusts_it(d
     assert load_project_config(project, environ={}).shell.allow == ["python3 -m unittest tests.test_stats"]
 
 
+def test_keep_them_ignored_by_a_real_click_closes_the_dialog_and_leaves_the_rule_withheld(display, tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    with (project / "project.toml").open("a") as toml:
+        toml.write('allow = ["python3 -m unittest tests.test_stats"]\n')
+    status_file = tmp_path / "status.json"
+    gui = start_window(display, project, tmp_path)
+    try:
+        status = wait_for_settled(status_file, lambda s: s["trust_dialog"] and s["buttons"]["keep_untrusted"], gui)
+        click(display, *status["buttons"]["keep_untrusted"])
+        status = wait_for_status(status_file, lambda s: not s["trust_dialog"], gui)
+    finally:
+        gui.terminate()
+        gui.wait(timeout=60)
+    assert status["ignored"] == ["shell.allow"] and "1 setting ignored until you trust them" in status["message"]
+    assert load_project_config(project, environ={}).shell.allow == []
+
+
 def test_the_window_layout_is_remembered_between_runs(display, tmp_path):
     layout = tmp_path / "config" / "conductor" / "layout.json"
     layout.parent.mkdir(parents=True)
