@@ -103,6 +103,7 @@ class Recorder:
             "tickets": {t.id: str(t.status) for t in state.track.tickets} if state.track else {},
             "buttons": {name: window.centre(tag) for name, tag in (
                 ("approve", tags.approve_button), ("reject", tags.reject_button), ("run", tags.run_button),
+                ("pause", tags.pause_button),
                 ("mark_done", tags.mark_done_button), ("changes_tab", tags.changes_tab),
                 ("release", tags.release_button), ("plan_open", tags.plan_open), ("plan", tags.plan_button),
                 ("plan_accept", tags.plan_accept), ("plan_goal", tags.plan_goal),
