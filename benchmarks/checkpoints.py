@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             write = ToolCall(id=f"c{call}", name="write_file", arguments={"path": f"out/file_{call}.py",
                                                                          "content": f"x = {call}\n"})
             start = time.perf_counter()
-            assert not tools.execute(write).is_error
+            assert not tools.run(write).is_error
             bare_write = time.perf_counter() - start
             bare.append(bare_write)
             with_checkpoint.append(bare_write + checkpoint)

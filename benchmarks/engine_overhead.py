@@ -78,7 +78,7 @@ def measure(calls: int) -> tuple[float, float]:
                              run_command=lambda c: run_command(c, root, 10))
         start = time.perf_counter()
         for call in bare_calls:
-            tools.execute(call)
+            tools.run(call)
         bare_per_call = (time.perf_counter() - start) / calls
     return engine_per_call, bare_per_call
 

@@ -16,12 +16,11 @@ from conductor.errors import ConductorError
 from conductor.events import ApprovalRequested, DecisionMade, EditRefused, Event, PendingRefused
 from conductor.files import atomic_write, text_diff
 from conductor.gate import ApprovalPolicy, Decision, PendingCall
-from conductor.messages import ToolCall
 from conductor.models import Ticket, TicketStatus
 from conductor.protocols import ApprovalGate
 from conductor.shell import CommandRunner
 from conductor.store import TrackStore, set_aside
-from conductor.tools import ProjectTools, ToolArgumentError, parse_arguments, parse_edited_json
+from conductor.tools import ProjectTools, ToolArgumentError, ToolRequest, edited, edited_request
 from file_cache import ViewError
 
 
@@ -41,20 +40,22 @@ class ApprovalFlow:
         self.save_track = save_track
         self.network = network
 
-    def decide(self, ticket: Ticket, call: ToolCall) -> Decision:
+    def decide(self, ticket: Ticket, request: ToolRequest) -> tuple[Decision, ToolRequest]:
+        """The decision, and the request to run: the one asked about, or the person's edit of it (validated)."""
+        call = request.call
         rule = self.policy.auto_reason(ticket.worker_archetype, call)
         if rule is not None:
             self.emit(DecisionMade(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
                                    action="approve", by="rule", reason=rule))
-            return Decision(action="approve", reason=rule, decided_by="rule")
-        pending = self._restore_pending(ticket, call) or self.make_pending(ticket.id, call)
+            return Decision(action="approve", reason=rule, decided_by="rule"), request
+        pending = self._restore_pending(ticket, request) or self.make_pending(ticket.id, request)
         if ticket.status != TicketStatus.STEP_PAUSED:  # saved first: a pending file means a paused ticket
             ticket.transition(TicketStatus.STEP_PAUSED)
             self.save_track()
         atomic_write(self.pending_path, pending.model_dump_json(indent=2))
         self.emit(ApprovalRequested(track=self.track_id, ticket=ticket.id, tool=call.name, call_id=call.id,
                                     pending_id=pending.id, pending=pending))
-        decision = self._ask(ticket, pending)
+        decision, request = self._ask(ticket, pending, request)
         self.pending_path.unlink(missing_ok=True)
         ticket.transition(TicketStatus.IN_PROGRESS)
         self.save_track()
@@ -62,49 +63,48 @@ class ApprovalFlow:
                                pending_id=pending.id, action=decision.action, by=decision.decided_by,
                                reason=decision.reason, note=decision.note,
                                edited_arguments=decision.arguments if decision.action == "edit" else None))
-        return decision
+        return decision, request
 
     @property
     def pending_path(self) -> Path:
         return self.store.pending_path(self.track_id)
 
-    def _ask(self, ticket: Ticket, pending: PendingCall) -> Decision:
-        """The gate's decision; an edit whose arguments do not validate is refused and asked again."""
+    def _ask(self, ticket: Ticket, pending: PendingCall, request: ToolRequest) -> tuple[Decision, ToolRequest]:
+        """The gate's decision; an edit enters here, validated once: one that does not fit is refused and asked
+        again."""
         decision = self.gate.decide(pending)
         while decision.action == "edit":
             try:
-                arguments = parse_arguments(pending.call.name, decision.arguments or {}).model_dump()
+                request = edited(pending.call, decision.arguments or {})
             except ToolArgumentError as error:
                 self.emit(EditRefused(track=self.track_id, ticket=ticket.id, call_id=pending.call.id,
                                       pending_id=pending.id, error=str(error)))
                 decision = self.gate.decide(pending)
                 continue
-            return decision.model_copy(update={"arguments": arguments})
-        return decision
+            return decision.model_copy(update={"arguments": request.call.arguments}), request
+        return decision, request
 
-    def make_pending(self, ticket_id: str, call: ToolCall) -> PendingCall:
-        texts, problem = self.preview_texts(call)
-        sandbox = self.commands.describe(network=self.network()) if call.name == "run_shell" else None
-        return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=call,
+    def make_pending(self, ticket_id: str, request: ToolRequest) -> PendingCall:
+        texts, problem = self.preview_texts(request)
+        sandbox = self.commands.describe(network=self.network()) if request.name == "run_shell" else None
+        return PendingCall(track_id=self.track_id, ticket_id=ticket_id, call=request.call,
                            diff=text_diff(*texts) if texts else None, preview_error=problem, sandbox=sandbox)
 
-    def preview_texts(self, call: ToolCall) -> tuple[tuple[str, str | None, str] | None, str | None]:
+    def preview_texts(self, request: ToolRequest) -> tuple[tuple[str, str | None, str] | None, str | None]:
         """A file write's path with the file's text before (None: a new file) and after it, or None for other
         tools; and why the call would fail as it stands (None when it would not)."""
         try:
-            return self.tools.preview_texts(call), None
-        except (ToolArgumentError, ViewError, ConductorError, OSError) as error:
+            return self.tools.preview_texts(request), None
+        except (ViewError, ConductorError, OSError) as error:
             return None, str(error)
 
     def preview_edit(self, pending: PendingCall, text: str) -> PendingCall:
         """The pending call with edited JSON arguments and its recomputed diff; raises ToolArgumentError."""
-        arguments = parse_edited_json(pending.call.name, text)
-        edited = pending.call.model_copy(update={"arguments": arguments})
-        fresh = self.make_pending(pending.ticket_id, edited)
-        return pending.model_copy(update={"call": edited, "diff": fresh.diff, "preview_error": fresh.preview_error,
+        fresh = self.make_pending(pending.ticket_id, edited_request(pending.call, text))
+        return pending.model_copy(update={"call": fresh.call, "diff": fresh.diff, "preview_error": fresh.preview_error,
                                           "sandbox": fresh.sandbox})
 
-    def _restore_pending(self, ticket: Ticket, call: ToolCall) -> PendingCall | None:
+    def _restore_pending(self, ticket: Ticket, request: ToolRequest) -> PendingCall | None:
         """The persisted pending call, only when it is exactly the call the worker will run: a pending file that
         disagrees with the worker's snapshot (edited by hand, left by another run) is never shown."""
         path = self.pending_path
@@ -115,11 +115,11 @@ class ApprovalFlow:
         except (ValidationError, ValueError, OSError, RecursionError) as error:
             self._refuse_pending(ticket, f"unreadable ({type(error).__name__})")
             return None
-        if pending.ticket_id != ticket.id or pending.call != call:
+        if pending.ticket_id != ticket.id or pending.call != request.call:
             self._refuse_pending(ticket, "it differs from the call the worker's snapshot holds")
             return None
         # the diff is recomputed: the file may have changed since, and a stored diff could say anything
-        return self.make_pending(ticket.id, call).model_copy(update={"id": pending.id})
+        return self.make_pending(ticket.id, request).model_copy(update={"id": pending.id})
 
     def _refuse_pending(self, ticket: Ticket, why: str) -> None:
         aside = set_aside(self.pending_path)

@@ -306,10 +306,10 @@ class ConductorEngine:
     # -- hooks ---------------------------------------------------------------------------------------
     def _hooks(self, ticket: Ticket) -> WorkerHooks:
         return WorkerHooks(
-            decide=lambda call: self.approvals.decide(ticket, call),
+            decide=lambda request: self.approvals.decide(ticket, request),
             on_turn=lambda turn: self._on_turn(ticket, turn),
-            before_execute=lambda call: self.changes.before(ticket.id, call),
-            on_outcome=lambda call, outcome: self._on_outcome(ticket, call, outcome),
+            before_execute=lambda request: self.changes.before(ticket.id, request.call),
+            on_outcome=lambda request, outcome: self._on_outcome(ticket, request.call, outcome),
             save=self._save_state,
             should_stop=self._stop.is_set,
         )

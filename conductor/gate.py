@@ -18,8 +18,7 @@ from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 from conductor.models import utc_now
 from conductor.text import clip
-from conductor.tools import ToolArgumentError, parse_edited_json
-from file_cache import ViewError
+from conductor.tools import ToolArgumentError, ToolRequest, edited_request
 
 
 class EngineStopped(ConductorError):
@@ -143,8 +142,9 @@ class QueueGate:
 class TerminalGate:
     """Step mode at the terminal: approve, edit the JSON (then approve), or reject with a reason."""
 
-    def __init__(self, preview: Callable[[ToolCall], str | None], read: Callable[[str], str] = input,
+    def __init__(self, preview: Callable[[ToolRequest], PendingCall], read: Callable[[str], str] = input,
                  write: Callable[[str], None] = print) -> None:
+        """``preview``: the pending call an edit makes (its diff, or why it would fail as it stands)."""
         self.preview = preview
         self.read = read
         self.write = write
@@ -152,7 +152,7 @@ class TerminalGate:
     def decide(self, pending: PendingCall) -> Decision:
         call = pending.call
         self._show(call, pending.diff, pending.preview_error, pending.sandbox)
-        edited: dict[str, Any] | None = None
+        edited: ToolRequest | None = None
         while True:
             try:
                 answer = self.read("[a]pprove, [e]dit, [r]eject? ").strip().lower()
@@ -161,25 +161,22 @@ class TerminalGate:
             if answer in ("a", "approve", "y", "yes"):
                 if edited is None:
                     return Decision(action="approve", decided_by="terminal")
-                return Decision(action="edit", arguments=edited, decided_by="terminal")
+                return Decision(action="edit", arguments=edited.call.arguments, decided_by="terminal")
             if answer in ("r", "reject", "n", "no"):
                 reason = self._read_or("reason (shown to the model): ", "rejected at the terminal")
                 return Decision(action="reject", reason=reason, decided_by="terminal")
             if answer in ("e", "edit"):
-                edited = self._edit(call.name, edited or call.arguments) or edited
+                edited = self._edit(edited.call if edited else call) or edited
                 if edited is not None:
-                    edited_call = call.model_copy(update={"arguments": edited})
-                    try:
-                        self._show(edited_call, self.preview(edited_call), None)
-                    except (ToolArgumentError, ViewError, OSError) as error:
-                        self._show(edited_call, None, str(error))
+                    shown = self.preview(edited)
+                    self._show(shown.call, shown.diff, shown.preview_error)
                     self.write("approve to run the edited call")
 
     def stop(self) -> None:
         """Reads the terminal on the engine's own thread: a stop is seen after the answer."""
 
-    def _edit(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
-        self.write("current arguments:\n" + json.dumps(arguments, indent=2, ensure_ascii=False))
+    def _edit(self, call: ToolCall) -> ToolRequest | None:
+        self.write("current arguments:\n" + json.dumps(call.arguments, indent=2, ensure_ascii=False))
         self.write("type the new arguments as JSON (end with an empty line):")
         lines = []
         while True:
@@ -191,7 +188,7 @@ class TerminalGate:
                 break
             lines.append(line)
         try:
-            return parse_edited_json(tool, "\n".join(lines))
+            return edited_request(call, "\n".join(lines))
         except ToolArgumentError as error:
             self.write(f"refused: {error}; the call is unchanged")
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,30 @@ from conductor.messages import Message
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """A dependency cycle of the graph as the path that closes it (`A -> B -> A` is ["A", "B", "A"]), or None.
+    Edges to nodes outside the graph and self-edges are left to the callers, which name them on their own."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in edges:
+        if start in state:
+            continue
+        path, stack = [start], [iter(edges[start])]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif nxt in edges and nxt != path[-1]:
+                if state.get(nxt) == 1:
+                    return [*path[path.index(nxt):], nxt]
+                if nxt not in state:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    stack.append(iter(edges[nxt]))
+    return None
 
 
 class TicketStatus(StrEnum):
@@ -108,6 +133,12 @@ class Ticket(BaseModel):
     claim_expires_at: datetime | None = None
     """When the claim lapses if the agent neither completes, blocks nor releases the ticket (back to pending)."""
 
+    @property
+    def started(self) -> bool:
+        """Completed, running, paused, or claimed by an agent: a revision of the track keeps it as it is."""
+        return self.status in (TicketStatus.COMPLETED, TicketStatus.IN_PROGRESS, TicketStatus.STEP_PAUSED) \
+            or bool(self.claimed_by)
+
     def release_claim(self) -> None:
         self.claimed_by = None
         self.claim_expires_at = None
@@ -172,10 +203,10 @@ class Track(BaseModel):
                     raise ValueError(f"ticket {ticket.id} depends on unknown ticket {dependency}")
                 if dependency == ticket.id:
                     raise ValueError(f"ticket {ticket.id} depends on itself")
+        cycle = find_cycle({ticket.id: ticket.dependencies for ticket in self.tickets})
+        if cycle:
+            raise ValueError(f"dependency cycle: {' -> '.join(cycle)}")
         order = self.topological_order()
-        if len(order) != len(self.tickets):
-            stuck = sorted(set(self._index) - set(order))
-            raise ValueError(f"dependency cycle among tickets {', '.join(stuck)}")
         self._check_statuses(order)
         return self
 
@@ -293,15 +324,11 @@ class Track(BaseModel):
             if dependency not in self._index:
                 raise DependencyError(f"ticket {ticket_id}: unknown dependency {dependency!r} in track {self.id}")
         if ticket_id in self._index:
-            # a cycle exists if the ticket is reachable upstream from any new dependency
-            seen, stack = set(), list(dependencies)
-            while stack:
-                current = stack.pop()
-                if current == ticket_id:
-                    raise DependencyError(f"ticket {ticket_id}: depending on {', '.join(dependencies)} makes a cycle")
-                if current not in seen:
-                    seen.add(current)
-                    stack.extend(self._index[current].dependencies)
+            edges = {t.id: dependencies if t.id == ticket_id else t.dependencies for t in self.tickets}
+            cycle = find_cycle(edges)
+            if cycle:
+                raise DependencyError(f"ticket {ticket_id}: depending on {', '.join(dependencies)} makes a cycle "
+                                      f"({' -> '.join(cycle)})")
 
     def _ready_status(self, ticket: Ticket) -> TicketStatus:
         done = all(self._index[d].status == TicketStatus.COMPLETED for d in ticket.dependencies)

@@ -15,8 +15,8 @@ from conductor.cli_args import add_project_option
 from conductor.config import PROVIDER_NAMES
 from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
-from conductor.planner import PlanSession, Proposal, parse_proposal, proposal_table
-from conductor.providers import HOW_TO_CHOOSE, create_model
+from conductor.planner import PlanSession
+from conductor.proposals import Proposal, parse_proposal
 from conductor.store import TrackStore
 from conductor.trust_cli import load_for_command
 
@@ -29,13 +29,10 @@ def plan_command(args: argparse.Namespace) -> int:
         args.goal = args.goal or DEMO_GOAL
         print(f"demo project copied to {args.project}", file=sys.stderr)
     config = load_for_command(args, {"tier2.provider": args.provider, "tier2.model": args.model}, prompt=True)
-    if config.tier2 is None or config.tier2.provider is None:
-        raise ConductorError("no Tier 2 provider configured: " + HOW_TO_CHOOSE.format(tier="tier2", upper="TIER2"))
+    session = PlanSession.open(config, TrackStore(config.tracks_path), by="cli",
+                               on_progress=lambda text: print(text, file=sys.stderr))
     if not args.revise and not (args.goal or "").strip():
         raise ConductorError("say the goal: conductor plan \"GOAL\" (or --revise TRACK)")
-    store = TrackStore(config.tracks_path)
-    model = create_model(config.tier2, config, tier_name="tier2")
-    session = PlanSession(config, store, model, by="cli", on_progress=lambda text: print(text, file=sys.stderr))
     result = session.start_revision(args.revise, args.goal or "") if args.revise else session.start(args.goal)
     proposal = result.proposal
     assert proposal is not None
@@ -50,7 +47,7 @@ def plan_command(args: argparse.Namespace) -> int:
         return 0
     edited = False
     while True:
-        print(proposal_table(proposal, problems), end="")
+        print(proposal.table(problems), end="")
         if args.revise:
             print(session.revision_diff(proposal), end="")
         if args.yes:

@@ -9,7 +9,7 @@ from conductor.messages import AssistantTurn, Message, ToolSpec
 if TYPE_CHECKING:
     from conductor.gate import Decision, PendingCall
     from conductor.messages import ToolCall
-    from conductor.tools import ToolOutcome
+    from conductor.tools import ToolOutcome, ToolRequest
 
 
 @runtime_checkable
@@ -27,15 +27,19 @@ class Model(Protocol):
 
 
 class ToolExecutor(Protocol):
-    """Runs one approved tool call and reports what happened; never raises for a bad call."""
+    """The tools a worker may call: validates a call once where it enters, previews and runs it."""
 
     def specs(self) -> list[ToolSpec]: ...
 
-    def preview(self, call: ToolCall) -> str | None:
+    def validate(self, call: ToolCall) -> ToolRequest:
+        """The call with its arguments validated against its tool; raises `ToolArgumentError`."""
+
+    def preview(self, request: ToolRequest) -> str | None:
         """A unified diff of what the call would change (file tools), else None; raises on a call that cannot
         run as it stands."""
 
-    def execute(self, call: ToolCall) -> ToolOutcome: ...
+    def execute(self, request: ToolRequest) -> ToolOutcome:
+        """Runs an approved call; a failure is an error outcome, never an exception."""
 
 
 class ApprovalGate(Protocol):

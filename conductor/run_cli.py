@@ -107,7 +107,7 @@ def run_track(args: argparse.Namespace) -> int:
         print(preview.json() if args.json else preview.text())
         return 0
     engine: ConductorEngine
-    gate = AutoGate() if args.auto else TerminalGate(preview=lambda call: engine.approvals.make_pending("", call).diff,
+    gate = AutoGate() if args.auto else TerminalGate(preview=lambda request: engine.approvals.make_pending("", request),
                                                      write=lambda text: print(printable(text)))
     engine = ConductorEngine(config, args.track, gate, subscribers=[EventPrinter(store)], auto=args.auto,
                              store=store)

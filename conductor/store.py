@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -32,7 +32,7 @@ from conductor.files import (
     state_mode,
 )
 from conductor.messages import Message
-from conductor.models import Track, utc_now
+from conductor.models import Ticket, Track, utc_now
 from conductor.providers.base import redact
 from file_cache import resolve_inside
 
@@ -52,6 +52,18 @@ class UnknownTrackError(ConductorError):
 
 class TrackLockedError(ConductorError):
     """Another process holds the track (a run in progress)."""
+
+
+class TrackSummary(NamedTuple):
+    """What a list of tracks shows of one."""
+
+    id: str
+    title: str
+    status: str
+    """The track's status, or `error` when its file cannot be read."""
+    completed: int
+    tickets: int
+    error: str | None = None
 
 
 def slugify(text: str, limit: int = 32) -> str:
@@ -126,11 +138,28 @@ class TrackStore:
             return []
         return sorted(p.parent.name for p in self.root.glob(f"*/{TRACK_FILE}"))
 
-    def create(self, title: str, description: str = "") -> Track:
+    def summaries(self) -> list[TrackSummary]:
+        """One line's worth of every track, by id; an unreadable track is listed with its error, never skipped."""
+        rows = []
+        for track_id in self.ids():
+            try:
+                track = self.load(track_id)
+            except ConductorError as error:
+                rows.append(TrackSummary(track_id, "", "error", 0, 0, str(error)))
+                continue
+            rows.append(TrackSummary(track.id, track.title, str(track.status), track.counts()["completed"],
+                                     len(track.tickets)))
+        return rows
+
+    def create(self, title: str, description: str = "", tickets: list[Ticket] | None = None) -> Track:
+        """A new track under a fresh id; ConductorError when its tickets do not make a valid graph."""
         if not title.strip():
             raise ConductorError("a track needs a title")
         track_id = f"{slugify(title)}-{secrets.token_hex(3)}"
-        track = Track(id=track_id, title=title.strip(), description=description)
+        try:
+            track = Track(id=track_id, title=title.strip(), description=description, tickets=tickets or [])
+        except ValidationError as error:
+            raise ConductorError(f"the track is not valid: {error.errors()[0]['msg']}") from None
         self.save(track)
         return track
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -23,3 +27,9 @@ def printable(text: str) -> str:
     the terminal, a bell, a bare carriage return that would overwrite the line) shown as `\\x1b` escapes;
     newlines and tabs kept, CRLF line ends read as newlines."""
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text.replace("\r\n", "\n"))
+
+
+def validation_problems(error: ValidationError, limit: int = 5, label: str = "arguments") -> str:
+    """A pydantic error as one line a model or a person reads: `field.path: message; ...` (``label`` names the
+    whole value when the error is not about one field)."""
+    return "; ".join(f"{'.'.join(map(str, p['loc'])) or label}: {p['msg']}"[:300] for p in error.errors()[:limit])

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from conductor.checkpoints import Checkpoints
 from conductor.config import ProjectConfig
@@ -35,7 +36,8 @@ from conductor.events import (
     TrackCreated,
 )
 from conductor.guards import PathGuard
-from conductor.models import Ticket, TicketStatus, Track, utc_now
+from conductor.models import Ticket, TicketStatus, Track, find_cycle, utc_now
+from conductor.proposals import Proposal
 from conductor.store import TrackStore
 
 
@@ -72,6 +74,8 @@ class TicketChanges(BaseModel):
     new_file: bool = False
     """The new target does not exist yet."""
 
+
+_TICKET_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 EDITABLE = (TicketStatus.LOCKED, TicketStatus.PENDING, TicketStatus.BLOCKED)
 
@@ -112,8 +116,8 @@ class TicketService:
         if path.is_dir():
             raise ConductorError(f"{target}: is a folder; a ticket targets one file")
         if not path.exists() and not new_file:
-            raise ConductorError(f"{target}: no such file in {self.config.root} (pass --new-file, or tick "
-                                 "'new file', if the ticket creates it)")
+            raise ConductorError(f"{target}: no such file in the project (mark it a new file if the ticket creates "
+                                 "it: --new-file, the 'new file' box, new_file)")
         return path.relative_to(self.config.root).as_posix()
 
     def check_archetype(self, name: str) -> str:
@@ -124,11 +128,77 @@ class TicketService:
                                  "[archetypes.NAME] in project.toml)")
         return name
 
+    def proposal_problems(self, proposal: Proposal, kept: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """Everything that would stop the proposal from becoming a track, one line each ([] when none), by the
+        same checks as a ticket added by hand. ``kept``: ids of tickets kept beside it (a revision), which it
+        may depend on but not reuse."""
+        problems: list[str] = []
+        if not proposal.title.strip():
+            problems.append("the track needs a title")
+        if not proposal.tickets:
+            problems.append("the track has no tickets")
+        ids = [t.id for t in proposal.tickets]
+        for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append(f"ticket id {duplicate!r} is used more than once")
+        for reused in sorted(set(ids) & set(kept)):
+            problems.append(f"ticket id {reused!r} belongs to a ticket that has already started")
+        for ticket in proposal.tickets:
+            label = f"ticket {ticket.id}"
+            if not _TICKET_ID.match(ticket.id):
+                problems.append(f"{label}: the id must be letters, digits, '.', '_' or '-' (at most 40)")
+            if not ticket.prompt.strip():
+                problems.append(f"{label}: the prompt is empty")
+            if not ticket.title.strip():
+                problems.append(f"{label}: the title is empty")
+            for dependency in ticket.depends_on:
+                if dependency == ticket.id:
+                    problems.append(f"{label} depends on itself")
+                elif dependency not in ids and dependency not in kept:
+                    problems.append(f"{label} depends on unknown ticket {dependency!r}")
+            try:
+                self.check_archetype(ticket.archetype or "default")
+            except ConductorError as error:
+                problems.append(f"{label}: {error}")
+            try:
+                self.check_target(ticket.target_file, ticket.new_file)
+            except ConductorError as error:
+                problems.append(f"{label}: target {error}")
+        cycle = find_cycle({t.id: t.depends_on for t in proposal.tickets})
+        if cycle:
+            problems.append(f"dependency cycle: {' -> '.join(cycle)}")
+        return problems
+
     # -- tracks -------------------------------------------------------------------------------------------
-    def create_track(self, title: str, description: str = "") -> Track:
-        track = self.store.create(title, description)
+    def create_track(self, title: str, description: str = "", tickets: list[Ticket] | None = None) -> Track:
+        track = self.store.create(title, description, tickets or [])
         self.emit(TrackCreated(track=track.id, title=track.title, by=self.by))
         return track
+
+    def create_from(self, proposal: Proposal) -> Track:
+        """The track an accepted proposal makes; ConductorError (saving nothing) when it has problems."""
+        self._refuse_problems(proposal)
+        return self.create_track(proposal.title.strip(), proposal.description, [t.ticket() for t in proposal.tickets])
+
+    def replace_unstarted(self, track_id: str, proposal: Proposal) -> Track:
+        """A revision: the track's tickets that have not started are replaced by the proposal's (which may depend
+        on the kept ones); ConductorError (changing nothing) when it has problems."""
+        kept = {t.id for t in self.store.load(track_id).tickets if t.started}
+        self._refuse_problems(proposal, kept)
+        with self.editing(track_id) as track:
+            kept_tickets = [t for t in track.tickets if t.started]
+            try:  # validated as a whole: the statuses of the new tickets follow from the kept ones
+                revised = Track(id=track.id, title=track.title, description=track.description,
+                                created_at=track.created_at,
+                                tickets=[*kept_tickets, *(t.ticket() for t in proposal.tickets)])
+            except ValidationError as error:
+                raise ConductorError(f"the revision does not fit the track: {error.errors()[0]['msg']}") from None
+            track.tickets = revised.tickets
+        return track
+
+    def _refuse_problems(self, proposal: Proposal, kept: set[str] | frozenset[str] = frozenset()) -> None:
+        problems = self.proposal_problems(proposal, kept)
+        if problems:
+            raise ConductorError("the proposal cannot be accepted: " + "; ".join(problems))
 
     # -- tickets ------------------------------------------------------------------------------------------
     def add_ticket(self, track_id: str, draft: TicketDraft) -> Ticket:

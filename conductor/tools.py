@@ -1,4 +1,5 @@
-"""The worker's tools: typed arguments, JSON schemas, previews (diffs) and execution confined to the project."""
+"""The worker's tools: each a definition that carries its arguments' model and its implementation; calls validated
+once where they enter (`validate_call`), then previewed (diffs) and run confined to the project."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from conductor.config import READ_ONLY_TOOLS
 from conductor.errors import ConductorError
 from conductor.files import TextFile, count_lines, read_line_range, read_text_file, text_diff, write_text_file
 from conductor.guards import PathGuard, check_text
-from conductor.messages import ToolCall, ToolSpec
+from conductor.messages import INVALID_ARGUMENTS, ToolCall, ToolSpec
 from conductor.shell import ShellResult
+from conductor.text import validation_problems
 from file_cache import FileCache, SymbolNotFoundError, ViewError
 from file_cache.cache import IGNORED_DIRS
 
@@ -78,75 +80,68 @@ class RunShellArgs(_Arguments):
 
 @dataclass(frozen=True)
 class ToolDefinition:
+    """A tool as the model sees it (name, description, arguments' schema) and the code that runs it."""
+
     name: str
     description: str
-    arguments: type[_Arguments]
+    arguments: type[BaseModel]
+    """Validates the call's arguments (extra keys refused); its JSON schema is the tool's parameters."""
+    implementation: Callable[[Any, Any], ToolOutcome]
+    """Runs a validated call: ``implementation(toolbox, arguments)``; raises on a call that cannot run."""
 
     def spec(self) -> ToolSpec:
         schema = self.arguments.model_json_schema()
         schema.pop("title", None)
         for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
+            if isinstance(prop, dict):
+                prop.pop("title", None)
         schema["additionalProperties"] = False
         return ToolSpec(name=self.name, description=self.description, parameters=schema)
-
-
-TOOLS: dict[str, ToolDefinition] = {t.name: t for t in [
-    ToolDefinition("read_file", "Read a text file (the raw text). Use start_line/end_line for long files.",
-                   ReadFileArgs),
-    ToolDefinition("list_directory", "List the files and folders under a folder of the project (paths only).",
-                   ListDirectoryArgs),
-    ToolDefinition("search_files", "Search files for a regular expression; returns path:line: text matches.",
-                   SearchFilesArgs),
-    ToolDefinition("get_skeleton", "Signatures of every class and function of a Python file, bodies hidden. "
-                   "Cheapest way to learn a module's API.", PathArgs),
-    ToolDefinition("get_curated_view", "A Python file's structure with docstrings and comments; only bodies "
-                   "marked @core_logic or # [HOT] are shown.", PathArgs),
-    ToolDefinition("get_definition", "The full source of one class or function of a Python file.", DefinitionArgs),
-    ToolDefinition("write_file", "Create or overwrite a file with the given complete content.", WriteFileArgs),
-    ToolDefinition("edit_file", "Replace one exact occurrence of old_text with new_text in a file. Include enough "
-                   "surrounding lines to make old_text unique.", EditFileArgs),
-    ToolDefinition("run_shell", "Run a shell command in the project root (tests, linters). A failing command's "
-                   "output comes back as a short hint plus its decisive lines.", RunShellArgs),
-]}
-MUTATING_TOOLS = frozenset(name for name in TOOLS if name not in READ_ONLY_TOOLS)
-"""write_file, edit_file, run_shell: everything not in `config.READ_ONLY_TOOLS`."""
-assert set(READ_ONLY_TOOLS) <= set(TOOLS), "READ_ONLY_TOOLS names a tool that does not exist"
-
-
-@cache
-def tool_specs() -> list[ToolSpec]:
-    """The specs sent with every request (built once: schema generation is not free)."""
-    return [tool.spec() for tool in TOOLS.values()]
 
 
 class ToolArgumentError(ValueError):
     """Arguments that do not fit the tool's schema; the message is meant for the model or the human."""
 
 
-def parse_arguments(name: str, arguments: dict[str, Any]) -> _Arguments:
-    if name not in TOOLS:
-        raise ToolArgumentError(f"unknown tool {name!r}; available: {', '.join(TOOLS)}")
+@dataclass(frozen=True)
+class ToolRequest:
+    """A call whose arguments were validated where it entered (a model's answer, a person's edit, an MCP client):
+    what is previewed, approved and run, never parsed again."""
+
+    call: ToolCall
+    tool: ToolDefinition
+    arguments: BaseModel
+
+    @property
+    def name(self) -> str:
+        return self.call.name
+
+
+def validate_call(call: ToolCall, tools: Mapping[str, ToolDefinition]) -> ToolRequest:
+    """The one validation of a call's arguments against its tool; ToolArgumentError says what is wrong."""
+    if INVALID_ARGUMENTS in call.arguments:  # the provider could not even read them as a JSON object
+        raise ToolArgumentError(f"your arguments were refused: {call.arguments[INVALID_ARGUMENTS]}")
+    tool = tools.get(call.name)
+    if tool is None:
+        raise ToolArgumentError(f"unknown tool {call.name!r}; available: {', '.join(tools)}")
     try:
-        parsed = TOOLS[name].arguments.model_validate(arguments)
+        parsed = tool.arguments.model_validate(call.arguments)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, p['loc'])) or 'arguments'}: {p['msg']}"[:300]
-                             for p in error.errors()[:5])
-        raise ToolArgumentError(f"invalid arguments for {name}: {problems}") from None
+        raise ToolArgumentError(f"invalid arguments for {call.name}: {validation_problems(error)}") from None
     except (RecursionError, ValueError) as error:
-        raise ToolArgumentError(f"invalid arguments for {name}: {type(error).__name__}") from None
+        raise ToolArgumentError(f"invalid arguments for {call.name}: {type(error).__name__}") from None
     for key in ("path", "command"):
         value = getattr(parsed, key, None)
         if isinstance(value, str):
             try:
                 check_text(key, value)
             except ConductorError as error:
-                raise ToolArgumentError(f"invalid arguments for {name}: {error}") from None
-    return parsed
+                raise ToolArgumentError(f"invalid arguments for {call.name}: {error}") from None
+    return ToolRequest(call, tool, parsed)
 
 
-def parse_edited_json(name: str, text: str) -> dict[str, Any]:
-    """Arguments a human typed as JSON: parsed and validated, or ToolArgumentError with the parse error."""
+def edited_request(call: ToolCall, text: str) -> ToolRequest:
+    """The call with arguments a person typed as JSON, validated; ToolArgumentError with the parse error."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
@@ -155,7 +150,14 @@ def parse_edited_json(name: str, text: str) -> dict[str, Any]:
         raise ToolArgumentError("invalid JSON: nested too deep") from None
     if not isinstance(value, dict):
         raise ToolArgumentError("the arguments must be a JSON object")
-    return parse_arguments(name, value).model_dump(exclude_defaults=False)
+    return edited(call, value)
+
+
+def edited(call: ToolCall, arguments: dict[str, Any]) -> ToolRequest:
+    """The call with other arguments, validated; the call carries them as validated (defaults filled in), as they
+    will run. ToolArgumentError when they do not fit."""
+    request = validate_call(call.model_copy(update={"arguments": arguments}), TOOLS)
+    return replace(request, call=request.call.model_copy(update={"arguments": request.arguments.model_dump()}))
 
 
 @dataclass(frozen=True)
@@ -167,14 +169,26 @@ class FileChange:
     after: TextFile
 
 
-@dataclass
+@dataclass(frozen=True)
 class ToolOutcome:
     """What a tool did: the text for the model, and what the engine records."""
 
-    content: str
-    is_error: bool = False
+    content: str = ""
+    error: Exception | None = None
+    """Why the call could not run (refused arguments or path, a missing file, ...), as raised."""
     change: FileChange | None = None
     shell: ShellResult | None = None
+    final: bool = False
+    """The call ends the run (the planner's proposal, accepted or out of attempts)."""
+
+    @classmethod
+    def failed(cls, error: Exception, final: bool = False) -> ToolOutcome:
+        return cls(content=f"error: {str(error)[:2000]}", error=error, final=final)
+
+    @property
+    def is_error(self) -> bool:
+        """The call failed, or its command exited non-zero."""
+        return self.error is not None or (self.shell is not None and self.shell.exit_code != 0)
 
 
 @dataclass
@@ -190,25 +204,33 @@ class ProjectTools:
     """Files above this are streamed (read_file), skipped (search_files) or refused (views, edits)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def tools(self) -> Mapping[str, ToolDefinition]:
+        """The tools this executor offers and runs."""
+        return TOOLS
+
     def specs(self) -> list[ToolSpec]:
         return tool_specs()
 
+    def validate(self, call: ToolCall) -> ToolRequest:
+        """The call validated against this executor's tools; ToolArgumentError when it does not fit."""
+        return validate_call(call, self.tools)
+
     # -- previews ------------------------------------------------------------------------------------
-    def preview(self, call: ToolCall) -> str | None:
-        """Unified diff of a file write, or None for other tools; raises ToolArgumentError/ViewError."""
-        texts = self.preview_texts(call)
+    def preview(self, request: ToolRequest) -> str | None:
+        """Unified diff of a file write, or None for other tools; raises ViewError/ConductorError."""
+        texts = self.preview_texts(request)
         if texts is None:
             return None
         path, before, after = texts
         return text_diff(path, before, after)
 
-    def preview_texts(self, call: ToolCall) -> tuple[str, str | None, str] | None:
+    def preview_texts(self, request: ToolRequest) -> tuple[str, str | None, str] | None:
         """A file write's path and the file's text before (None: a new file) and after; None for other tools.
-        Raises ToolArgumentError/ViewError as `preview` does."""
-        if call.name not in ("write_file", "edit_file"):
+        Raises as `preview` does."""
+        args = request.arguments
+        if not isinstance(args, WriteFileArgs | EditFileArgs):
             return None
-        args = parse_arguments(call.name, call.arguments)
-        assert isinstance(args, WriteFileArgs | EditFileArgs)
         path = self._writable(args.path)
         before = self._current(path)
         after = self._new_file(args, before)
@@ -237,17 +259,23 @@ class ProjectTools:
         return before.with_text(before.text.replace(old_text, new_text, 1))
 
     # -- execution -----------------------------------------------------------------------------------
-    def execute(self, call: ToolCall) -> ToolOutcome:
-        """Run one call; every failure comes back as an error outcome for the model, never as an exception."""
+    def execute(self, request: ToolRequest) -> ToolOutcome:
+        """Run one validated call; every failure comes back as an error outcome, never as an exception."""
         try:
-            args = parse_arguments(call.name, call.arguments)
-            handler: Callable[[Any], ToolOutcome] = getattr(self, f"_tool_{call.name}")
-            return handler(args)
-        except (ToolArgumentError, ViewError, SymbolNotFoundError, ConductorError, OSError, ValueError,
-                RecursionError, MemoryError, regex.error) as error:
-            return ToolOutcome(content=f"error: {str(error)[:2000]}", is_error=True)
+            return request.tool.implementation(self, request.arguments)
+        except (ViewError, SymbolNotFoundError, ConductorError, OSError, ValueError, RecursionError, MemoryError,
+                regex.error) as error:
+            return ToolOutcome.failed(error)
 
-    def _tool_read_file(self, args: ReadFileArgs) -> ToolOutcome:
+    def run(self, call: ToolCall) -> ToolOutcome:
+        """A call entering here (an MCP client, the planner, a test): validated, then run."""
+        try:
+            request = self.validate(call)
+        except ToolArgumentError as error:
+            return ToolOutcome.failed(error)
+        return self.execute(request)
+
+    def read_file(self, args: ReadFileArgs) -> ToolOutcome:
         path = self._readable_file(args.path, limit=False)
         start = args.start_line or 1
         end = args.end_line or start + MAX_READ_LINES - 1
@@ -263,11 +291,11 @@ class ProjectTools:
             note = f"\n[lines {start}-{end} of {total}; pass start_line/end_line for more]"
         return ToolOutcome(text + note)
 
-    def _tool_list_directory(self, args: ListDirectoryArgs) -> ToolOutcome:
+    def list_directory(self, args: ListDirectoryArgs) -> ToolOutcome:
         folder = self.guard.readable(args.path)
         return ToolOutcome(self.cache.directory_map(folder, max_entries=500, include=self.guard.allows))
 
-    def _tool_search_files(self, args: SearchFilesArgs) -> ToolOutcome:
+    def search_files(self, args: SearchFilesArgs) -> ToolOutcome:
         try:
             pattern = regex.compile(args.pattern)
         except (regex.error, OverflowError, ValueError, RecursionError, MemoryError) as error:
@@ -315,20 +343,20 @@ class ProjectTools:
                     files.append(resolved)
         return list(dict.fromkeys(files))
 
-    def _tool_get_skeleton(self, args: PathArgs) -> ToolOutcome:
+    def get_skeleton(self, args: PathArgs) -> ToolOutcome:
         view = self.cache.view(self._readable_file(args.path), "skeleton")
         return ToolOutcome(view.text or "(no classes or functions)")
 
-    def _tool_get_curated_view(self, args: PathArgs) -> ToolOutcome:
+    def get_curated_view(self, args: PathArgs) -> ToolOutcome:
         return ToolOutcome(self.cache.view(self._readable_file(args.path), "curated").text or "(empty)")
 
-    def _tool_get_definition(self, args: DefinitionArgs) -> ToolOutcome:
+    def get_definition(self, args: DefinitionArgs) -> ToolOutcome:
         return ToolOutcome(self.cache.definition(self._readable_file(args.path), args.symbol).text)
 
-    def _tool_write_file(self, args: WriteFileArgs) -> ToolOutcome:
+    def write_file(self, args: WriteFileArgs) -> ToolOutcome:
         return self._write(args)
 
-    def _tool_edit_file(self, args: EditFileArgs) -> ToolOutcome:
+    def edit_file(self, args: EditFileArgs) -> ToolOutcome:
         return self._write(args)
 
     def _write(self, args: WriteFileArgs | EditFileArgs) -> ToolOutcome:
@@ -342,9 +370,9 @@ class ProjectTools:
         return ToolOutcome(f"{verb} {relative} ({after.text.count(chr(10))} lines)",
                            change=FileChange(relative, before, after))
 
-    def _tool_run_shell(self, args: RunShellArgs) -> ToolOutcome:
+    def run_shell(self, args: RunShellArgs) -> ToolOutcome:
         result = self.run_command(args.command)
-        return ToolOutcome(content="", is_error=result.exit_code != 0, shell=result)
+        return ToolOutcome(shell=result)
 
     # -- paths ---------------------------------------------------------------------------------------
     def _readable_file(self, path: str, limit: bool = True) -> Path:
@@ -362,3 +390,34 @@ class ProjectTools:
 
     def _current(self, path: Path) -> TextFile | None:
         return read_text_file(path, self.max_file_bytes)
+
+
+TOOLS: dict[str, ToolDefinition] = {t.name: t for t in [
+    ToolDefinition("read_file", "Read a text file (the raw text). Use start_line/end_line for long files.",
+                   ReadFileArgs, ProjectTools.read_file),
+    ToolDefinition("list_directory", "List the files and folders under a folder of the project (paths only).",
+                   ListDirectoryArgs, ProjectTools.list_directory),
+    ToolDefinition("search_files", "Search files for a regular expression; returns path:line: text matches.",
+                   SearchFilesArgs, ProjectTools.search_files),
+    ToolDefinition("get_skeleton", "Signatures of every class and function of a Python file, bodies hidden. "
+                   "Cheapest way to learn a module's API.", PathArgs, ProjectTools.get_skeleton),
+    ToolDefinition("get_curated_view", "A Python file's structure with docstrings and comments; only bodies "
+                   "marked @core_logic or # [HOT] are shown.", PathArgs, ProjectTools.get_curated_view),
+    ToolDefinition("get_definition", "The full source of one class or function of a Python file.", DefinitionArgs,
+                   ProjectTools.get_definition),
+    ToolDefinition("write_file", "Create or overwrite a file with the given complete content.", WriteFileArgs,
+                   ProjectTools.write_file),
+    ToolDefinition("edit_file", "Replace one exact occurrence of old_text with new_text in a file. Include enough "
+                   "surrounding lines to make old_text unique.", EditFileArgs, ProjectTools.edit_file),
+    ToolDefinition("run_shell", "Run a shell command in the project root (tests, linters). A failing command's "
+                   "output comes back as a short hint plus its decisive lines.", RunShellArgs, ProjectTools.run_shell),
+]}
+MUTATING_TOOLS = frozenset(name for name in TOOLS if name not in READ_ONLY_TOOLS)
+"""write_file, edit_file, run_shell: everything not in `config.READ_ONLY_TOOLS`."""
+assert set(READ_ONLY_TOOLS) <= set(TOOLS), "READ_ONLY_TOOLS names a tool that does not exist"
+
+
+@cache
+def tool_specs() -> list[ToolSpec]:
+    """The specs sent with every request (built once: schema generation is not free)."""
+    return [tool.spec() for tool in TOOLS.values()]

@@ -31,17 +31,14 @@ def _track_new(args: argparse.Namespace) -> int:
 
 def _track_list(args: argparse.Namespace) -> int:
     store = track_store(args)
-    ids = store.ids()
-    if not ids:
+    summaries = store.summaries()
+    if not summaries:
         print(f"no tracks in {store.root}")
-    for track_id in ids:
-        try:
-            track = store.load(track_id)
-        except ConductorError as error:
-            print(f"{track_id}  UNREADABLE  {error}")
-            continue
-        counts = track.counts()
-        print(f"{track.id}  {track.status}  {counts['completed']}/{len(track.tickets)} done  {track.title}")
+    for row in summaries:
+        if row.error is not None:
+            print(f"{row.id}  UNREADABLE  {row.error}")
+        else:
+            print(f"{row.id}  {row.status}  {row.completed}/{row.tickets} done  {row.title}")
     return 0
 
 

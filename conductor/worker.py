@@ -10,10 +10,10 @@ from pydantic import Field
 
 from conductor.config import LimitsConfig
 from conductor.gate import Decision
-from conductor.messages import INVALID_ARGUMENTS, AssistantTurn, Message, ToolCall, ToolResult, clean_turn
+from conductor.messages import AssistantTurn, Message, ToolCall, ToolResult, clean_turn
 from conductor.models import WorkerContext
 from conductor.protocols import Model, ToolExecutor
-from conductor.tools import MUTATING_TOOLS, ToolArgumentError, ToolOutcome, parse_arguments
+from conductor.tools import MUTATING_TOOLS, ToolArgumentError, ToolOutcome, ToolRequest
 
 
 class Finished(Exception):
@@ -42,7 +42,8 @@ CONTINUE_REASONS = {"max_tokens": "Your answer was cut off at the output limit. 
                     "malformed_function_call": "Your last tool call was malformed and did not run. Make the call "
                                                "again with valid JSON arguments.",
                     "empty": "Your answer was empty. Continue the ticket, or answer with a summary to finish.",
-                    "pause_turn": "Continue."}
+                    "pause_turn": "Continue.",
+                    "no_tool_call": "Answer with a tool call: a plain-text answer does not finish this work."}
 MAX_CONTINUATIONS = 2
 
 
@@ -72,13 +73,14 @@ class WorkerState(WorkerContext):
 class WorkerHooks:
     """What the engine does around the loop: approvals, accounting, recording, persistence."""
 
-    decide: Callable[[ToolCall], Decision]
-    """May block for a human; raises EngineStopped when the run stops meanwhile."""
+    decide: Callable[[ToolRequest], tuple[Decision, ToolRequest]]
+    """The decision and the request to run (the one asked about, or as a person edited it, validated); may
+    block for a human; raises EngineStopped when the run stops meanwhile."""
     on_turn: Callable[[AssistantTurn], float | None]
     """Records a model answer; returns its cost (None when the model has no price)."""
-    before_execute: Callable[[ToolCall], None]
+    before_execute: Callable[[ToolRequest], None]
     """Called just before an approved mutating call runs (the engine takes a checkpoint)."""
-    on_outcome: Callable[[ToolCall, ToolOutcome], str]
+    on_outcome: Callable[[ToolRequest, ToolOutcome], str]
     """Records what a tool did; returns the text the model gets."""
     save: Callable[[WorkerState], None]
     should_stop: Callable[[], bool]
@@ -86,13 +88,16 @@ class WorkerHooks:
 
 class Worker:
     def __init__(self, state: WorkerState, model: Model, tools: ToolExecutor, hooks: WorkerHooks,
-                 limits: LimitsConfig, max_output_tokens: int) -> None:
+                 limits: LimitsConfig, max_output_tokens: int, require_tool: bool = False) -> None:
         self.state = state
         self.model = model
         self.tools = tools
         self.hooks = hooks
         self.limits = limits
         self.max_output_tokens = max_output_tokens
+        self.require_tool = require_tool
+        self.final_answer: str | None = None
+        """Set by a tool whose outcome ends the run (the planner's proposal): the run's summary."""
 
     def run(self) -> str:
         """Loop until the model finishes; returns the summary. LimitReached, StepStopped, provider errors and
@@ -116,7 +121,7 @@ class Worker:
     def query(self) -> AssistantTurn:
         self._check_limits()
         turn = clean_turn(self.model.complete(self.state.system, self.state.messages, self.tools.specs(),
-                                              self.max_output_tokens))
+                                              self.max_output_tokens, require_tool=self.require_tool))
         self.state.steps += 1
         self.state.tokens += turn.usage.input_tokens + turn.usage.output_tokens
         self.state.cost_usd += self.hooks.on_turn(turn) or 0.0
@@ -136,7 +141,9 @@ class Worker:
         """An answer without tool calls: a natural end finishes the ticket; a cut-off or empty one is asked to
         continue (bounded); a refusal or a filtered answer blocks it."""
         reason = self.state.last_stop_reason
-        if reason == "end_turn" and not answer.text.strip():
+        if reason == "end_turn" and self.require_tool:
+            reason = "no_tool_call"  # the planner finishes by a call (propose_track), never by text
+        elif reason == "end_turn" and not answer.text.strip():
             reason = "empty"
         if reason == "end_turn":
             raise Finished(answer.text.strip())
@@ -161,34 +168,40 @@ class Worker:
             self.state.calls += 1
             self.state.results.append(self.execute_one(call))
             self.state.pending_calls.pop(0)
+            if self.final_answer is not None:  # every call of the answer still gets a result
+                self.state.results += [ToolResult(tool_call_id=c.id, name=c.name, is_error=True,
+                                                  content="not run: the previous call ended the run")
+                                       for c in self.state.pending_calls]
+                self.state.pending_calls = []
             if call.name in MUTATING_TOOLS:  # a read is harmless to repeat after a crash; a write is not
                 self.hooks.save(self.state)
         self.state.messages.append(Message(role="user", tool_results=self.state.results))
         self.state.results = []
         self.hooks.save(self.state)
+        if self.final_answer is not None:
+            raise Finished(self.final_answer)
 
     def execute_one(self, call: ToolCall) -> ToolResult:
-        if INVALID_ARGUMENTS in call.arguments:
-            return ToolResult(tool_call_id=call.id, name=call.name, is_error=True,
-                              content=f"error: your arguments were refused: {call.arguments[INVALID_ARGUMENTS]}")
         try:
-            parse_arguments(call.name, call.arguments)
+            request = self.tools.validate(call)  # the model's call enters here: validated once
         except ToolArgumentError as error:
             return ToolResult(tool_call_id=call.id, name=call.name, content=f"error: {error}", is_error=True)
-        decision = self.hooks.decide(call)
+        asked = request
+        decision, request = self.hooks.decide(asked)
         if decision.action == "reject":
             reason = decision.reason or "no reason given"
             return ToolResult(tool_call_id=call.id, name=call.name, is_error=True, rejected=True,
                               content=f"The developer rejected this call; it was not run. Reason: {reason}")
         note = f"Note from the developer: {decision.note.strip()}\n" if decision.note.strip() else ""
-        if decision.action == "edit" and decision.arguments is not None and decision.arguments != call.arguments:
-            call = call.model_copy(update={"arguments": decision.arguments})
+        if decision.action == "edit" and request.arguments != asked.arguments:
             note += ("Note: the developer edited your call before it ran; it ran with these arguments instead: "
-                     f"{json.dumps(decision.arguments, ensure_ascii=False)}. Do not repeat the original call.\n")
+                     f"{json.dumps(request.call.arguments, ensure_ascii=False)}. Do not repeat the original call.\n")
         if call.name in MUTATING_TOOLS:
-            self.hooks.before_execute(call)
-        outcome = self.tools.execute(call)
-        content = self.hooks.on_outcome(call, outcome)
+            self.hooks.before_execute(request)
+        outcome = self.tools.execute(request)
+        content = self.hooks.on_outcome(request, outcome)
+        if outcome.final:
+            self.final_answer = content
         return ToolResult(tool_call_id=call.id, name=call.name, content=note + content, is_error=outcome.is_error)
 
     def _check_limits(self) -> None:

@@ -12,7 +12,7 @@ from conductor.diffs import edit_with_hunks, hunks, keep_hunks
 from conductor.files import text_diff
 from conductor.gate import Decision, PendingCall
 from conductor.guards import PathGuard
-from conductor.tools import ToolArgumentError, parse_edited_json
+from conductor.tools import ToolArgumentError, edited_request
 from gui.state import ApprovalState
 
 if TYPE_CHECKING:
@@ -61,12 +61,11 @@ class ApprovalController:
         if approval.pending is None or engine is None:
             return
         try:
-            arguments = parse_edited_json(approval.pending.call.name, text)
+            request = edited_request(approval.pending.call, text)
         except ToolArgumentError as error:
             approval.error, approval.diff = str(error), None
             return
-        edited = approval.pending.call.model_copy(update={"arguments": arguments})
-        texts, approval.error = engine.approvals.preview_texts(edited)
+        texts, approval.error = engine.approvals.preview_texts(request)
         approval.diff = text_diff(*texts) if texts else None
         if texts is not None:
             approval.path, approval.before, approval.after = texts
@@ -119,7 +118,7 @@ class ApprovalController:
         if approval.pending is None:
             return
         try:
-            arguments = parse_edited_json(approval.pending.call.name, approval.text)
+            arguments = edited_request(approval.pending.call, approval.text).call.arguments
             note = self._dropped_note()
             if approval.dropped:
                 arguments = self._kept(arguments)

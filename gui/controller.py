@@ -86,16 +86,8 @@ class Controller:
 
     # -- tracks and tickets ------------------------------------------------------------------------------
     def refresh_tracks(self) -> None:
-        rows = []
-        for track_id in self.store.ids():
-            try:
-                track = self.store.load(track_id)
-            except ConductorError as error:
-                rows.append(TrackRow(track_id, f"unreadable: {error}", "error", 0, 0))
-                continue
-            rows.append(TrackRow(track.id, track.title, str(track.status), track.counts()["completed"],
-                                 len(track.tickets)))
-        self.state.tracks = rows
+        self.state.tracks = [TrackRow(row.id, f"unreadable: {row.error}" if row.error else row.title, row.status,
+                                      row.completed, row.tickets) for row in self.store.summaries()]
         self.state.touch("tracks")
 
     def first_unfinished_track(self) -> str | None:

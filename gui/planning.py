@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from conductor.errors import ConductorError
-from conductor.guards import PathGuard
-from conductor.planner import PlanResult, PlanSession, Proposal, proposal_problems
-from conductor.providers import create_model
+from conductor.planner import PlanResult, PlanSession
+from conductor.proposals import Proposal
+from conductor.tickets import TicketService
 from gui.state import PlanState
 
 if TYPE_CHECKING:
@@ -102,14 +102,8 @@ class PlanController:
         threading.Thread(target=work, name="conductor-planner", daemon=True).start()
 
     def _new_session(self) -> PlanSession:
-        config = self.owner.config
-        tier = config.tier2
-        if tier is None or tier.provider is None:
-            raise ConductorError("no Tier 2 provider configured: set [tier2] provider in project.toml "
-                                 "(or CONDUCTOR_TIER2_PROVIDER)")
-        model = create_model(tier, config, tier_name="tier2")
-        return PlanSession(config, self.owner.store, model, by="gui",
-                           on_progress=lambda text: self._messages.put(PlanProgress(text)))
+        return PlanSession.open(self.owner.config, self.owner.store, by="gui",
+                                on_progress=lambda text: self._messages.put(PlanProgress(text)))
 
     def poll(self) -> None:
         plan = self.state
@@ -188,9 +182,9 @@ class PlanController:
         except ValueError as error:
             plan.problems = [str(error).splitlines()[0]]
             return
-        session, config = self._session, self.owner.config
-        plan.problems = session.problems(proposal) if session else proposal_problems(
-            proposal, config, PathGuard.for_project(config))
+        session = self._session
+        plan.problems = session.problems(proposal) if session else TicketService(
+            self.owner.config, self.owner.store, by="gui").proposal_problems(proposal)
 
     def accept(self) -> str | None:
         plan, session = self.state, self._session

@@ -53,9 +53,9 @@ class ConductorMcp:
 
     # -- views -----------------------------------------------------------------------------------------------
     def view(self, tool: str, **arguments: Any) -> str:
-        outcome = self.tools.execute(ToolCall(id="mcp", name=tool, arguments=arguments))
-        if outcome.is_error:
-            raise ToolError(outcome.content.removeprefix("error: "))
+        outcome = self.tools.run(ToolCall(id="mcp", name=tool, arguments=arguments))
+        if outcome.error is not None:
+            raise ToolError(str(outcome.error))
         return outcome.content
 
     def outline(self, path: str) -> str:
@@ -72,16 +72,9 @@ class ConductorMcp:
 
     # -- tracks ----------------------------------------------------------------------------------------------
     def list_tracks(self) -> str:
-        rows: list[dict[str, object]] = []
-        for track_id in self.store.ids():
-            try:
-                track = self.store.load(track_id)
-            except ConductorError as error:
-                rows.append({"id": track_id, "error": str(error)})
-                continue
-            rows.append({"id": track.id, "title": track.title, "status": track.status, "tickets": len(track.tickets),
-                         "completed": track.counts()["completed"]})
-        return json.dumps(rows)
+        return json.dumps([{"id": row.id, "error": row.error} if row.error else
+                           {"id": row.id, "title": row.title, "status": row.status, "tickets": row.tickets,
+                            "completed": row.completed} for row in self.store.summaries()])
 
     def show_track(self, track_id: str) -> str:
         return self._guarded(lambda: self.store.load(track_id).model_dump_json())

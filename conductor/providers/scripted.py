@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage, clean_turn, request_tokens
 from conductor.providers.base import ProviderError
+from conductor.text import validation_problems
 from file_cache import estimate_tokens
 
 logger = logging.getLogger(__name__)
@@ -99,8 +100,7 @@ def load_script(path: str | Path) -> Script:
     except json.JSONDecodeError as error:
         raise ScriptError("scripted", f"{path}: line {error.lineno}: {error.msg}") from None
     except ValidationError as error:
-        first = error.errors()[0]
-        raise ScriptError("scripted", f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        raise ScriptError("scripted", f"{path}: {validation_problems(error, limit=1, label='script')}") from None
 
 
 class ScriptedModel:

@@ -27,7 +27,7 @@ def tools(tmp_path):
 
 
 def edit(tools, path, old, new):
-    return tools.execute(ToolCall(id="c", name="edit_file", arguments={"path": path, "old_text": old,
+    return tools.run(ToolCall(id="c", name="edit_file", arguments={"path": path, "old_text": old,
                                                                       "new_text": new}))
 
 
@@ -54,7 +54,7 @@ def test_an_edit_keeps_mode_encoding_bom_and_line_endings(tools, tmp_path):
 def test_a_new_file_follows_the_umask_not_0600(tools, tmp_path):
     previous = os.umask(0o022)
     try:
-        assert not tools.execute(ToolCall(id="c", name="write_file", arguments={"path": "new.py",
+        assert not tools.run(ToolCall(id="c", name="write_file", arguments={"path": "new.py",
                                                                                 "content": "x = 1\n"})).is_error
     finally:
         os.umask(previous)
@@ -72,9 +72,9 @@ def test_an_undecodable_file_is_refused_never_rewritten(tools, tmp_path):
 def test_fifos_and_devices_are_refused_for_writes(tools, tmp_path):
     os.mkfifo(tmp_path / "pipe")
     for path in ("pipe", "/dev/null"):
-        outcome = tools.execute(ToolCall(id="c", name="write_file", arguments={"path": path, "content": "x"}))
+        outcome = tools.run(ToolCall(id="c", name="write_file", arguments={"path": path, "content": "x"}))
         assert outcome.is_error
-    assert "not a regular file" in tools.execute(ToolCall(id="c", name="write_file", arguments={
+    assert "not a regular file" in tools.run(ToolCall(id="c", name="write_file", arguments={
         "path": "pipe", "content": "x"})).content
     assert "not a regular file" in edit(tools, "pipe", "a", "b").content
 
@@ -88,7 +88,7 @@ def test_undo_restores_the_same_bytes_and_mode(tools, tmp_path):
     outcome = edit(tools, "run.sh", "echo one", "echo two")
     store = TrackStore(tmp_path / "tracks")
     store.record_change("t", "T1", outcome.change.path, outcome.change.before.record(), outcome.change.after.record())
-    created = tools.execute(ToolCall(id="c", name="write_file", arguments={"path": "made.py", "content": "m\n"}))
+    created = tools.run(ToolCall(id="c", name="write_file", arguments={"path": "made.py", "content": "m\n"}))
     store.record_change("t", "T1", created.change.path, None, created.change.after.record())
     script.chmod(0o700)  # undo also puts back the mode the file had
     with (tmp_path / "tracks" / "t" / "changes.jsonl").open("ab") as handle:
@@ -118,7 +118,7 @@ def test_reading_three_lines_of_a_huge_file_stays_small(tmp_path):
         guard = PathGuard.for_project(load_project_config(root, environ={{}}))
         tools = ProjectTools(cache=FileCache(root), guard=guard, run_command=None)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        outcomes = [tools.execute(ToolCall(id="c", name=name, arguments=args)) for name, args in (
+        outcomes = [tools.run(ToolCall(id="c", name=name, arguments=args)) for name, args in (
             ("read_file", {{"path": "big.log", "start_line": 1, "end_line": 3}}),
             ("search_files", {{"pattern": "second"}}),
             ("edit_file", {{"path": "big.log", "old_text": "first", "new_text": "1st"}}))]

@@ -19,7 +19,10 @@ def terminal(answers):
         except StopIteration:
             raise EOFError from None
 
-    return TerminalGate(preview=lambda call: f"diff for {call.arguments}", read=read, write=shown.append), shown
+    def preview(request):
+        return PendingCall(track_id="t", ticket_id="T1", call=request.call, diff=f"diff for {request.call.arguments}")
+
+    return TerminalGate(preview=preview, read=read, write=shown.append), shown
 
 
 def test_terminal_approve_reject_and_end_of_input():

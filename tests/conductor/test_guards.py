@@ -56,7 +56,7 @@ def tools_for(root):
 def call(tools, name, **arguments):
     from conductor.messages import ToolCall
 
-    return tools.execute(ToolCall(id="c1", name=name, arguments=arguments))
+    return tools.run(ToolCall(id="c1", name=name, arguments=arguments))
 
 
 def test_a_hard_link_to_a_secret_anywhere_in_the_project_is_refused_everywhere(tmp_path):

@@ -14,6 +14,7 @@ from conductor.models import (
     TrackStatus,
     UnknownTicketError,
     WorkerContext,
+    find_cycle,
 )
 
 S = TicketStatus
@@ -104,8 +105,15 @@ def test_cycles_self_dependencies_and_dangling_ids_are_refused():
     with pytest.raises(DependencyError, match="already has a ticket T1"):
         track.add_ticket(ticket("T1"))
     assert [t.dependencies for t in track.tickets] == [[], ["T1"], ["T2"]]
-    with pytest.raises(ValueError, match="dependency cycle"):
+    with pytest.raises(ValueError, match="dependency cycle: A -> B -> A"):
         Track(id="x", title="x", tickets=[ticket("A", "B"), ticket("B", "A")])
+
+
+def test_the_one_cycle_finder_names_the_path_that_closes():
+    assert find_cycle({"A": ["B"], "B": ["C"], "C": ["A"]}) == ["A", "B", "C", "A"]
+    assert find_cycle({"A": ["B", "Z", "A"], "B": [], "C": ["A", "B"]}) is None  # unknown ids, self-edges: not here
+    assert find_cycle({"A": [], "B": ["C"], "C": ["D"], "D": ["B"]}) == ["B", "C", "D", "B"]
+    assert find_cycle({str(i): [str(i + 1)] for i in range(5000)} | {"5000": ["0"]})[-1] == "0"  # no recursion
 
 
 def test_editing_dependencies_relocks_and_unlocks():

@@ -12,10 +12,11 @@ import pytest
 from conductor.cli import main
 from conductor.config import load_project_config
 from conductor.demo import DEMO_TRACK, prepare_demo
-from conductor.guards import PathGuard
-from conductor.planner import PlanSession, Proposal, proposal_problems
+from conductor.planner import PlanSession
+from conductor.proposals import Proposal
 from conductor.providers.scripted import ScriptedModel
 from conductor.store import TrackStore
+from conductor.tickets import TicketService
 from tests.conductor.engine_helpers import trust_project
 from tests.fakes.http_api import anthropic_message, gemini_response
 
@@ -33,7 +34,7 @@ def demo(tmp_path):
 def problems_of(demo, tickets, **extra):
     config = load_project_config(demo, environ={})
     proposal = Proposal.model_validate({"title": "t", "tickets": tickets, **extra})
-    return proposal_problems(proposal, config, PathGuard.for_project(config))
+    return TicketService(config).proposal_problems(proposal)
 
 
 def ticket(id_, target="calc/stats.py", **fields):
@@ -59,9 +60,10 @@ def test_proposals_are_validated_like_any_track(demo):
         "ticket D: target credentials.toml: a secret file (credentials, keys, .env); the worker may not open it",
         "ticket E: target tracks/x.py: inside tracks/, which the worker may not write",
         "ticket F: target .git/config: inside a .git folder, which the worker may not open",
-        "ticket G: target calc/new.py does not exist (set new_file if the ticket creates it)",
+        "ticket G: target calc/new.py: no such file in the project (mark it a new file if the ticket creates it: "
+        "--new-file, the 'new file' box, new_file)",
         "ticket H: the prompt is empty",
-        "ticket J: unknown archetype 'nope' (known: default)",
+        "ticket J: unknown archetype 'nope'; known: default (define more under [archetypes.NAME] in project.toml)",
         "ticket K: target calc: a folder",
     ]
 
@@ -78,11 +80,11 @@ def test_a_plain_text_answer_is_asked_again_and_refused_proposals_go_back_with_t
     session, model = session_with(demo, [
         {"text": "I think you should add mode()."},
         {"tool_calls": [{"name": "propose_track", "arguments": CYCLE}],
-         "expect": {"results_contain": ["Call propose_track with the plan"]}},
+         "expect": {"results_contain": ["Answer with a tool call"]}},
         {"tool_calls": [{"name": "propose_track", "arguments": FIXED}],
          "expect": {"results_contain": ["dependency cycle: A -> B -> A"]}}])
     result = session.start("Add mode()")
-    assert (result.problems, result.attempts, [t.id for t in result.proposal.tickets]) == ([], 3, ["A", "B"])
+    assert (result.problems, result.attempts, [t.id for t in result.proposal.tickets]) == ([], 2, ["A", "B"])
     assert all(request["require_tool"] for request in model.requests)
     assert "propose_track" in model.requests[0]["tools"] and "write_file" not in model.requests[0]["tools"]
     assert "# Repository map" in model.requests[0]["messages"][0].text
@@ -94,6 +96,20 @@ def test_a_plain_text_answer_is_asked_again_and_refused_proposals_go_back_with_t
     plans = [json.loads(line) for line in (demo / "tracks" / "plans.jsonl").read_text().splitlines()]
     assert [e["event"] for e in plans] == ["model_call"] * 3 + ["plan_proposed", "plan_accepted"]
     assert plans[0]["tier"] == "tier2" and session.accountant.tiers["tier2"].calls == 3
+
+
+def test_the_planner_is_a_worker_with_read_tools_and_propose_track(demo):
+    session, _ = session_with(demo, [
+        {"tool_calls": [{"name": "get_skeleton", "arguments": {"path": "calc/stats.py"}},
+                        {"name": "propose_track", "arguments": {"title": "no tickets"}}]},
+        {"tool_calls": [{"name": "propose_track", "arguments": FIXED},
+                        {"name": "read_file", "arguments": {"path": "calc/stats.py"}}],
+         "expect": {"results_contain": ["def mean(", "invalid arguments for propose_track: tickets: Field required"]}}])
+    result = session.start("Add mode()")
+    assert (result.problems, result.attempts, result.proposal.title) == ([], 1, "Add mode")
+    answered = [(r.name, r.content) for r in result.messages[-1].tool_results]
+    assert answered == [("propose_track", "accepted for review"),
+                        ("read_file", "not run: the previous call ended the run")]
 
 
 def test_after_the_attempts_the_person_sees_the_proposal_with_its_problems(demo):

@@ -65,7 +65,7 @@ def test_bad_field_names_the_ticket_and_field(store):
     del data["tickets"][1]["dependancies"]
     data["tickets"][0]["dependencies"] = ["T2"]
     path.write_text(json.dumps(data))
-    with pytest.raises(TrackFileError, match="dependency cycle among tickets T1, T2"):
+    with pytest.raises(TrackFileError, match="dependency cycle: T1 -> T2 -> T1"):
         store.load(track.id)
 
 

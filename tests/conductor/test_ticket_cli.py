@@ -90,7 +90,7 @@ def test_cycle_is_refused_and_nothing_is_saved(project, capsys):
     run(capsys, "ticket", "add", track_id, "--target", "a.py", "--prompt", "y", "--depends-on", "T1")
     before = (project / "tracks" / track_id / "track.json").read_text()
     code, _, err = run(capsys, "ticket", "edit", track_id, "T1", "--depends-on", "T2")
-    assert (code, err) == (2, "conductor: ticket T1: depending on T2 makes a cycle\n")
+    assert (code, err) == (2, "conductor: ticket T1: depending on T2 makes a cycle (T1 -> T2 -> T1)\n")
     assert (project / "tracks" / track_id / "track.json").read_text() == before
 
 

@@ -164,7 +164,7 @@ def test_the_gui_follows_the_same_ticket_rules_as_the_terminal(controller):
     assert controller.add_ticket("x", "credentials.toml", "read it") is None
     assert state.message.startswith("error: credentials.toml: a secret file")
     assert controller.add_ticket("x", "calc/new.py", "make it") is None  # a new file must be said
-    assert "tick 'new file'" in state.message
+    assert "the 'new file' box" in state.message
     assert controller.add_ticket("x", "calc/stats.py", "p", archetype="nonsense") is None
     assert state.message == "error: unknown archetype 'nonsense'; known: default (define more under " \
                             "[archetypes.NAME] in project.toml)"
