@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from conductor.config import load_project_config
+from conductor.guards import PathGuard
 from conductor.shell import CommandRunner
 
 TESTS = "".join(f"def test_{n}():\n    assert sum(range({n})) == {n * (n - 1) // 2}\n\n" for n in range(20))
@@ -19,7 +20,8 @@ TESTS = "".join(f"def test_{n}():\n    assert sum(range({n})) == {n * (n - 1) //
 
 def runner(root: Path, sandbox: str) -> CommandRunner:
     (root / "project.toml").write_text(f'[shell]\nsandbox = "{sandbox}"\n')
-    return CommandRunner(load_project_config(root, environ={}))
+    config = load_project_config(root, environ={})
+    return CommandRunner(config, PathGuard.for_project(config))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
 
 from conductor.config import Price
 from conductor.messages import AssistantTurn, Usage
@@ -61,9 +61,11 @@ def cost_of(usage: Usage, price: Price | None) -> float | None:
             + usage.cache_read_tokens * cache_read + usage.cache_write_tokens * cache_write) / 1_000_000
 
 
-@dataclass
-class UsageTotals:
-    """Running sums for one ticket, tier or track."""
+class UsageTotals(BaseModel):
+    """Usage summed over calls, for one ticket, tier or track: as the ledger records it and front-ends show it.
+    Immutable: adding a call makes a new value, safe to hand to another thread."""
+
+    model_config = ConfigDict(frozen=True)
 
     calls: int = 0
     input_tokens: int = 0
@@ -71,59 +73,37 @@ class UsageTotals:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    """Estimated USD of the priced calls."""
     unpriced_calls: int = 0
     """Calls whose model has no price: the cost is then a lower bound."""
 
-    def add(self, usage: Usage, cost: float | None) -> None:
-        self.calls += 1
-        self.input_tokens += usage.input_tokens
-        self.output_tokens += usage.output_tokens
-        self.cache_read_tokens += usage.cache_read_tokens
-        self.cache_write_tokens += usage.cache_write_tokens
-        if cost is None:
-            self.unpriced_calls += 1
-        else:
-            self.cost_usd += cost
+    def plus(self, usage: Usage, cost: float | None) -> UsageTotals:
+        """These totals with one more call (``cost`` None: the model has no price)."""
+        return UsageTotals(calls=self.calls + 1, input_tokens=self.input_tokens + usage.input_tokens,
+                           output_tokens=self.output_tokens + usage.output_tokens,
+                           cache_read_tokens=self.cache_read_tokens + usage.cache_read_tokens,
+                           cache_write_tokens=self.cache_write_tokens + usage.cache_write_tokens,
+                           cost_usd=self.cost_usd + (cost or 0.0), unpriced_calls=self.unpriced_calls + (cost is None))
+
+    def __add__(self, other: UsageTotals) -> UsageTotals:
+        return UsageTotals(**{name: getattr(self, name) + getattr(other, name) for name in UsageTotals.model_fields})
 
     @property
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def cost_text(self) -> str:
+        """`$0.1234`, `$0.1234 + unknown` or `unknown` (never 0 for a model without a price)."""
         if self.calls and self.unpriced_calls == self.calls:
             return "unknown"
         suffix = " + unknown" if self.unpriced_calls else ""
         return f"${self.cost_usd:.4f}{suffix}"
 
-    def data(self) -> UsageTotalsData:
-        return UsageTotalsData(calls=self.calls, input_tokens=self.input_tokens, output_tokens=self.output_tokens,
-                               cache_read_tokens=self.cache_read_tokens, cost_usd=round(self.cost_usd, 6),
-                               unpriced_calls=self.unpriced_calls, cost_text=self.cost_text())
-
-
-class UsageTotalsData(BaseModel):
-    """Usage summed over calls, as the ledger records it and front-ends show it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cost_usd: float = 0.0
-    unpriced_calls: int = 0
-    """Calls whose model has no price: the cost is then a lower bound."""
-    cost_text: str = "$0.0000"
-    """`$0.1234`, `$0.1234 + unknown` or `unknown` (never 0 for a model without a price)."""
-
-
-    def __add__(self, other: UsageTotalsData) -> UsageTotalsData:
-        calls, unpriced = self.calls + other.calls, self.unpriced_calls + other.unpriced_calls
-        totals = UsageTotals(calls=calls, input_tokens=self.input_tokens + other.input_tokens,
-                             output_tokens=self.output_tokens + other.output_tokens,
-                             cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
-                             cost_usd=self.cost_usd + other.cost_usd, unpriced_calls=unpriced)
-        return totals.data()
+    @field_serializer("cost_usd")
+    def _rounded(self, value: float) -> float:
+        return round(value, 6)
 
 
 class UsageReport(BaseModel):
@@ -131,14 +111,14 @@ class UsageReport(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    track: UsageTotalsData = Field(default_factory=UsageTotalsData)
-    tiers: dict[str, UsageTotalsData] = Field(default_factory=dict)
-    tickets: dict[str, UsageTotalsData] = Field(default_factory=dict)
+    track: UsageTotals = Field(default_factory=UsageTotals)
+    tiers: dict[str, UsageTotals] = Field(default_factory=dict)
+    tickets: dict[str, UsageTotals] = Field(default_factory=dict)
 
     def __add__(self, other: UsageReport) -> UsageReport:
         """Two reports summed (what the ledger held before a run, plus the run so far)."""
-        def merged(a: dict[str, UsageTotalsData], b: dict[str, UsageTotalsData]) -> dict[str, UsageTotalsData]:
-            return {key: a.get(key, UsageTotalsData()) + b.get(key, UsageTotalsData()) for key in a.keys() | b.keys()}
+        def merged(a: dict[str, UsageTotals], b: dict[str, UsageTotals]) -> dict[str, UsageTotals]:
+            return {key: a.get(key, UsageTotals()) + b.get(key, UsageTotals()) for key in a.keys() | b.keys()}
 
         return UsageReport(track=self.track + other.track, tiers=merged(self.tiers, other.tiers),
                            tickets=merged(self.tickets, other.tickets))
@@ -163,16 +143,15 @@ class Accountant:
     def add(self, tier: str, ticket_id: str | None, usage: Usage, cost: float | None) -> None:
         """Count a call whose cost is known already (a ledger line)."""
         with self._lock:
-            self.track.add(usage, cost)
-            self.tiers.setdefault(tier, UsageTotals()).add(usage, cost)
+            self.track = self.track.plus(usage, cost)
+            self.tiers[tier] = self.tiers.get(tier, UsageTotals()).plus(usage, cost)
             if ticket_id is not None:
-                self.tickets.setdefault(ticket_id, UsageTotals()).add(usage, cost)
+                self.tickets[ticket_id] = self.tickets.get(ticket_id, UsageTotals()).plus(usage, cost)
 
     def snapshot(self) -> UsageReport:
         """An immutable copy for front-ends (no shared mutable state across threads)."""
         with self._lock:
-            return UsageReport(track=self.track.data(), tiers={k: v.data() for k, v in self.tiers.items()},
-                               tickets={k: v.data() for k, v in self.tickets.items()})
+            return UsageReport(track=self.track, tiers=dict(self.tiers), tickets=dict(self.tickets))
 
 
 def with_overrides(overrides: dict[str, Price]) -> dict[str, Price]:

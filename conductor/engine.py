@@ -110,7 +110,7 @@ class ConductorEngine:
         self.cache = FileCache(config.root)
         self.guard = PathGuard.for_project(config)
         self.commands = CommandRunner(config, self.guard)
-        self.policy = ApprovalPolicy(config, force_auto=auto, sandboxed=self.commands.choice.confined)
+        self.policy = ApprovalPolicy(config, self.guard, force_auto=auto, sandboxed=self.commands.choice.confined)
         self.accountant = Accountant(prices=with_overrides(config.prices))
         self.model_factory = model_factory
         self.credentials = credentials
@@ -189,7 +189,7 @@ class ConductorEngine:
             result.stopped = self._stop.is_set() or result.paused_on is not None
             self.emit(RunFinished(track=track.id, completed=result.completed, blocked=result.blocked,
                                   stopped=result.stopped, track_status=track.status,
-                                  usage=self.accountant.track.data()))
+                                  usage=self.accountant.track))
         return result
 
     def _network(self) -> bool:
@@ -316,10 +316,7 @@ class ConductorEngine:
 
     def _on_turn(self, ticket: Ticket, turn: AssistantTurn) -> float | None:
         cost = self.accountant.record("tier3", ticket.id, turn)
-        self.emit(ModelCalled(track=self.track_id, ticket=ticket.id, tier="tier3", model=turn.model, usage=turn.usage,
-                              cost_usd=cost, stop_reason=turn.stop_reason,
-                              tool_names=[c.name for c in turn.tool_calls], text=turn.text,
-                              tool_calls=turn.tool_calls))
+        self.emit(ModelCalled.of(turn, self.track_id, "tier3", ticket.id, cost))
         self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))
         return cost
 
@@ -373,8 +370,7 @@ class ConductorEngine:
     def _on_tier4_usage(self, turn: AssistantTurn) -> None:
         ticket_id = self.active_ticket_id
         cost = self.accountant.record("tier4", ticket_id, turn)
-        self.emit(ModelCalled(track=self.track_id, ticket=ticket_id, tier="tier4", model=turn.model, usage=turn.usage,
-                              cost_usd=cost, stop_reason=turn.stop_reason, text=turn.text))
+        self.emit(ModelCalled.of(turn, self.track_id, "tier4", ticket_id, cost))
         self.emit(UsageUpdated(track=self.track_id, usage=self.accountant.snapshot()))
 
 

@@ -16,10 +16,10 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from conductor.accounting import Accountant, UsageReport, UsageTotalsData
+from conductor.accounting import Accountant, UsageReport, UsageTotals
 from conductor.failures import Failure
 from conductor.gate import PendingCall
-from conductor.messages import ToolCall, Usage
+from conductor.messages import AssistantTurn, ToolCall, Usage
 from conductor.models import utc_now
 
 Actor = str
@@ -152,6 +152,13 @@ class ModelCalled(Event):
     text: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
 
+    @classmethod
+    def of(cls, turn: AssistantTurn, track: str, tier: str, ticket: str | None, cost_usd: float | None) -> ModelCalled:
+        """The record of one model answer (its text and calls go to the front-ends, not the ledger)."""
+        return cls(track=track, ticket=ticket, tier=tier, model=turn.model, usage=turn.usage, cost_usd=cost_usd,
+                   stop_reason=turn.stop_reason, tool_names=[c.name for c in turn.tool_calls], text=turn.text,
+                   tool_calls=turn.tool_calls)
+
 
 class UsageUpdated(Event):
     LEDGERED = False
@@ -256,7 +263,7 @@ class TicketCompleted(Event):
     history: str | None = None
     """File name of the archived conversation (None when completed by hand)."""
     steps: int = 0
-    usage: UsageTotalsData | None = None
+    usage: UsageTotals | None = None
     by: Actor = "engine"
 
 
@@ -289,7 +296,7 @@ class RunFinished(Event):
     blocked: list[str]
     stopped: bool
     track_status: str
-    usage: UsageTotalsData | None = None
+    usage: UsageTotals | None = None
 
 
 class Tier4Unavailable(Event):

@@ -65,8 +65,11 @@ class Decision(BaseModel):
 class ApprovalPolicy:
     """Step or auto per archetype, with allow-rules: read-only tools auto by default, writes and shell ask."""
 
-    def __init__(self, config: ProjectConfig, force_auto: bool = False, sandboxed: bool = False) -> None:
+    def __init__(self, config: ProjectConfig, guard: PathGuard, force_auto: bool = False,
+                 sandboxed: bool = False) -> None:
         self.config = config
+        self.guard = guard
+        """Reads a command's path words for the allow-rules."""
         self.force_auto = force_auto
         self.sandboxed = sandboxed
         """Whether commands run in a sandbox (`conductor.sandbox`)."""
@@ -85,7 +88,7 @@ class ApprovalPolicy:
             return f"{call.name} is allow-listed"
         if shell:
             rule = allowed_without_asking(str(call.arguments.get("command", "")), self.config.shell.allow,
-                                          PathGuard.for_project(self.config))
+                                          self.guard)
             if rule is not None:
                 return f"command matches the allow-rule {rule!r}"
         return None

@@ -18,6 +18,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def next_ticket_id(ids: Iterable[str]) -> str:
+    """`T<n>` after the highest `T<n>` among ``ids`` (`T1` when there is none)."""
+    numbers = [int(i[1:]) for i in ids if i[:1] == "T" and i[1:].isdigit()]
+    return f"T{max(numbers, default=0) + 1}"
+
+
 def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
     """A dependency cycle of the graph as the path that closes it (`A -> B -> A` is ["A", "B", "A"]), or None.
     Edges to nodes outside the graph and self-edges are left to the callers, which name them on their own."""
@@ -264,8 +270,7 @@ class Track(BaseModel):
         return list(self._dependents[ticket_id])
 
     def next_ticket_id(self) -> str:
-        numbers = [int(t.id[1:]) for t in self.tickets if t.id[:1] == "T" and t.id[1:].isdigit()]
-        return f"T{max(numbers, default=0) + 1}"
+        return next_ticket_id(t.id for t in self.tickets)
 
     def topological_order(self) -> list[str]:
         """Ticket ids with every dependency before its dependents (Kahn; ties in file order)."""

@@ -41,7 +41,7 @@ def plan_command(args: argparse.Namespace) -> int:
     problems = session.problems(proposal)
     usage = session.accountant.track
     print(f"planner: {usage.calls} model calls, {usage.input_tokens} in / {usage.output_tokens} out tokens, "
-          f"cost {usage.cost_text()}", file=sys.stderr)
+          f"cost {usage.cost_text}", file=sys.stderr)
     if args.json:
         print(json.dumps({"proposal": proposal.model_dump(mode="json"), "problems": problems}, indent=2))
         return 0

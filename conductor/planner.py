@@ -192,9 +192,7 @@ class PlanSession:
 
     def _on_turn(self, turn: AssistantTurn) -> float | None:
         cost = self.accountant.record("tier2", None, turn)
-        self.events.emit(ModelCalled(track=self.plan_id, tier="tier2", model=turn.model, usage=turn.usage,
-                                     cost_usd=cost, stop_reason=turn.stop_reason,
-                                     tool_names=[c.name for c in turn.tool_calls]))
+        self.events.emit(ModelCalled.of(turn, self.plan_id, "tier2", None, cost))
         return cost
 
     def start(self, goal: str) -> PlanResult:

@@ -118,7 +118,7 @@ def run_track(args: argparse.Namespace) -> int:
     usage = engine.accountant.track
     print(f"track {track.id}: {counts['completed']}/{len(track.tickets)} tickets completed, "
           f"{counts['blocked']} blocked; this run: {usage.calls} model calls, {usage.input_tokens} in / "
-          f"{usage.output_tokens} out tokens, cost {usage.cost_text()}")
+          f"{usage.output_tokens} out tokens, cost {usage.cost_text}")
     if result.problem:
         print(f"conductor: the run stopped: {result.problem}", file=sys.stderr)
     return 0 if track.status == TrackStatus.COMPLETED else 1

@@ -157,9 +157,9 @@ class CommandRunner:
     """Runs one project's commands as configured: in its sandbox (refused, not run unconfined, when one is asked
     for and cannot run), with its limits, its timeout and a scrubbed environment."""
 
-    def __init__(self, config: ProjectConfig, guard: PathGuard | None = None) -> None:
+    def __init__(self, config: ProjectConfig, guard: PathGuard) -> None:
         self.config = config
-        self.guard = guard or PathGuard.for_project(config)
+        self.guard = guard
         self.choice = choose_sandbox(config.shell)
 
     def describe(self, network: bool = False) -> str:

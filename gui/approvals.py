@@ -11,7 +11,6 @@ from conductor.config import ConfigError, add_allow_rule
 from conductor.diffs import edit_with_hunks, hunks, keep_hunks
 from conductor.files import text_diff
 from conductor.gate import Decision, PendingCall
-from conductor.guards import PathGuard
 from conductor.tools import ToolArgumentError, edited_request
 from gui.state import ApprovalState
 
@@ -47,7 +46,8 @@ class ApprovalController:
         if pending.call.name != "run_shell":
             return f"{pending.call.name} changes files and {trust}"
         command = str(pending.call.arguments.get("command", ""))
-        guard = PathGuard.for_project(config)
+        assert self.owner.engine is not None  # a call is pending only while a run holds the engine
+        guard = self.owner.engine.guard
         self.state.rule = implied_rule(command, guard)
         self.state.rule_text = rule_admits_text(self.state.rule) if self.state.rule else ""
         return f"{why_asking(command, config.shell.allow, guard)}, and {trust}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from conductor.errors import ConductorError
+from conductor.models import next_ticket_id
 from conductor.planner import PlanResult, PlanSession
 from conductor.proposals import Proposal
 from conductor.tickets import TicketService
@@ -151,9 +152,8 @@ class PlanController:
 
     def add_row(self) -> None:
         plan = self.state
-        numbers = [int(r["id"][1:]) for r in plan.rows if str(r.get("id", ""))[1:].isdigit()]
-        plan.rows.append({"id": f"T{max(numbers, default=0) + 1}", "title": "", "target_file": "", "prompt": "",
-                          "depends_on": "", "archetype": "", "new_file": False})
+        plan.rows.append({"id": next_ticket_id(str(r.get("id", "")) for r in plan.rows), "title": "",
+                          "target_file": "", "prompt": "", "depends_on": "", "archetype": "", "new_file": False})
         self._changed_rows()
 
     def remove_row(self, row: int) -> None:

@@ -18,7 +18,6 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from conductor.config import ProjectConfig, load_project_config
 from conductor.context import build_brief
 from conductor.errors import ConductorError
-from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 from conductor.project_trust import notice
 from conductor.shell import ShellResult
@@ -46,10 +45,10 @@ class ConductorMcp:
             print(f"conductor mcp: {notice(self.config.root, self.config.ignored)}", file=sys.stderr)
         self.store = TrackStore(self.config.tracks_path)
         self.cache = FileCache(self.config.root)
-        self.guard = PathGuard.for_project(self.config)
+        self.tickets = TicketService(self.config, self.store, by="mcp")
+        self.guard = self.tickets.guard
         self.tools = ProjectTools(cache=self.cache, guard=self.guard, run_command=_no_shell,
                                   max_file_bytes=self.config.guard.max_file_bytes)
-        self.tickets = TicketService(self.config, self.store, by="mcp")
 
     # -- views -----------------------------------------------------------------------------------------------
     def view(self, tool: str, **arguments: Any) -> str:

@@ -11,11 +11,10 @@ from conductor.config import Credentials, ProviderSettings
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage
 from conductor.providers.base import (
     MalformedAnswerError,
-    MissingKeyError,
     ProviderError,
     ProviderTimeoutError,
     RateLimiter,
-    register_secret,
+    api_key,
     retry_after_seconds,
 )
 
@@ -29,11 +28,8 @@ class AnthropicModel:
 
     def __init__(self, model: str, credentials: Credentials, settings: ProviderSettings,
                  limiter: RateLimiter | None = None, credentials_hint: str = "credentials.toml") -> None:
-        if credentials.anthropic_api_key is None:
-            raise MissingKeyError(self.provider, "no API key: set ANTHROPIC_API_KEY or anthropic_api_key in "
-                                  f"{credentials_hint}")
-        key = credentials.anthropic_api_key.get_secret_value()
-        register_secret(key)
+        key = api_key(self.provider, credentials.anthropic_api_key,
+                      f"set ANTHROPIC_API_KEY or anthropic_api_key in {credentials_hint}")
         options: dict[str, Any] = {"api_key": key, "max_retries": settings.max_retries,
                                    "timeout": settings.timeout_seconds}
         if settings.anthropic_base_url:

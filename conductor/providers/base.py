@@ -7,9 +7,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from conductor.errors import ConductorError
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 ProviderTrouble = Literal["connection", "auth", "rate_limit", "timeout", "server", "request", "malformed", "other"]
 
@@ -139,6 +142,15 @@ def register_secret(value: str) -> None:
         if not _FACTORY_INSTALLED:
             _install_record_factory()
             _FACTORY_INSTALLED = True
+
+
+def api_key(provider: str, secret: SecretStr | None, missing: str) -> str:
+    """The provider's key, remembered for redaction; MissingKeyError saying where to set it (``missing``)."""
+    if secret is None:
+        raise MissingKeyError(provider, f"no API key: {missing}")
+    key = secret.get_secret_value()
+    register_secret(key)
+    return key
 
 
 def redact(text: str) -> str:

@@ -12,11 +12,10 @@ from conductor.config import Credentials, ProviderSettings
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolSpec, Usage
 from conductor.providers.base import (
     MalformedAnswerError,
-    MissingKeyError,
     ProviderError,
     ProviderTimeoutError,
     RateLimiter,
-    register_secret,
+    api_key,
     retry_after_seconds,
 )
 
@@ -32,11 +31,8 @@ class GeminiModel:
 
     def __init__(self, model: str, credentials: Credentials, settings: ProviderSettings,
                  limiter: RateLimiter | None = None, credentials_hint: str = "credentials.toml") -> None:
-        if credentials.gemini_api_key is None:
-            raise MissingKeyError(self.provider, "no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) or "
-                                  f"gemini_api_key in {credentials_hint}")
-        key = credentials.gemini_api_key.get_secret_value()
-        register_secret(key)
+        key = api_key(self.provider, credentials.gemini_api_key,
+                      f"set GEMINI_API_KEY (or GOOGLE_API_KEY) or gemini_api_key in {credentials_hint}")
         http_options = types.HttpOptions(
             timeout=int(settings.timeout_seconds * 1000),
             retry_options=types.HttpRetryOptions(attempts=settings.max_retries + 1,

@@ -12,11 +12,10 @@ from conductor.config import OPENAI_URL, Credentials, ProviderSettings, is_loopb
 from conductor.messages import INVALID_ARGUMENTS, AssistantTurn, Message, ToolCall, ToolSpec, Usage
 from conductor.providers.base import (
     MalformedAnswerError,
-    MissingKeyError,
     ProviderError,
     ProviderTimeoutError,
     RateLimiter,
-    register_secret,
+    api_key,
     retry_after_seconds,
 )
 
@@ -35,11 +34,9 @@ class OpenAIModel:
         self.base_url = settings.openai_url
         self.local = is_loopback(self.base_url)
         """A server on this machine: runs without a key and costs nothing."""
-        if credentials.openai_api_key is None and not self.local:
-            raise MissingKeyError(self.provider, f"no API key for {self.base_url}: set OPENAI_API_KEY or "
-                                  f"openai_api_key in {credentials_hint} (a server on 127.0.0.1 needs none)")
-        key = credentials.openai_api_key.get_secret_value() if credentials.openai_api_key else NO_KEY
-        register_secret(key)
+        key = NO_KEY if self.local and credentials.openai_api_key is None else api_key(
+            self.provider, credentials.openai_api_key, f"set OPENAI_API_KEY or openai_api_key in {credentials_hint} "
+            f"for {self.base_url} (a server on 127.0.0.1 needs none)")
         self.model = model
         self._client = openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=settings.max_retries,
                                      timeout=settings.timeout_seconds)

@@ -2,6 +2,7 @@ import threading
 
 from conductor.config import ProjectConfig
 from conductor.gate import ApprovalPolicy, Decision, PendingCall, QueueGate, TerminalGate
+from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 
 
@@ -45,7 +46,8 @@ def test_terminal_edit_refuses_bad_json_keeps_the_call_then_runs_the_edit():
 def test_policy_reads_auto_writes_and_shell_ask_and_allow_rules():
     config = ProjectConfig.model_validate({"archetypes": {"default": {}, "trusted": {"trust": "auto"}},
                                            "shell": {"allow": ["pytest", "pytest -q"]}})
-    policy = ApprovalPolicy(config)
+    guard = PathGuard.for_project(config)
+    policy = ApprovalPolicy(config, guard)
     assert policy.auto_reason("default", ToolCall(id="1", name="read_file", arguments={"path": "a"}))
     assert policy.auto_reason("default", ToolCall(id="1", name="write_file", arguments={})) is None
     assert policy.auto_reason("default", ToolCall(id="1", name="run_shell", arguments={"command": "rm -rf x"})) is None
@@ -56,7 +58,7 @@ def test_policy_reads_auto_writes_and_shell_ask_and_allow_rules():
     assert policy.auto_reason("default", ToolCall(id="1", name="run_shell", arguments={"command": "pytest; rm x"})) \
         is None
     assert policy.auto_reason("trusted", ToolCall(id="1", name="write_file", arguments={}))
-    assert ApprovalPolicy(config, force_auto=True).auto_reason("default", ToolCall(id="1", name="run_shell"))
+    assert ApprovalPolicy(config, guard, force_auto=True).auto_reason("default", ToolCall(id="1", name="run_shell"))
 
 
 def test_queue_gate_ignores_decisions_for_other_calls():

@@ -13,6 +13,7 @@ import pytest
 
 from conductor.config import ProjectConfig, load_project_config
 from conductor.gate import ApprovalPolicy, AutoGate
+from conductor.guards import PathGuard
 from conductor.messages import ToolCall
 from conductor.sandbox import choose_sandbox, describe
 from conductor.shell import CommandRunner
@@ -37,7 +38,8 @@ def project(tmp_path: Path, shell: str = "", home: Path | None = None) -> Comman
     (root / "project.toml").write_text(f"[shell]\ntimeout_seconds = 60\n{shell}")
     trust_project(root)
     environ = {"HOME": str(home)} if home else {}
-    return CommandRunner(load_project_config(root, environ=environ))
+    config = load_project_config(root, environ=environ)
+    return CommandRunner(config, PathGuard.for_project(config))
 
 
 def test_a_command_cannot_reach_a_listener_on_the_host_loopback(tmp_path):
@@ -89,7 +91,8 @@ def test_the_git_folder_is_hidden_or_read_only(tmp_path):
     assert hidden.exit_code != 0 and "not a git repository" in hidden.stderr
     (root / "project.toml").write_text('[shell]\nsandbox_git = "read-only"\n')
     trust_project(root)
-    read_only = CommandRunner(load_project_config(root, environ={}))
+    config = load_project_config(root, environ={})
+    read_only = CommandRunner(config, PathGuard.for_project(config))
     assert "?? app.py" in read_only.run("git status --short --untracked-files=all").stdout
     planted = read_only.run("echo 'curl evil' > .git/hooks/pre-commit")
     assert planted.exit_code != 0 and not (root / ".git" / "hooks" / "pre-commit").exists()
@@ -193,7 +196,8 @@ def call(name: str, **arguments: str) -> ToolCall:
 def test_sandboxed_auto_runs_commands_without_asking_only_in_a_sandbox():
     config = ProjectConfig.model_validate({"archetypes": {
         "builder": {"commands": "sandboxed-auto"}, "trusted": {"trust": "auto"}}})
-    sandboxed, bare = ApprovalPolicy(config, sandboxed=True), ApprovalPolicy(config, sandboxed=False)
+    guard = PathGuard.for_project(config)
+    sandboxed, bare = ApprovalPolicy(config, guard, sandboxed=True), ApprovalPolicy(config, guard, sandboxed=False)
     command = call("run_shell", command="make && ./build.sh")
     assert sandboxed.auto_reason("builder", command) == (
         "archetype 'builder' runs commands in the sandbox without asking (sandboxed-auto)")
@@ -204,4 +208,4 @@ def test_sandboxed_auto_runs_commands_without_asking_only_in_a_sandbox():
     assert sandboxed.auto_reason("trusted", command)
     allowed = ProjectConfig.model_validate({"archetypes": {"trusted": {"trust": "auto"}},
                                             "shell": {"allow_unsandboxed": True}})
-    assert ApprovalPolicy(allowed, sandboxed=False).auto_reason("trusted", command)
+    assert ApprovalPolicy(allowed, guard, sandboxed=False).auto_reason("trusted", command)

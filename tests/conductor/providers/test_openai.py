@@ -90,7 +90,7 @@ def test_a_loopback_server_runs_without_a_key_and_costs_nothing(fake_api):
     turn = local.complete("sys", [Message(role="user", text="go")], [], 64)
     assert turn.local and turn.text == "ok"
     assert fake_api.received[0].headers["authorization"] == "Bearer no-key"
-    with pytest.raises(MissingKeyError, match="no API key for https://openrouter.ai/api/v1: set OPENAI_API_KEY"):
+    with pytest.raises(MissingKeyError, match="no API key: set OPENAI_API_KEY or openai_api_key in .* for https://openrouter.ai/api/v1"):
         OpenAIModel("m", Credentials(), ProviderSettings(openai_base_url="https://openrouter.ai/api/v1"))
     assert [is_loopback(u) for u in ("http://127.0.0.1:11434/v1", "http://localhost:1234/v1", "http://[::1]:8000/v1",
                                      "http://127.1.2.3/v1", "https://api.openai.com/v1", "http://10.0.0.2/v1",
