@@ -15,9 +15,9 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from conductor.errors import ConductorError
@@ -113,6 +113,40 @@ class Ledger:
             if isinstance(record, dict):
                 events.append(record)
         return events
+
+
+class FileWritten(BaseModel):
+    """One file's change by a ticket (a line of `changes.jsonl`): its state before and after."""
+
+    model_config = ConfigDict(frozen=True)
+
+    time: str = Field(default_factory=lambda: utc_now().isoformat())
+    event: Literal["write"] = "write"
+    ticket: str
+    path: str
+    """Relative to the project root."""
+    before: FileState
+    after: FileState
+    call: str | None = None
+    """The tool call that made the change (None: a change recorded before calls were kept)."""
+
+
+class ChangesUndone(BaseModel):
+    """A ticket's changes put back (a line of `changes.jsonl`): the ones of the calls not in ``kept_calls`` end."""
+
+    model_config = ConfigDict(frozen=True)
+
+    time: str = Field(default_factory=lambda: utc_now().isoformat())
+    event: Literal["undo"] = "undo"
+    ticket: str
+    paths: list[str]
+    from_call: str | None = None
+    kept_calls: list[str | None] = Field(default_factory=list)
+    """The calls whose changes stay (an undo from a later call keeps the earlier ones)."""
+
+
+ChangeRecord = Annotated[FileWritten | ChangesUndone, Field(discriminator="event")]
+_CHANGE_RECORD: TypeAdapter[FileWritten | ChangesUndone] = TypeAdapter(ChangeRecord)
 
 
 class TrackStore:
@@ -231,21 +265,26 @@ class TrackStore:
                       call_id: str | None = None) -> None:
         """Keep one file's change (its state before and after: text with encoding and mode, or a checkpoint blob)
         so the ticket's changes can be shown and undone."""
-        Ledger(self.folder(track_id) / CHANGES_FILE).append("write", ticket=ticket_id, path=path, before=before,
-                                                           after=after, call=call_id)
+        record = FileWritten(ticket=ticket_id, path=path, before=before, after=after, call=call_id)
+        Ledger(self.folder(track_id) / CHANGES_FILE).append_record(record.model_dump(mode="json"))
 
-    def changes(self, track_id: str, ticket_id: str, from_call: str | None = None) -> list[dict[str, Any]]:
-        """The ticket's changes since its last undo, oldest first (``from_call``: that call's and later ones)."""
-        found: list[dict[str, Any]] = []
-        for record in Ledger(self.folder(track_id) / CHANGES_FILE).read():
-            if record.get("ticket") != ticket_id:
+    def changes(self, track_id: str, ticket_id: str, from_call: str | None = None) -> list[FileWritten]:
+        """The ticket's changes since its last undo, oldest first (``from_call``: that call's and later ones); a
+        line that is not a change record (written by hand, or by a future version) is skipped."""
+        found: list[FileWritten] = []
+        for line in Ledger(self.folder(track_id) / CHANGES_FILE).read():
+            try:
+                record = _CHANGE_RECORD.validate_python(line)
+            except ValidationError:
                 continue
-            if record["event"] == "undo":
-                found = [r for r in found if r.get("call") in record.get("kept_calls", [])]
+            if record.ticket != ticket_id:
+                continue
+            if isinstance(record, ChangesUndone):
+                found = [r for r in found if r.call in record.kept_calls]
             else:
                 found.append(record)
         if from_call is not None:
-            calls = [r.get("call") for r in found]
+            calls = [r.call for r in found]
             if from_call not in calls:
                 raise ConductorError(f"ticket {ticket_id} has no change from call {from_call}")
             found = found[calls.index(from_call):]
@@ -256,8 +295,8 @@ class TrackStore:
         """Each file the ticket changed: (its state before the ticket's first change, after its last)."""
         spans: dict[str, tuple[FileState, FileState]] = {}
         for record in self.changes(track_id, ticket_id, from_call):
-            first = spans[record["path"]][0] if record["path"] in spans else record["before"]
-            spans[record["path"]] = (first, record["after"])
+            first = spans[record.path][0] if record.path in spans else record.before
+            spans[record.path] = (first, record.after)
         return spans
 
     def ticket_diff(self, track_id: str, ticket_id: str, read_blob: BlobReader) -> str:
@@ -310,10 +349,10 @@ class TrackStore:
                 _remove_empty_folders(target)
             elif (mode := state_mode(before)) is not None:
                 os.chmod(target, mode)
-        kept = sorted({r.get("call") for r in self.changes(track_id, ticket_id)} -
-                      {r.get("call") for r in self.changes(track_id, ticket_id, from_call)}, key=str)
-        Ledger(self.folder(track_id) / CHANGES_FILE).append("undo", ticket=ticket_id, paths=sorted(spans),
-                                                           from_call=from_call, kept_calls=kept)
+        kept = sorted({r.call for r in self.changes(track_id, ticket_id)} -
+                      {r.call for r in self.changes(track_id, ticket_id, from_call)}, key=str)
+        undone = ChangesUndone(ticket=ticket_id, paths=sorted(spans), from_call=from_call, kept_calls=kept)
+        Ledger(self.folder(track_id) / CHANGES_FILE).append_record(undone.model_dump(mode="json"))
         return sorted(spans)
 
     @contextlib.contextmanager

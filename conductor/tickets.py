@@ -373,7 +373,7 @@ class TicketService:
         """The ticket's calls that changed files, oldest first, with the files each changed."""
         calls: dict[str, list[str]] = {}
         for record in self.store.changes(track_id, ticket_id):
-            calls.setdefault(record.get("call") or "?", []).append(record["path"])
+            calls.setdefault(record.call or "?", []).append(record.path)
         return [(call, sorted(set(paths))) for call, paths in calls.items()]
 
     def _read_blob(self, track_id: str) -> Callable[[str], bytes]:

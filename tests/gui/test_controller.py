@@ -194,7 +194,7 @@ def test_the_plan_panel_validates_as_you_type_and_accepts_what_is_shown(controll
     assert plan.problems == ["dependency cycle: M1 -> M3 -> M1"] and plan.edited
     controller.plan.set_cell(0, "depends_on", "")
     controller.plan.add_row()
-    assert plan.rows[-1]["id"] == "T4" and "ticket T4: the prompt is empty" in plan.problems
+    assert plan.rows[-1]["id"] == "T1" and "ticket T1: the prompt is empty" in plan.problems
     controller.plan.remove_row(3)
     controller.plan.move_row(2, -1)
     assert [r["id"] for r in plan.rows] == ["M1", "M3", "M2"] and plan.problems == []
