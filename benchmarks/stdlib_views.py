@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from file_cache import ASTParser, FileCache, estimate_tokens, is_valid_python
-from file_cache.parser import decode_source
+from file_cache.parser import ViewLines, decode_source, join_lines
 from file_cache.verify import lost_fields, lost_signatures
 
 TEST_FOLDERS = {"test", "tests", "idle_test"}
@@ -35,6 +35,8 @@ class StdlibReport:
     lost_signatures: list[str] = field(default_factory=list)
     lost_fields: list[str] = field(default_factory=list)
     """Class fields (annotated names, enum members, __slots__) missing from a skeleton."""
+    misnumbered: list[str] = field(default_factory=list)
+    """View lines whose line number does not point at the source line they show (`path:view line`)."""
     skeleton_ratios: list[float] = field(default_factory=list)
     curated_ratios: list[float] = field(default_factory=list)
 
@@ -90,7 +92,10 @@ def check_views(files: list[tuple[Path, str]]) -> StdlibReport:
         for path, text in files:
             report.files += 1
             parsed = parser.parse(text)
-            skeleton, curated = parser.get_skeleton_view(parsed), parser.get_curated_view(parsed)
+            skeleton_lines, curated_lines = parser.get_view_lines(parsed, False), parser.get_view_lines(parsed, True)
+            skeleton, curated = join_lines(skeleton_lines), join_lines(curated_lines)
+            for lines in (skeleton_lines, curated_lines):
+                report.misnumbered += [f"{path}:{n}" for n in misnumbered(parsed.lines, lines)]
             for view, bad in ((skeleton, report.invalid_skeletons), (curated, report.invalid_curated)):
                 if not is_valid_python(view):
                     bad.append(str(path))
@@ -102,6 +107,21 @@ def check_views(files: list[tuple[Path, str]]) -> StdlibReport:
                 report.skeleton_ratios.append(estimate_tokens(skeleton) / source_tokens)
                 report.curated_ratios.append(estimate_tokens(curated) / source_tokens)
     return report
+
+
+def misnumbered(source_lines: list[str], view_lines: ViewLines) -> list[int]:
+    """Indexes of the view lines whose source row does not hold what they show: the line's text up to a comment
+    or a made-up `...` must be in the source line, or start with it (a field written over several lines is shown
+    on one), spacing aside (a skeleton writes fields as `a: int = 4`)."""
+    wrong = []
+    for index, (row, line) in enumerate(view_lines):
+        if row is None:
+            continue
+        shown = "".join(line.split("#")[0].strip().removesuffix("...").split())
+        source = "".join(source_lines[row].split("#")[0].split()) if row < len(source_lines) else "\0"
+        if shown[:12] not in source and not (source and shown.startswith(source)):
+            wrong.append(index)
+    return wrong
 
 
 def _median_time(run, repeats: int) -> float:

@@ -11,7 +11,7 @@ from typing import Literal
 from conductor.config import ProjectConfig
 from conductor.guards import PathGuard, PathRefusedError
 from conductor.models import Ticket, Track
-from file_cache import ASTParser, FileCache, ViewError, number_view
+from file_cache import ASTParser, FileCache, ViewError, number_lines
 from file_cache.repomap import resolve_imports
 
 WORKER_SYSTEM = """\
@@ -86,8 +86,8 @@ def _target_block(ticket: Ticket, cache: FileCache, path: Path, config: ProjectC
         return "(the file is empty)"
     if kind == "raw" or raw.tokens <= config.context.target_raw_max_tokens or path.suffix not in (".py", ".pyi"):
         return f"```\n{raw.text}\n```"
-    numbered = number_view(raw.text, cache.view(path, kind).text)
     lines = raw.text.count("\n") + 1
+    numbered = number_lines(cache.view(path, kind).text, cache.view_numbers(path, kind), lines)
     parts = [f"(long file: {lines} lines, {raw.tokens} tokens. Shown as its {kind} view, each line numbered as "
              "in the file; read any other lines with read_file start_line/end_line before you edit them.)",
              f"```\n{numbered}```"]

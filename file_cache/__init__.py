@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from file_cache.cache import VIEW_KINDS, FileCache, View, directory_map
     from file_cache.errors import PathOutsideRootError, SymbolNotFoundError, ViewError
-    from file_cache.parser import ASTParser, ParsedSource, Symbol, is_valid_python, number_view
+    from file_cache.parser import ASTParser, ParsedSource, Symbol, is_valid_python, number_lines
     from file_cache.paths import resolve_inside
     from file_cache.tokens import estimate_tokens
 
 _HOMES = {"VIEW_KINDS": "cache", "FileCache": "cache", "View": "cache", "directory_map": "cache",
           "resolve_inside": "paths", "PathOutsideRootError": "errors", "SymbolNotFoundError": "errors",
           "ViewError": "errors", "ASTParser": "parser", "ParsedSource": "parser", "Symbol": "parser",
-          "is_valid_python": "parser", "number_view": "parser", "estimate_tokens": "tokens"}
+          "is_valid_python": "parser", "number_lines": "parser", "estimate_tokens": "tokens"}
 
 __all__ = [
     "VIEW_KINDS",
@@ -33,7 +33,7 @@ __all__ = [
     "directory_map",
     "estimate_tokens",
     "is_valid_python",
-    "number_view",
+    "number_lines",
     "resolve_inside",
 ]
 

@@ -208,6 +208,18 @@ class FileCache:
         text, tokens = self._derived(resolved, kind, lambda parsed: self._render(parsed, kind))
         return View(rel, kind, text, tokens)
 
+    def view_numbers(self, path: str | os.PathLike[str], kind: Literal["skeleton", "curated"]) -> list[int | None]:
+        """The line number in the file (1-based) of each line of the ``kind`` view; None for a line the view made
+        up (`... # Hidden`, a note)."""
+        resolved = self.resolve(path)
+        if resolved.suffix not in (".py", ".pyi"):
+            raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
+        text, _ = self._derived(resolved, f"{kind}-rows", lambda parsed: json.dumps(
+            [None if row is None else row + 1 for row, _ in self._parser.get_view_lines(parsed, kind == "curated")]),
+            count=False)
+        numbers: list[int | None] = json.loads(text)
+        return numbers
+
     def _render(self, parsed: ParsedSource, kind: ViewKind) -> str:
         if kind == "skeleton":
             return self._parser.get_skeleton_view(parsed)

@@ -41,7 +41,7 @@ HIDDEN = "... # Hidden"
 MAX_ASSIGNMENT_LINES = 3
 MAX_FIELD_DEFAULT = 40
 """A class field's default longer than this (or on several lines) is shown as `...` in the skeleton."""
-_ENUM_BASE = re.compile(r"\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag|ReprEnum)\b")
+ENUM_BASE = re.compile(r"\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag|ReprEnum)\b")
 _FIELD_CALL = re.compile(r"^(?:[\w.]+\.)?(?:ib|attrib|field|Field)\s*\(")
 _DEFINED = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.MULTILINE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
@@ -157,18 +157,21 @@ class ASTParser:
 
     def get_skeleton_view(self, source: str | bytes | ParsedSource) -> str:
         """Every class and def reachable without entering a function body, with full signatures; bodies `...`."""
-        return self._build(source, curated=False)
+        return join_lines(self.get_view_lines(source, curated=False))
 
     def get_curated_view(self, source: str | bytes | ParsedSource) -> str:
         """Structure, docstrings, block comments, imports; `@core_logic`/`# [HOT]` bodies in full."""
-        return self._build(source, curated=True)
+        return join_lines(self.get_view_lines(source, curated=True))
 
-    def _build(self, source: str | bytes | ParsedSource, curated: bool) -> str:
+    def get_view_lines(self, source: str | bytes | ParsedSource, curated: bool) -> ViewLines:
+        """The view (``curated``, else the skeleton) line by line, each with the source row it came from (None
+        for a line the view made up, such as `... # Hidden`): what numbers a view by the file's lines."""
         original = self.parse(source)
         parsed = self._view_source(original)
         broken = parsed.tree.root_node.has_error
         builder = _ViewBuilder(parsed, curated)
-        text = builder.build() if not broken else ""
+        lines = builder.build() if not broken else []
+        text = join_lines(lines)
         # tree-sitter's grammar is looser than CPython's (`def f(a=1, b)` parses), so views are checked with `ast`.
         # A curated view's headers are the skeleton's, verbatim, and the rest (docstrings, comments, imports) is
         # the source's own text: it is checked when the skeleton of the same content failed its check, or when
@@ -183,18 +186,26 @@ class ASTParser:
             # Broken source (an unclosed bracket swallows everything after it), or a view CPython rejects
             # (tree-sitter accepted something it does not): each top-level definition is viewed on its own
             # and only the views that are valid Python are kept.
-            views = [_ViewBuilder(self.parse(chunk), curated).build() for chunk in split_top_level(parsed.text)]
-            text = "".join(view for view in views if is_valid_python(view))
-            text = text if is_valid_python(text) else ""
+            lines, offset = [], 0
+            for chunk in split_top_level(parsed.text):
+                chunk_lines = _ViewBuilder(self.parse(chunk), curated).build()
+                if is_valid_python(join_lines(chunk_lines)):
+                    lines += [(None if row is None else row + offset, line) for row, line in chunk_lines]
+                offset += chunk.count("\n")
+            text = join_lines(lines)
+            if not is_valid_python(text):
+                lines, text = [], ""
         elif parsed is original:
-            return text  # a clean, valid view: every reachable definition was emitted, none to name as dropped
-        return text + _dropped_note(original, text)
+            return lines  # a clean, valid view: every reachable definition was emitted, none to name as dropped
+        note = _dropped_note(original, text)
+        return [*lines, (None, note.rstrip("\n"))] if note else lines
 
     def _skeleton_valid(self, parsed: ParsedSource) -> bool:
         """Whether this content's skeleton, as built from the tree, is valid Python (found once per parse)."""
         valid = parsed.__dict__.get("_skeleton_valid")
         if valid is None:
-            valid = not parsed.tree.root_node.has_error and is_valid_python(_ViewBuilder(parsed, False).build())
+            valid = not parsed.tree.root_node.has_error and is_valid_python(
+                join_lines(_ViewBuilder(parsed, False).build()))
             parsed.__dict__["_skeleton_valid"] = valid
         return bool(valid)
 
@@ -375,27 +386,29 @@ class _ViewBuilder:
         self.data = parsed.data
         self.curated = curated
         self.lines: list[str] = []
+        self.rows: list[int | None] = []
+        """The source row (0-based) of each line, None for a line the view made up."""
         self.top_level_starts: list[int] = []
         self.kept_bodies = False
         """A `@core_logic` or `# [HOT]` body was kept whole (its code is checked with the view)."""
 
-    def build(self) -> str:
+    def build(self) -> ViewLines:
         self.block(self.parsed.tree.root_node, top_level=True, docstring=True)
-        text = self._join(self.lines)
-        if self.parsed.tree.root_node.has_error and not is_valid_python(text):
-            text = self._salvage()
-        return text
+        lines = list(zip(self.rows, self.lines, strict=True))
+        if self.parsed.tree.root_node.has_error and not is_valid_python(join_lines(lines)):
+            # broken input: keep each top-level item whose view is valid on its own
+            bounds = [*self.top_level_starts, len(lines)]
+            pieces = [lines[a:b] for a, b in itertools.pairwise(bounds)]
+            lines = [line for piece in pieces if is_valid_python(join_lines(piece)) for line in piece]
+            if not is_valid_python(join_lines(lines)):
+                lines = []
+        return lines
 
-    @staticmethod
-    def _join(lines: list[str]) -> str:
-        return "\n".join(lines) + "\n" if lines else ""
-
-    def _salvage(self) -> str:
-        """Broken input: keep each top-level item whose view is valid on its own."""
-        bounds = [*self.top_level_starts, len(self.lines)]
-        kept = [self._join(self.lines[a:b]) for a, b in itertools.pairwise(bounds)]
-        text = "".join(chunk for chunk in kept if is_valid_python(chunk))
-        return text if is_valid_python(text) else ""
+    def add(self, text: str, row: int | None) -> None:
+        """Lines of the view, the first from source row ``row`` (None: made up), the rest from the rows after."""
+        parts = text.split("\n")
+        self.lines.extend(parts)
+        self.rows.extend(range(row, row + len(parts)) if row is not None else [None] * len(parts))
 
     # -- text helpers ------------------------------------------------------------------------------
     def starts_line(self, node: ts.Node) -> bool:
@@ -438,14 +451,14 @@ class _ViewBuilder:
         text = self.data[node.start_byte : node.end_byte if end_byte is None else end_byte].decode(
             "utf-8", errors="replace"
         )
-        self.lines.extend((self.indent_for(node) + text + suffix).split("\n"))
+        self.add(self.indent_for(node) + text + suffix, node.start_point.row)
 
     def emit_header(self, node: ts.Node, body: ts.Node) -> int:
         """The header of a def/class/compound statement without comments; returns its last line's index."""
         text = self.without_comments(node.start_byte, body.start_byte).rstrip()
         while text.endswith("\\"):  # `def f(): \` with the body on the next line: the continuation goes too
             text = text[:-1].rstrip()
-        self.lines.extend((self.indent_for(node) + text).split("\n"))
+        self.add(self.indent_for(node) + text, node.start_point.row)
         return len(self.lines) - 1
 
     # -- structure ---------------------------------------------------------------------------------
@@ -499,7 +512,7 @@ class _ViewBuilder:
         if value is not None:
             short = value if "\n" not in value and len(value) <= MAX_FIELD_DEFAULT else "..."
             line += f" = {short}"
-        self.lines.append(self.indent_for(node) + line)
+        self.add(self.indent_for(node) + line, node.start_point.row)
         return True
 
     def statement(self, node: ts.Node) -> bool:
@@ -560,7 +573,7 @@ class _ViewBuilder:
             if self.curated:
                 self.comments_before_body(inner, body)
             bases = inner.child_by_field_name("superclasses")
-            kind = "enum" if bases is not None and _ENUM_BASE.search(_text(bases)) else "class"
+            kind = "enum" if bases is not None and ENUM_BASE.search(_text(bases)) else "class"
             if not self.block(body, docstring=True, class_kind=kind):
                 self.lines[header] += " ..."
             return True
@@ -574,8 +587,8 @@ class _ViewBuilder:
             header = self.emit_header(node, body)
             if doc is not None and _is_docstring(doc):
                 indent = self.indent_for(doc)
-                self.lines.extend((indent + self.without_comments(doc.start_byte, doc.end_byte)).split("\n"))
-                self.lines.append(indent + HIDDEN)
+                self.add(indent + self.without_comments(doc.start_byte, doc.end_byte), doc.start_point.row)
+                self.add(indent + HIDDEN, None)
             else:
                 self.lines[header] += " " + HIDDEN
         return True
@@ -653,30 +666,20 @@ def _header_has_error(node: ts.Node, body: ts.Node) -> bool:
     return False
 
 
-_ADDED = (" ... # Hidden", " ...")
+ViewLines = list[tuple[int | None, str]]
+"""A view line by line: (the source row it came from, 0-based, or None for a made-up line; its text)."""
 
 
-def number_view(source: str, view: str) -> str:
-    """``view`` with each line prefixed by its line number in ``source`` (lines the view made up, such as
-    `... # Hidden`, get none), so a worker can ask for exactly the lines it needs."""
-    source_lines = normalize_newlines(source).split("\n")
-    width = len(str(len(source_lines)))
-    numbered, position = [], 0
-    for line in view.split("\n")[:-1] if view.endswith("\n") else view.split("\n"):
-        key = line.rstrip()
-        for added in _ADDED:
-            if key.endswith(added):
-                key = key[: -len(added)]
-                break
-        found = None
-        if key.strip():
-            for index in range(position, min(position + 20_000, len(source_lines))):
-                if source_lines[index].rstrip().startswith(key):
-                    found = index
-                    break
-        if found is None:
-            numbered.append(f"{'':>{width}}| {line}")
-        else:
-            numbered.append(f"{found + 1:>{width}}| {line}")
-            position = found + 1
-    return "\n".join(numbered) + "\n"
+def join_lines(lines: ViewLines) -> str:
+    return "".join(line + "\n" for _, line in lines)
+
+
+def number_lines(text: str, numbers: list[int | None], total_lines: int) -> str:
+    """``text`` with each line prefixed by its number in the file (``numbers``, 1-based; None: a line the view
+    made up gets none), so a worker can ask for exactly the lines it needs."""
+    width = len(str(total_lines))
+    lines = text.split("\n")  # not splitlines(): a form feed inside a line is not a line break
+    if text.endswith("\n"):
+        lines.pop()
+    return "".join(f"{'' if number is None else number:>{width}}| {line}\n"
+                   for number, line in zip(numbers, lines, strict=False))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 
-from file_cache.parser import reachable_definitions
-
-_ENUM_BASE = re.compile(r"\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag|ReprEnum)\b")
+from file_cache.parser import ENUM_BASE, reachable_definitions
 
 
 def signature_table(tree: ast.Module) -> list[tuple[str, str]]:
@@ -45,7 +42,7 @@ def field_table(tree: ast.Module) -> set[tuple[str, str]]:
     for node in reachable_definitions(tree.body):
         if not isinstance(node, ast.ClassDef):
             continue
-        enum = any(_ENUM_BASE.search(ast.unparse(base)) for base in node.bases)
+        enum = any(ENUM_BASE.search(ast.unparse(base)) for base in node.bases)
         for statement in node.body:
             if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 fields.add((node.name, f"{statement.target.id}: {ast.dump(statement.annotation)}"))

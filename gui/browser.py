@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from file_cache import ViewError, directory_map, number_view
+from file_cache import ViewError, directory_map
 from file_cache.cache import ViewKind
 from file_cache.highlight import PYTHON_SUFFIXES, highlight_file
 from gui.state import FileViewState
@@ -82,9 +82,10 @@ class FileBrowser:
         files.text, files.error = (shown.text, None) if shown else ("", errors[files.kind])
         python = files.selected.endswith(PYTHON_SUFFIXES)
         files.lines = highlight_file(files.selected, files.text)
-        raw = views.get("raw")
-        files.numbers = (self._numbers(raw.text if raw else "", files.text) if files.kind != "raw" and python
-                         else list(range(1, len(files.lines) + 1)))
+        if files.kind in ("skeleton", "curated") and python:
+            files.numbers = self._numbers(files.selected, files.kind)
+        else:
+            files.numbers = list(range(1, len(files.lines) + 1))
         try:
             files.outline = cache.outline(files.selected) if python else []
         except ViewError:
@@ -92,13 +93,13 @@ class FileBrowser:
         self._find()
         self.owner.state.touch("view", "files")
 
-    def _numbers(self, source: str, view: str) -> list[int | None]:
+    def _numbers(self, path: str, kind: Literal["skeleton", "curated"]) -> list[int | None]:
         """Each view line's number in the file (None for lines the view made up, such as `... # Hidden`)."""
         files = self.state
-        numbers: list[int | None] = []
-        for line in number_view(source, view).splitlines():
-            number = line.partition("| ")[0].strip()
-            numbers.append(int(number) if number.isdigit() else None)
+        try:
+            numbers = self.owner.cache.view_numbers(path, kind)
+        except ViewError:
+            numbers = []
         return (numbers + [None] * len(files.lines))[: len(files.lines)]
 
     # -- search within the file ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from file_cache import ASTParser, Symbol, SymbolNotFoundError, is_valid_python
-from file_cache.parser import split_top_level
+from file_cache.parser import number_lines, split_top_level
 from file_cache.verify import lost_fields, lost_signatures
 
 SAMPLES = Path(__file__).with_name("samples")
@@ -257,3 +257,25 @@ def test_a_header_no_parser_here_accepts_is_reported_not_dropped(parser):
     view = parser.get_skeleton_view(source)
     assert is_valid_python(view)
     assert "def first(x): ..." in view and "typed" in view.splitlines()[-1]
+
+
+def test_views_carry_the_source_row_of_every_line():
+    source = ("class A:\n    def run(self):\n        return 1\n\n\nclass B:\n    # same header as A's\n"
+              "    def run(self):\n        '''Run B.'''\n        return 2\n")
+    parser = ASTParser()
+    assert parser.get_view_lines(source, curated=False) == [
+        (0, "class A:"), (1, "    def run(self): ..."), (5, "class B:"), (7, "    def run(self): ...")]
+    assert parser.get_view_lines(source, curated=True) == [
+        (0, "class A:"), (1, "    def run(self): ... # Hidden"), (5, "class B:"), (6, "    # same header as A's"),
+        (7, "    def run(self):"), (8, "        '''Run B.'''"), (None, "        ... # Hidden")]
+    view = parser.get_curated_view(source)
+    numbers = [None if row is None else row + 1 for row, _ in parser.get_view_lines(source, curated=True)]
+    assert number_lines(view, numbers, 10).splitlines()[-3:] == [
+        " 8|     def run(self):", " 9|         '''Run B.'''", "  |         ... # Hidden"]
+
+
+def test_a_broken_file_keeps_the_rows_of_what_it_still_shows():
+    source = "def ok(a):\n    return a\n\n\ndef broken(:\n    pass\n\n\ndef later(b):\n    return b\n"
+    lines = ASTParser().get_view_lines(source, curated=False)
+    assert lines == [(0, "def ok(a): ..."), (8, "def later(b): ..."),
+                     (None, "# not shown (their source could not be parsed): broken")]

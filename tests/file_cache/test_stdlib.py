@@ -15,6 +15,7 @@ def test_every_stdlib_file_gets_valid_views_with_every_signature():
     assert report.invalid_curated == []
     assert report.lost_signatures == []
     assert report.lost_fields == []
+    assert report.misnumbered == []
     assert report.median_skeleton_ratio <= 0.10
 
 
@@ -27,3 +28,4 @@ def test_every_third_party_file_gets_valid_views_with_every_signature():
     assert report.invalid_curated == []
     assert report.lost_signatures == []
     assert report.lost_fields == []
+    assert report.misnumbered == []
