@@ -12,7 +12,6 @@ import bisect
 import collections
 import difflib
 import io
-import itertools
 import keyword
 import re
 import tokenize
@@ -388,21 +387,12 @@ class _ViewBuilder:
         self.lines: list[str] = []
         self.rows: list[int | None] = []
         """The source row (0-based) of each line, None for a line the view made up."""
-        self.top_level_starts: list[int] = []
         self.kept_bodies = False
         """A `@core_logic` or `# [HOT]` body was kept whole (its code is checked with the view)."""
 
     def build(self) -> ViewLines:
-        self.block(self.parsed.tree.root_node, top_level=True, docstring=True)
-        lines = list(zip(self.rows, self.lines, strict=True))
-        if self.parsed.tree.root_node.has_error and not is_valid_python(join_lines(lines)):
-            # broken input: keep each top-level item whose view is valid on its own
-            bounds = [*self.top_level_starts, len(lines)]
-            pieces = [lines[a:b] for a, b in itertools.pairwise(bounds)]
-            lines = [line for piece in pieces if is_valid_python(join_lines(piece)) for line in piece]
-            if not is_valid_python(join_lines(lines)):
-                lines = []
-        return lines
+        self.block(self.parsed.tree.root_node, docstring=True)
+        return list(zip(self.rows, self.lines, strict=True))
 
     def add(self, text: str, row: int | None) -> None:
         """Lines of the view, the first from source row ``row`` (None: made up), the rest from the rows after."""
@@ -472,7 +462,7 @@ class _ViewBuilder:
                 return True
         return False
 
-    def block(self, node: ts.Node, top_level: bool = False, docstring: bool = False,
+    def block(self, node: ts.Node, docstring: bool = False,
               class_kind: str | None = None) -> bool:
         """Emit what the view keeps of a block; True when a statement (not only comments) was emitted.
         ``class_kind`` (`class` or `enum`) says the block is a class body, whose fields the skeleton keeps."""
@@ -480,8 +470,6 @@ class _ViewBuilder:
         children = node.named_children
         first_statement = next((c for c in children if c.type != "comment"), None)
         for child in children:
-            if top_level:
-                self.top_level_starts.append(len(self.lines))
             if docstring and child is first_statement and self.curated and _is_docstring(child):
                 self.emit(child)
                 emitted = True
