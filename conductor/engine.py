@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -56,6 +57,7 @@ from conductor.tools import (
 from conductor.worker import GaveUp, LimitReached, StepStopped, Worker, WorkerHooks, WorkerState
 from file_cache import FileCache, estimate_tokens
 
+logger = logging.getLogger(__name__)
 
 # -- how one ticket's run ended ------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -160,8 +162,19 @@ class ConductorEngine:
 
     # -- the run -------------------------------------------------------------------------------------
     def run(self) -> RunResult:
+        """Run the track's tickets until it is done, blocked, paused or stopped; an unexpected error is logged
+        with its traceback before it propagates."""
+        try:
+            return self._run()
+        except Exception:
+            logger.exception("the run of track %s stopped on an error (ticket %s)", self.track_id,
+                             self.active_ticket_id)
+            raise
+
+    def _run(self) -> RunResult:
         self.preflight()
         result = RunResult()
+        logger.info("run of track %s starts (%s)", self.track_id, "auto" if self.policy.force_auto else "step")
         with self.store.locked(self.track_id, holder=RUN_HOLDER):
             self.track = track = self.store.load(self.track_id)
             for ticket_id in track.expire_claims(utc_now()):
@@ -190,6 +203,8 @@ class ConductorEngine:
             self.emit(RunFinished(track=track.id, completed=result.completed, blocked=result.blocked,
                                   stopped=result.stopped, track_status=track.status,
                                   usage=self.accountant.track))
+        logger.info("run of track %s ends: completed %s, blocked %s, paused on %s: %s", self.track_id,
+                    result.completed, result.blocked, result.paused_on, result.problem)
         return result
 
     def _network(self) -> bool:
@@ -231,6 +246,7 @@ class ConductorEngine:
         return self._finish(track, ticket, state, Completed(summary))
 
     def _pause(self, ticket: Ticket, reason: str, kind: type[Paused | Stopped] = Paused) -> TicketOutcome:
+        logger.info("ticket %s paused: %s", ticket.id, reason)
         self._save_track()
         self.emit(RunPaused(track=self.track_id, ticket=ticket.id, reason=reason))
         return kind(reason)
@@ -238,6 +254,8 @@ class ConductorEngine:
     def _finish(self, track: Track, ticket: Ticket, state: WorkerState, outcome: Completed | Blocked
                 ) -> TicketOutcome:
         """Archive and flush the worker's history (context amnesia), then complete or block the ticket."""
+        logger.info("ticket %s %s", ticket.id, "completed" if isinstance(outcome, Completed) else
+                    f"blocked: {outcome.reason}")
         archive = self.store.archive_history(self.track_id, ticket.id, state.flush())
         if isinstance(outcome, Completed):
             unlocked = track.mark_complete(ticket.id, outcome.summary)

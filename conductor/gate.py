@@ -104,6 +104,22 @@ class AutoGate:
         """Never waits, so nothing to wake."""
 
 
+class CallbackGate:
+    """Decides on the engine's own thread by asking ``answer`` (a scripted front-end, a test): nothing to poll,
+    nothing to wait for. Every call asked about is kept in ``seen``."""
+
+    def __init__(self, answer: Callable[[PendingCall], Decision]) -> None:
+        self.answer = answer
+        self.seen: list[PendingCall] = []
+
+    def decide(self, pending: PendingCall) -> Decision:
+        self.seen.append(pending)
+        return self.answer(pending)
+
+    def stop(self) -> None:
+        """Never waits, so nothing to wake."""
+
+
 _STOP = object()
 
 

@@ -27,6 +27,7 @@ from conductor.events import (
     ToolFinished,
 )
 from conductor.gate import AutoGate, TerminalGate
+from conductor.logs import log_to_file
 from conductor.models import TrackStatus
 from conductor.store import TrackStore
 from conductor.text import clip, printable
@@ -109,6 +110,7 @@ def run_track(args: argparse.Namespace) -> int:
     engine: ConductorEngine
     gate = AutoGate() if args.auto else TerminalGate(preview=lambda request: engine.approvals.make_pending("", request),
                                                      write=lambda text: print(printable(text)))
+    log_to_file(config.tracks_path)
     engine = ConductorEngine(config, args.track, gate, subscribers=[EventPrinter(store)], auto=args.auto,
                              store=store)
     print(f"commands: {engine.commands.describe()}")

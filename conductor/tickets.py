@@ -88,8 +88,10 @@ class TicketService:
     """Track and ticket edits for one project, made by ``by`` (`cli`, `gui`, ...)."""
 
     def __init__(self, config: ProjectConfig, store: TrackStore | None = None, by: Actor = "cli",
-                 subscribers: tuple[Subscriber, ...] = ()) -> None:
+                 subscribers: tuple[Subscriber, ...] = (), clock: Callable[[], datetime] = utc_now) -> None:
         self.config = config
+        self.clock = clock
+        """What time it is, for claims and their leases (tests move it instead of sleeping)."""
         self.store = store or TrackStore(config.tracks_path)
         self.by = by
         self.subscribers = subscribers
@@ -276,7 +278,7 @@ class TicketService:
         agent = agent.strip()
         if not agent:
             raise ConductorError("a claim needs the agent's name")
-        now = utc_now()
+        now = self.clock()
         with self.editing(track_id) as track:
             expired = self._expire(track, now)
             ready = track.get_executable_tickets()
@@ -307,15 +309,14 @@ class TicketService:
         self.emit(TicketReleased(track=track_id, ticket=ticket_id, agent=holder, reason="released", by=self.by))
         return ticket
 
-    @staticmethod
-    def _check_holder(track: Track, ticket_id: str, agent: str | None) -> None:
+    def _check_holder(self, track: Track, ticket_id: str, agent: str | None) -> None:
         """An outside agent acts only on a ticket it holds now: a lapsed lease, taken since by another agent, is
         no longer its own (a person at the CLI or in the window may act on any ticket)."""
         if agent is None:
             return
         holder = track.ticket(ticket_id).claimed_by
         expires = track.ticket(ticket_id).claim_expires_at
-        if holder != agent.strip() or (expires is not None and expires <= utc_now()):
+        if holder != agent.strip() or (expires is not None and expires <= self.clock()):
             held = f"held by {holder}" if holder else "not claimed"
             raise ConductorError(f"ticket {ticket_id} is {held}; {agent} may act only on a ticket it has claimed "
                                  "(claim_next_ticket), before its lease lapses")

@@ -7,29 +7,18 @@ engine's package never imports this one.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from pathlib import Path
 
 from conductor.cli_args import add_project_option, project_of
 from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
+from conductor.logs import log_to_file
 
 
 def layout_path() -> Path:
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     return base / "conductor" / "layout.json"
-
-
-def log_to_file(path: Path) -> Path:
-    """What an operator needs after a crash (engine errors with their tracebacks) goes to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    for name in ("conductor", "gui"):
-        logging.getLogger(name).setLevel(logging.INFO)
-    return path
 
 
 def gui_command(args: argparse.Namespace) -> int:
@@ -43,7 +32,7 @@ def gui_command(args: argparse.Namespace) -> int:
     if args.demo:
         print(f"demo project copied to {project}")
     controller = Controller(project)
-    log_to_file(controller.config.tracks_path / "conductor.log")
+    log_to_file(controller.config.tracks_path)
     if args.demo:  # the Plan panel starts from the demo's goal; its planner answers from the script
         from conductor.plan_cli import DEMO_GOAL
 

@@ -18,6 +18,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from conductor.config import ProjectConfig, load_project_config
 from conductor.context import build_brief
 from conductor.errors import ConductorError
+from conductor.logs import log_to_file
 from conductor.messages import ToolCall
 from conductor.project_trust import notice
 from conductor.shell import ShellResult
@@ -44,6 +45,7 @@ class ConductorMcp:
         if self.config.ignored:  # stdout carries the protocol; the client shows stderr to its user
             print(f"conductor mcp: {notice(self.config.root, self.config.ignored)}", file=sys.stderr)
         self.store = TrackStore(self.config.tracks_path)
+        log_to_file(self.config.tracks_path)  # stdout carries the protocol: the log goes to a file
         self.cache = FileCache(self.config.root)
         self.tickets = TicketService(self.config, self.store, by="mcp")
         self.guard = self.tickets.guard

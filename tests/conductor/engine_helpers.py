@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 from conductor.config import load_project_config
 from conductor.engine import ConductorEngine, RunResult
 from conductor.events import EventQueue
-from conductor.gate import Decision, PendingCall, QueueGate
+from conductor.gate import CallbackGate, Decision, PendingCall
 from conductor.models import Ticket, Track
 from conductor.project_trust import file_grants, record_trust
 from conductor.store import TrackStore
@@ -61,43 +60,19 @@ def ticket(ticket_id: str, target: str, *deps: str, prompt: str = "do it") -> Ti
 
 def engine_for(root: Path, track_id: str, gate=None, auto: bool = False, **overrides: Any) -> ConductorEngine:
     config = load_project_config(root, overrides, environ={})
-    return ConductorEngine(config, track_id, gate if gate is not None else QueueGate(), subscribers=[EventQueue()],
+    gate = gate if gate is not None else CallbackGate(lambda pending: APPROVE)
+    return ConductorEngine(config, track_id, gate, subscribers=[EventQueue()],
                            auto=auto)
-
-
-class Approver:
-    """Answers every pending call from another thread, like a person at the GUI would."""
-
-    def __init__(self, gate: QueueGate, answer: Callable[[PendingCall], Decision] | None = None) -> None:
-        self.gate = gate
-        self.answer = answer or (lambda pending: APPROVE)
-        self.seen: list[PendingCall] = []
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        answered = 0
-        while not self._done.is_set():
-            pending, asks = self.gate.pending, self.gate.asks
-            if pending is not None and asks > answered:
-                answered = asks
-                self.seen.append(pending)
-                self.gate.submit(pending.id, self.answer(pending))
-            time.sleep(0.005)
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
 
 
 def run_with(engine: ConductorEngine, answer: Callable[[PendingCall], Decision] | None = None
              ) -> tuple[RunResult, list[PendingCall]]:
-    approver = Approver(engine.gate, answer)
-    try:
-        return engine.run(), approver.seen
-    finally:
-        approver.stop()
+    """Run to the end, each pending call answered by ``answer`` (approve by default) on the engine's thread;
+    returns the result and the calls asked about."""
+    gate = engine.gate
+    assert isinstance(gate, CallbackGate), "run_with answers through the engine's CallbackGate"
+    gate.answer, gate.seen = answer or (lambda pending: APPROVE), []
+    return engine.run(), gate.seen
 
 
 def history_results(store: TrackStore, track_id: str, ticket_id: str) -> list[Any]:

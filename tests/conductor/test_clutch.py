@@ -46,7 +46,7 @@ def test_a_tampered_pending_file_never_shows_one_call_while_another_runs(tmp_pat
     # an attacker (or a careless hand) rewrites the call the human will see
     pending["call"]["arguments"]["command"] = "echo harmless"
     pending_file.write_text(json.dumps(pending))
-    resumed = engine_for(tmp_path, track_id, gate=QueueGate())
+    resumed = engine_for(tmp_path, track_id)
     result, shown = run_with(resumed)
     assert result.completed == ["T1"]
     assert [p.call.arguments["command"] for p in shown] == ["echo safe > out.txt"]  # what runs is what is shown

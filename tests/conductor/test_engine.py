@@ -306,7 +306,7 @@ def test_a_process_killed_while_a_call_awaits_approval_resumes_with_that_call_pe
     assert store.load(DEMO_TRACK).ticket("T1").status == TicketStatus.STEP_PAUSED
     assert (demo / "calc" / "stats.py").read_text().count("median") == 0
 
-    engine = engine_for(demo, DEMO_TRACK, gate=QueueGate())
+    engine = engine_for(demo, DEMO_TRACK)
     result, asked = run_with(engine)
     assert (asked[0].id, asked[0].call.name, asked[0].call.id) == (before["id"], "edit_file", before["call"]["id"])
     assert result.completed == ["T1", "T2"]
@@ -327,7 +327,7 @@ def test_stop_while_waiting_keeps_the_call_pending_for_the_next_run(demo):
     engine.stop()
     runner.join()
     assert engine.result.paused_on == "T1"
-    again = engine_for(demo, DEMO_TRACK, gate=QueueGate())
+    again = engine_for(demo, DEMO_TRACK)
     result, asked = run_with(again)
     assert asked[0].id == first.id
     assert result.completed == ["T1", "T2"]

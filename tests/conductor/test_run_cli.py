@@ -102,3 +102,15 @@ def test_a_dry_run_sends_nothing_changes_nothing_and_says_what_would_run(tmp_pat
     text = conductor("run", DEMO_TRACK, "--project", str(project), "--dry-run").stdout
     assert text.splitlines()[0] == f"dry run of track {DEMO_TRACK}: nothing is sent, nothing changes"
     assert "then, as those complete: T2" in text
+
+
+def test_an_engine_that_crashes_leaves_its_traceback_in_the_projects_log(tmp_path):
+    project = prepare_demo(tmp_path / "demo")
+    trust_project(project)
+    (project / "tracks" / DEMO_TRACK / "workers").write_text("a file where the workers' folder goes\n")
+    result = conductor("run", DEMO_TRACK, "--auto", "--project", str(project))
+    assert result.returncode == 2 and result.stderr.startswith("conductor: File exists: ")
+    log = (project / "tracks" / "conductor.log").read_text()
+    assert f"run of track {DEMO_TRACK} starts (auto)" in log
+    assert "ERROR" in log and "the run of track add-median stopped on an error (ticket T1)" in log
+    assert "Traceback (most recent call last):" in log and "FileExistsError" in log

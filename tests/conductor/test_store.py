@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -140,30 +139,27 @@ from conductor.store import TrackStore
 store = TrackStore(sys.argv[1])
 track = store.load(sys.argv[2])
 n = len(track.tickets)
-print("saving", flush=True)
 while True:
     n += 1
     track.add_ticket(Ticket(id=f"T{n}", title="t" * 200, target_file="a.py", prompt="p" * 2000,
                             dependencies=[f"T{n - 1}"]))
     store.save(track)
+    print(n, flush=True)
 """
 
 
 def test_sigkill_during_saves_always_leaves_a_loadable_track(store):
     track = make_track(store)
     rng = random.Random(7)
-    sizes = set()
     for _ in range(8):
         process = subprocess.Popen([sys.executable, "-c", SAVE_LOOP, str(store.root), track.id],
                                    stdout=subprocess.PIPE, text=True)
-        assert process.stdout.readline() == "saving\n"
-        time.sleep(rng.uniform(0.05, 0.4))
+        saved = [int(process.stdout.readline()) for _ in range(rng.randint(1, 12))]  # the kill lands mid-loop
         process.send_signal(signal.SIGKILL)
         process.wait()
         loaded = store.load(track.id)
         assert loaded.tickets[-1].status == TicketStatus.LOCKED
-        sizes.add(len(loaded.tickets))
-    assert max(sizes) > 2  # the loop really was saving when it was killed
+        assert len(loaded.tickets) >= saved[-1]  # every save it reported is there; a later one may be too
     leftovers = list(store.folder(track.id).glob(".track.json.*.tmp"))
     assert len(leftovers) <= 8  # a killed write may leave its temp file, never a torn track.json
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from conductor.demo import DEMO_TRACK, prepare_demo
+from conductor.models import utc_now
 from conductor.store import TrackStore
 
 TOOLS = ["get_skeleton", "get_curated_view", "get_outline", "get_definition", "list_directory", "search_files",
@@ -136,9 +138,10 @@ def test_an_agent_acts_only_on_the_ticket_it_holds(demo):
     from conductor.config import load_project_config
     from conductor.tickets import TicketService
 
-    service = TicketService(load_project_config(demo, environ={}), by="mcp")
-    service.claim_next(DEMO_TRACK, "agent-a", lease_seconds=0)  # lapses at once
-    service.claim_next(DEMO_TRACK, "agent-b", lease_seconds=600)  # the lapsed claim returns, then B takes T1
+    config = load_project_config(demo, environ={})
+    an_hour_ago = utc_now() - timedelta(hours=1)
+    TicketService(config, by="mcp", clock=lambda: an_hour_ago).claim_next(DEMO_TRACK, "agent-a", 600)  # lapsed
+    TicketService(config, by="mcp").claim_next(DEMO_TRACK, "agent-b", 600)  # A's claim returns, then B takes T1
     _, results = run(
         demo,
         ("complete_ticket", {"track_id": DEMO_TRACK, "ticket_id": "T1", "summary": "stale", "agent": "agent-a"}),
@@ -199,13 +202,20 @@ def test_two_clients_in_separate_processes_never_get_the_same_ticket(demo):
 
 
 def test_an_expired_lease_returns_the_ticket(demo):
-    (demo / "project.toml").write_text((demo / "project.toml").read_text() + "\n[mcp]\nlease_seconds = 0.5\n")
-    _, (first,) = run(demo, ("claim_next_ticket", {"track_id": DEMO_TRACK, "agent": "crashed"}))
-    assert json.loads(text(first))["ticket"]["id"] == "T1"
-    import time
+    """An agent claimed T1 and crashed; its lease (the project's 30 minutes) ran out an hour later: the next
+    claim over MCP takes T1 back. The clock is moved, not waited for."""
+    from conductor.config import load_project_config
+    from conductor.tickets import TicketService
 
-    time.sleep(1.0)
+    config = load_project_config(demo, environ={})
+    two_hours_ago = utc_now() - timedelta(hours=2)
+    crashed = TicketService(config, by="mcp", clock=lambda: two_hours_ago).claim_next(
+        DEMO_TRACK, "crashed", config.mcp.lease_seconds)
+    assert crashed.claim_expires_at == two_hours_ago + timedelta(seconds=1800)
     _, (again,) = run(demo, ("claim_next_ticket", {"track_id": DEMO_TRACK, "agent": "next"}))
-    assert json.loads(text(again))["ticket"]["claimed_by"] == "next"
+    claimed = json.loads(text(again))["ticket"]
+    assert (claimed["id"], claimed["claimed_by"]) == ("T1", "next")
+    lease = datetime.fromisoformat(claimed["claim_expires_at"]) - utc_now()
+    assert timedelta(minutes=29) < lease <= timedelta(minutes=30)  # the server took the project's lease
     events = [(e["event"], e.get("agent")) for e in TrackStore(demo / "tracks").ledger(DEMO_TRACK).read()]
     assert events == [("ticket_claimed", "crashed"), ("ticket_released", "crashed"), ("ticket_claimed", "next")]
