@@ -25,7 +25,6 @@ from conductor.messages import AssistantTurn, Message, ToolSpec
 from conductor.models import Track
 from conductor.proposals import Proposal, ProposedTicket
 from conductor.protocols import Model
-from conductor.shell import ShellResult
 from conductor.store import Ledger, TrackStore
 from conductor.tickets import TicketService
 from conductor.tools import TOOLS, ProjectTools, ToolDefinition, ToolOutcome, tool_specs
@@ -171,7 +170,7 @@ class PlanSession:
         self.tickets = TicketService(config, store, by=by)
         self.accountant = Accountant(prices=with_overrides(config.prices))
         self.plan_id = "plan-" + secrets.token_hex(4)
-        tools = ProjectTools(cache=FileCache(config.root), guard=self.tickets.guard, run_command=_no_commands,
+        tools = ProjectTools(cache=FileCache(config.root), guard=self.tickets.guard,
                              max_file_bytes=config.guard.max_file_bytes)
         self.planner = Planner(config, model, tools, self.tickets, on_turn=self._on_turn, on_progress=on_progress)
         self.events = EventLog(Ledger(store.root / "plans.jsonl").append_record, subscribers)
@@ -285,6 +284,3 @@ class PlanSession:
         after = proposal.model_copy(update={"title": track.title, "description": track.description}).table()
         return "".join(difflib.unified_diff(before, after.splitlines(keepends=True), "remaining now", "proposed"))
 
-
-def _no_commands(command: str) -> ShellResult:
-    raise ConductorError("the planner runs no commands")

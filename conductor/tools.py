@@ -199,7 +199,9 @@ class ProjectTools:
     cache: FileCache
     """Serves the views."""
     guard: PathGuard
-    run_command: Callable[[str], ShellResult]
+    run_command: Callable[[str], ShellResult] | None = None
+    """Runs `run_shell`'s commands (the engine's sandboxed runner); None where no command may run (the planner,
+    the MCP server)."""
     max_file_bytes: int = 20_000_000
     """Files above this are streamed (read_file), skipped (search_files) or refused (views, edits)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -371,6 +373,8 @@ class ProjectTools:
                            change=FileChange(relative, before, after))
 
     def run_shell(self, args: RunShellArgs) -> ToolOutcome:
+        if self.run_command is None:
+            raise ConductorError("no command runs here")
         result = self.run_command(args.command)
         return ToolOutcome(shell=result)
 

@@ -21,7 +21,6 @@ from conductor.errors import ConductorError
 from conductor.logs import log_to_file
 from conductor.messages import ToolCall
 from conductor.project_trust import notice
-from conductor.shell import ShellResult
 from conductor.store import TrackStore
 from conductor.tickets import TicketService
 from conductor.tools import ProjectTools
@@ -49,8 +48,7 @@ class ConductorMcp:
         self.cache = FileCache(self.config.root)
         self.tickets = TicketService(self.config, self.store, by="mcp")
         self.guard = self.tickets.guard
-        self.tools = ProjectTools(cache=self.cache, guard=self.guard, run_command=_no_shell,
-                                  max_file_bytes=self.config.guard.max_file_bytes)
+        self.tools = ProjectTools(cache=self.cache, guard=self.guard, max_file_bytes=self.config.guard.max_file_bytes)
 
     # -- views -----------------------------------------------------------------------------------------------
     def view(self, tool: str, **arguments: Any) -> str:
@@ -110,10 +108,6 @@ class ConductorMcp:
             return result
         except (ConductorError, ViewError, OSError, ValueError) as error:
             raise ToolError(str(error)) from None
-
-
-def _no_shell(command: str) -> ShellResult:
-    raise ToolError("this server runs no commands")
 
 
 def build_server(project: Path) -> MCPServer:
