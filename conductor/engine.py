@@ -59,6 +59,7 @@ from file_cache import FileCache, estimate_tokens
 
 logger = logging.getLogger(__name__)
 
+
 # -- how one ticket's run ended ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Completed:
