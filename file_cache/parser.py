@@ -135,6 +135,11 @@ class ParsedSource:
         return self.text.split("\n")
 
     @cached_property
+    def headers(self) -> dict[int, str]:
+        """Headers as the views show them, by their start byte (the skeleton and the curated view share them)."""
+        return {}
+
+    @cached_property
     def reachable_names(self) -> list[str]:
         """The defs and classes a skeleton shows, found once per parse (both views compare against them)."""
         return list(dict.fromkeys(_reachable_names(self.text)))
@@ -156,15 +161,19 @@ class ASTParser:
 
     def get_skeleton_view(self, source: str | bytes | ParsedSource) -> str:
         """Every class and def reachable without entering a function body, with full signatures; bodies `...`."""
-        return join_lines(self.get_view_lines(source, curated=False))
+        return self._view(source, curated=False)[1]
 
     def get_curated_view(self, source: str | bytes | ParsedSource) -> str:
         """Structure, docstrings, block comments, imports; `@core_logic`/`# [HOT]` bodies in full."""
-        return join_lines(self.get_view_lines(source, curated=True))
+        return self._view(source, curated=True)[1]
 
     def get_view_lines(self, source: str | bytes | ParsedSource, curated: bool) -> ViewLines:
         """The view (``curated``, else the skeleton) line by line, each with the source row it came from (None
         for a line the view made up, such as `... # Hidden`): what numbers a view by the file's lines."""
+        return self._view(source, curated)[0]
+
+    def _view(self, source: str | bytes | ParsedSource, curated: bool) -> tuple[ViewLines, str]:
+        """The view's lines with their rows, and its text."""
         original = self.parse(source)
         parsed = self._view_source(original)
         broken = parsed.tree.root_node.has_error
@@ -195,9 +204,9 @@ class ASTParser:
             if not is_valid_python(text):
                 lines, text = [], ""
         elif parsed is original:
-            return lines  # a clean, valid view: every reachable definition was emitted, none to name as dropped
+            return lines, text  # a clean, valid view: every reachable definition was emitted, none dropped
         note = _dropped_note(original, text)
-        return [*lines, (None, note.rstrip("\n"))] if note else lines
+        return ([*lines, (None, note.rstrip("\n"))], text + note) if note else (lines, text)
 
     def _skeleton_valid(self, parsed: ParsedSource) -> bool:
         """Whether this content's skeleton, as built from the tree, is valid Python (found once per parse)."""
@@ -396,6 +405,10 @@ class _ViewBuilder:
 
     def add(self, text: str, row: int | None) -> None:
         """Lines of the view, the first from source row ``row`` (None: made up), the rest from the rows after."""
+        if "\n" not in text:  # most lines: one header, one field
+            self.lines.append(text)
+            self.rows.append(row)
+            return
         parts = text.split("\n")
         self.lines.extend(parts)
         self.rows.extend(range(row, row + len(parts)) if row is not None else [None] * len(parts))
@@ -411,8 +424,10 @@ class _ViewBuilder:
         A statement sharing its line with its block's header (`class A: x = 1`) gets the header's indentation
         plus four spaces; one after a `;` gets the indentation of its line.
         """
-        line_start = self.data.rfind(b"\n", 0, node.start_byte) + 1
+        line_start = node.start_byte - node.start_point.column  # the column counts bytes
         prefix = self.data[line_start : node.start_byte]
+        if not prefix.strip():  # the node starts its line (nearly always): its indentation is the prefix
+            return prefix.decode("utf-8", errors="replace")
         indent = prefix[: len(prefix) - len(prefix.lstrip())]
         block = node.parent
         if block is None or block.type != "block" or line_start + len(indent) >= block.start_byte:
@@ -420,14 +435,13 @@ class _ViewBuilder:
         owner = block.parent
         return (self.indent_for(owner) if owner is not None else "") + "    "
 
-    def without_comments(self, start: int, end: int) -> str:
-        """Source bytes [start, end) with comments (and the blanks before them) removed."""
-        if b"#" not in self.data[start:end]:  # most headers: the file's comments are never looked up
+    def without_comments(self, node: ts.Node, end: int) -> str:
+        """Source bytes from ``node``'s start to ``end`` with comments (and the blanks before them) removed."""
+        start = node.start_byte
+        if b"#" not in self.data[start:end]:  # most headers: no comment to look for
             return self.data[start:end].decode("utf-8", errors="replace")
-        starts, comments = self.parsed.comment_starts, self.parsed.comments
         pieces, position = [], start
-        for index in range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)):
-            c_start, c_end = comments[index]
+        for c_start, c_end in _comments_before(node, end):
             cut = c_start
             while cut > position and self.data[cut - 1 : cut] in (b" ", b"\t"):
                 cut -= 1
@@ -444,11 +458,16 @@ class _ViewBuilder:
         self.add(self.indent_for(node) + text + suffix, node.start_point.row)
 
     def emit_header(self, node: ts.Node, body: ts.Node) -> int:
-        """The header of a def/class/compound statement without comments; returns its last line's index."""
-        text = self.without_comments(node.start_byte, body.start_byte).rstrip()
-        while text.endswith("\\"):  # `def f(): \` with the body on the next line: the continuation goes too
-            text = text[:-1].rstrip()
-        self.add(self.indent_for(node) + text, node.start_point.row)
+        """The header of a def/class/compound statement without comments; returns its last line's index. Both
+        views show the same headers: each is made once per parse."""
+        headers = self.parsed.headers
+        text = headers.get(node.start_byte)
+        if text is None:
+            text = self.without_comments(node, body.start_byte).rstrip()
+            while text.endswith("\\"):  # `def f(): \` with the body on the next line: the continuation goes too
+                text = text[:-1].rstrip()
+            text = headers[node.start_byte] = self.indent_for(node) + text
+        self.add(text, node.start_point.row)
         return len(self.lines) - 1
 
     # -- structure ---------------------------------------------------------------------------------
@@ -575,7 +594,7 @@ class _ViewBuilder:
             header = self.emit_header(node, body)
             if doc is not None and _is_docstring(doc):
                 indent = self.indent_for(doc)
-                self.add(indent + self.without_comments(doc.start_byte, doc.end_byte), doc.start_point.row)
+                self.add(indent + self.without_comments(doc, doc.end_byte), doc.start_point.row)
                 self.add(indent + HIDDEN, None)
             else:
                 self.lines[header] += " " + HIDDEN
@@ -641,8 +660,25 @@ def _is_docstring(node: ts.Node) -> bool:
     )
 
 
+def _comments_before(node: ts.Node, end: int) -> list[tuple[int, int]]:
+    """Byte ranges of the comments in ``node``'s subtree that start before ``end`` (a header's), in order: found
+    in the header's own nodes, never by a query over the whole file."""
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if current.start_byte >= end:
+            continue
+        if current.type == "comment":
+            found.append((current.start_byte, current.end_byte))
+        else:
+            stack.extend(current.children)
+    return sorted(found)
+
+
 def _header_has_error(node: ts.Node, body: ts.Node) -> bool:
     """An error or missing token before the body: the signature cannot be trusted."""
+    if not node.has_error:
+        return False
     for child in node.children:
         if child.start_byte >= body.start_byte:
             break
@@ -659,7 +695,7 @@ ViewLines = list[tuple[int | None, str]]
 
 
 def join_lines(lines: ViewLines) -> str:
-    return "".join(line + "\n" for _, line in lines)
+    return "\n".join([line for _, line in lines]) + "\n" if lines else ""
 
 
 def number_lines(text: str, numbers: list[int | None], total_lines: int) -> str:
