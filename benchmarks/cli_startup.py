@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         project = prepare_demo(Path(folder) / "demo")
         bare = median_seconds(["-c", "pass"], args.runs, project, env)
         print(f"bare interpreter (python -c pass): median {bare * 1000:.0f} ms")
+        # the floor of every command that reads project.toml or a track: they are validated with pydantic
+        floor = median_seconds(["-c", "from pydantic import BaseModel"], args.runs, project, env)
+        label = "floor: from pydantic import BaseModel"
+        print(f"{label:<38} median {floor * 1000:5.0f} ms  ratio {floor / bare:5.1f}x")
         for command in COMMANDS:
             seconds = median_seconds(["-m", "conductor.cli", *command], args.runs, project, env)
             print(f"conductor {' '.join(command):<28} median {seconds * 1000:5.0f} ms  ratio {seconds / bare:5.1f}x")
