@@ -35,11 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from conductor.cli_args import PROJECT_FILE
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
+from conductor.names import ProviderName
 from conductor.project_trust import Grant, grants_of, is_trusted, record_trust, user_config_dir, withhold
 
-ProviderName = Literal["anthropic", "gemini", "openai", "scripted"]
-PROVIDER_NAMES: tuple[str, ...] = get_args(ProviderName)
-"""The one list of provider names; `conductor.providers` maps each to its module."""
 DEFAULT_MODELS: dict[str, str] = {"anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-flash",
                                   "openai": "gpt-5-mini", "scripted": "scripted"}
 """The model a provider uses when none is named."""

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 from conductor.errors import ConductorError
-from conductor.project_trust import file_grants, record_trust
 
 DEMO_TRACK = "add-median"
 
@@ -24,6 +23,8 @@ def demo_source() -> Path:
 
 def prepare_demo(destination: Path | None = None) -> Path:
     """Copy the demo project to ``destination`` (default: a new temporary folder); returns the project root."""
+    from conductor.project_trust import file_grants, record_trust  # (pydantic: not imported for --help)
+
     target = Path(destination) if destination else Path(tempfile.mkdtemp(prefix="conductor-demo-")) / "calc-demo"
     if target.exists() and any(target.iterdir()):
         raise ConductorError(f"{target}: not empty; the demo needs an empty folder")

@@ -10,20 +10,25 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conductor.cli_args import add_project_option
-from conductor.config import PROVIDER_NAMES
-from conductor.demo import prepare_demo
 from conductor.errors import ConductorError
-from conductor.planner import PlanSession
-from conductor.proposals import Proposal, parse_proposal
-from conductor.store import TrackStore
-from conductor.trust_cli import load_for_command
+from conductor.names import PROVIDER_NAMES
+
+if TYPE_CHECKING:
+    from conductor.proposals import Proposal
 
 DEMO_GOAL = "Add mode() to calc/stats.py and show it in calc/report.py's describe()."
 
 
 def plan_command(args: argparse.Namespace) -> int:
+    # imported when a plan starts, not for `conductor plan --help`
+    from conductor.demo import prepare_demo
+    from conductor.planner import PlanSession
+    from conductor.store import TrackStore
+    from conductor.trust_cli import load_for_command
+
     if args.demo:
         args.project = prepare_demo()
         args.goal = args.goal or DEMO_GOAL
@@ -93,6 +98,8 @@ def ask(prompt: str) -> str:
 
 def edit_in_editor(proposal: Proposal) -> Proposal:
     """The proposal as JSON in `$VISUAL`/`$EDITOR`; what is saved is parsed and validated (JSON or TOML)."""
+    from conductor.proposals import parse_proposal
+
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise ConductorError("set $EDITOR (or $VISUAL) to edit the proposal")

@@ -8,18 +8,24 @@ import sys
 from typing import TYPE_CHECKING
 
 from conductor.cli_args import add_project_option
-from conductor.tickets import TicketChanges, TicketDraft, TicketService
-from conductor.trust_cli import load_for_command
 
 if TYPE_CHECKING:
+    from conductor.tickets import TicketService
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def service(args: argparse.Namespace) -> TicketService:
+    """The ticket service on the project's configuration (imported when a ticket command runs, not for --help)."""
+    from conductor.tickets import TicketService
+    from conductor.trust_cli import load_for_command
+
     return TicketService(load_for_command(args), by="cli")
 
 
 def _ticket_add(args: argparse.Namespace) -> int:
+    from conductor.tickets import TicketDraft
+
     draft = TicketDraft(prompt=args.prompt, target=args.target, title=args.title or "",
                         dependencies=args.depends_on or [], archetype=args.archetype, new_file=args.new_file,
                         symbols=args.symbol or [])
@@ -28,6 +34,8 @@ def _ticket_add(args: argparse.Namespace) -> int:
 
 
 def _ticket_edit(args: argparse.Namespace) -> int:
+    from conductor.tickets import TicketChanges
+
     changes = TicketChanges(title=args.title, prompt=args.prompt, target=args.target, archetype=args.archetype,
                             dependencies=args.depends_on, new_file=args.new_file)
     service(args).edit_ticket(args.track, args.ticket, changes)

@@ -6,7 +6,6 @@ import importlib
 from collections.abc import Callable
 
 from conductor.config import (
-    PROVIDER_NAMES,
     ConfigError,
     Credentials,
     ProjectConfig,
@@ -14,6 +13,7 @@ from conductor.config import (
     credential_paths,
     load_credentials,
 )
+from conductor.names import PROVIDER_NAMES
 from conductor.protocols import Model
 from conductor.providers.base import (
     MalformedAnswerError,
@@ -30,7 +30,7 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "openai": ("conductor.providers.openai_provider", "OpenAIModel"),
     "scripted": ("conductor.providers.scripted", "ScriptedModel"),
 }
-assert tuple(PROVIDERS) == PROVIDER_NAMES, "config.PROVIDER_NAMES and PROVIDERS must name the same providers"
+assert tuple(PROVIDERS) == PROVIDER_NAMES, "names.PROVIDER_NAMES and PROVIDERS must name the same providers"
 PACKAGES = {"anthropic": "anthropic", "gemini": "google-genai", "openai": "openai"}
 HOW_TO_CHOOSE = ("pass --provider P (and --model M), set [{tier}] provider in project.toml, or set "
                  "CONDUCTOR_{upper}_PROVIDER; providers: " + ", ".join(PROVIDER_NAMES))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
 
-from conductor.config import PROVIDER_NAMES
 from conductor.failures import Cause
+from conductor.names import PROVIDER_NAMES
 from gui.controller import Controller
 from gui.state import ViewState
 from gui.views.common import fill_lines, line_table

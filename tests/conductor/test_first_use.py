@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from conductor.config import load_project_config
+from conductor.event_printer import EventPrinter
 from conductor.events import DecisionMade, TicketBlocked, ToolFinished
 from conductor.gate import PendingCall, TerminalGate
 from conductor.messages import ToolCall
 from conductor.models import Ticket, TicketStatus, Track
-from conductor.run_cli import EventPrinter
 from conductor.store import TrackStore
 from conductor.text import clip
 
