@@ -51,7 +51,8 @@ class PlannerTools(ProjectTools):
     """The planner's tools: the worker's read-only ones, and `propose_track`, which checks a proposal like any
     track and ends the run when it can be accepted, or when the attempts run out."""
 
-    tickets: TicketService | None = None
+    tickets: TicketService = field(kw_only=True)
+    """Checks each proposal by the rules of any track."""
     kept: frozenset[str] = frozenset()
     """Ids of tickets kept beside the proposal (a revision)."""
     max_attempts: int = 3
@@ -69,7 +70,6 @@ class PlannerTools(ProjectTools):
         return [spec for spec in tool_specs() if spec.name in READ_ONLY_TOOLS] + [PLANNER_TOOLS["propose_track"].spec()]
 
     def propose_track(self, proposal: Proposal) -> ToolOutcome:
-        assert self.tickets is not None
         self.attempts += 1
         self.proposal, self.problems = proposal, self.tickets.proposal_problems(proposal, self.kept)
         if not self.problems:
@@ -152,7 +152,7 @@ class Planner:
     def _on_turn(self, state: WorkerState) -> Callable[[AssistantTurn], float | None]:
         def on_turn(turn: AssistantTurn) -> float | None:
             called = ", ".join(call.name for call in turn.tool_calls) or "no tool"
-            self.on_progress(f"planner step {state.steps + 1}: {called}")
+            self.on_progress(f"planner step {state.steps}: {called}")
             return self.on_turn(turn)
 
         return on_turn

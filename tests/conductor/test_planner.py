@@ -217,4 +217,6 @@ def test_the_demo_plans_offline(tmp_path):
     result = conductor("plan", "--demo", "--yes", env={"TMPDIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "proposal 1 refused: 1 problems" in result.stderr
+    steps = [line for line in result.stderr.splitlines() if line.startswith("planner step")]
+    assert steps[0] == "planner step 1: get_skeleton" and steps[-1].endswith(": propose_track"), steps
     assert result.stdout.splitlines()[-1].startswith("add-mode-to-the-calc-package-")
