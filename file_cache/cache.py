@@ -15,7 +15,7 @@ from typing import Literal
 
 from file_cache.disk import DiskCache, default_path
 from file_cache.errors import ViewError
-from file_cache.parser import ASTParser, ParsedSource, Symbol, decode_source
+from file_cache.parser import ASTParser, ParsedSource, Symbol, ViewLines, decode_source
 from file_cache.paths import resolve_inside
 from file_cache.tokens import estimate_tokens
 
@@ -205,7 +205,7 @@ class FileCache:
             return View(rel, kind, text, estimate_tokens(text))
         if resolved.suffix not in (".py", ".pyi"):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text, tokens = self._derived(resolved, kind, lambda parsed: self._render(parsed, kind))
+        text, tokens = self._derived(resolved, kind, lambda parsed: self._render(parsed, kind, resolved))
         return View(rel, kind, text, tokens)
 
     def view_numbers(self, path: str | os.PathLike[str], kind: Literal["skeleton", "curated"]) -> list[int | None]:
@@ -214,17 +214,17 @@ class FileCache:
         resolved = self.resolve(path)
         if resolved.suffix not in (".py", ".pyi"):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text, _ = self._derived(resolved, f"{kind}-rows", lambda parsed: json.dumps(
-            [None if row is None else row + 1 for row, _ in self._parser.get_view_lines(parsed, kind == "curated")]),
-            count=False)
+        text, _ = self._derived(resolved, f"{kind}-rows", lambda parsed: _numbers_text(
+            self._parser.get_view_lines(parsed, kind == "curated")), count=False)
         numbers: list[int | None] = json.loads(text)
         return numbers
 
-    def _render(self, parsed: ParsedSource, kind: ViewKind) -> str:
-        if kind == "skeleton":
-            return self._parser.get_skeleton_view(parsed)
-        if kind == "curated":
-            return self._parser.get_curated_view(parsed)
+    def _render(self, parsed: ParsedSource, kind: ViewKind, resolved: Path) -> str:
+        if kind in ("skeleton", "curated"):
+            lines, text = self._parser.get_view(parsed, kind == "curated")
+            # its line numbers are kept with it: numbering the view later builds nothing again
+            self._keep(self._identify(resolved)[0], f"{kind}-rows", (_numbers_text(lines), 0), to_disk=True)
+            return text
         return render_outline(self._parser.get_outline(parsed))
 
     def definition(self, path: str | os.PathLike[str], symbol: str) -> View:
@@ -259,6 +259,11 @@ class FileCache:
     def directory_map(self, path: str | os.PathLike[str] = ".", max_entries: int = 2000,
                       include: Callable[[Path], bool] | None = None) -> str:
         return directory_map(self.resolve(path), self.root, max_entries, include)
+
+
+def _numbers_text(lines: ViewLines) -> str:
+    """A view's line numbers in the file (1-based; null for a made-up line), as kept: JSON."""
+    return json.dumps([None if row is None else row + 1 for row, _ in lines])
 
 
 def render_outline(symbols: list[Symbol]) -> str:

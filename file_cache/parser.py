@@ -161,19 +161,19 @@ class ASTParser:
 
     def get_skeleton_view(self, source: str | bytes | ParsedSource) -> str:
         """Every class and def reachable without entering a function body, with full signatures; bodies `...`."""
-        return self._view(source, curated=False)[1]
+        return self.get_view(source, curated=False)[1]
 
     def get_curated_view(self, source: str | bytes | ParsedSource) -> str:
         """Structure, docstrings, block comments, imports; `@core_logic`/`# [HOT]` bodies in full."""
-        return self._view(source, curated=True)[1]
+        return self.get_view(source, curated=True)[1]
 
     def get_view_lines(self, source: str | bytes | ParsedSource, curated: bool) -> ViewLines:
         """The view (``curated``, else the skeleton) line by line, each with the source row it came from (None
         for a line the view made up, such as `... # Hidden`): what numbers a view by the file's lines."""
-        return self._view(source, curated)[0]
+        return self.get_view(source, curated)[0]
 
-    def _view(self, source: str | bytes | ParsedSource, curated: bool) -> tuple[ViewLines, str]:
-        """The view's lines with their rows, and its text."""
+    def get_view(self, source: str | bytes | ParsedSource, curated: bool) -> tuple[ViewLines, str]:
+        """The view's lines with their rows, and its text (made once: the file cache keeps both)."""
         original = self.parse(source)
         parsed = self._view_source(original)
         broken = parsed.tree.root_node.has_error

@@ -10,6 +10,7 @@ budget. Headers (`## path`) and outlines are comments, skeletons valid Python: t
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import heapq
@@ -26,7 +27,7 @@ import pathspec
 
 from file_cache.cache import IGNORED_DIRS, FileCache
 from file_cache.errors import ViewError
-from file_cache.parser import ASTParser, Symbol, is_valid_python
+from file_cache.parser import Symbol, is_valid_python
 from file_cache.tokens import estimate_tokens
 
 DAMPING = 0.85
@@ -243,22 +244,34 @@ class _Renderer:
 
     def __init__(self, cache: FileCache) -> None:
         self.cache = cache
-        self.parser = ASTParser()
         self._skeletons: dict[str, tuple[list[str], list[Symbol], dict[str, list[Symbol]]]] = {}
 
     def skeleton(self, path: str) -> tuple[list[str], list[Symbol], dict[str, list[Symbol]]]:
-        """The skeleton's lines, its symbols (line numbers of the skeleton) and each symbol's direct children."""
+        """The skeleton's lines, its symbols (line numbers of the skeleton) and each symbol's direct children. The
+        file's outline is placed in the skeleton by the source row of each skeleton line (all kept by content:
+        nothing is parsed again)."""
         if path not in self._skeletons:
             try:
                 text = self.cache.view(path, "skeleton").text
+                numbers = self.cache.view_numbers(path, "skeleton")
+                outline = self.cache.outline(path)
             except (ViewError, OSError):
-                text = ""
-            symbols = self.parser.get_outline(text) if text else []
+                text, numbers, outline = "", [], []
+            lines = text.split("\n")[:-1]  # not splitlines(): a form feed inside a line is not a line break
+            placed = [(number, index + 1) for index, number in enumerate(numbers) if number is not None]
+            sources = [number for number, _ in placed]  # ascending: a view keeps the source's order
+            symbols = []
+            for symbol in outline:  # a definition inside a function body is not in the skeleton: no lines
+                first = bisect.bisect_left(sources, symbol.start_line)
+                last = bisect.bisect_right(sources, symbol.end_line)
+                if first < last:
+                    symbols.append(Symbol(symbol.kind, symbol.name, placed[first][1], placed[last - 1][1],
+                                          symbol.is_async))
             children: dict[str, list[Symbol]] = {}
             for symbol in symbols:
                 if "." in symbol.name:
                     children.setdefault(symbol.name.rsplit(".", 1)[0], []).append(symbol)
-            self._skeletons[path] = (text.splitlines(), symbols, children)
+            self._skeletons[path] = (lines, symbols, children)
         return self._skeletons[path]
 
     def render(self, path: str, names: set[str]) -> str:
