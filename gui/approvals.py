@@ -46,7 +46,8 @@ class ApprovalController:
         if pending.call.name != "run_shell":
             return f"{pending.call.name} changes files and {trust}"
         command = str(pending.call.arguments.get("command", ""))
-        assert self.owner.engine is not None  # a call is pending only while a run holds the engine
+        if self.owner.engine is None:  # no run, no guard of its own: no rule is worked out
+            return f"{command!r} waits for your decision, and {trust}"
         guard = self.owner.engine.guard
         self.state.rule = implied_rule(command, guard)
         self.state.rule_text = rule_admits_text(self.state.rule) if self.state.rule else ""
