@@ -86,6 +86,9 @@ class FileCache:
         return resolve_inside(self.root, path, root_resolved=True)
 
     def relative(self, path: Path) -> str:
+        text, prefix = str(path), str(self.root).rstrip("/") + "/"
+        if text.startswith(prefix) and os.sep == "/":  # a resolved path under the root: no Path built to compare
+            return text[len(prefix):] or "."
         return path.relative_to(self.root).as_posix() or "."
 
     def read_bytes(self, path: str | os.PathLike[str]) -> bytes:

@@ -12,13 +12,14 @@ def resolve_inside(root: Path, path: str | os.PathLike[str], root_resolved: bool
     """``path`` (relative to ``root`` or absolute) resolved with symlinks; refuses anything outside ``root``
     (``root_resolved``: the caller resolved ``root`` already, as `FileCache` does once)."""
     root = root if root_resolved else root.resolve()
-    candidate = Path(path)
-    joined = candidate if candidate.is_absolute() else root / candidate
-    kernel = _kernel_path(joined)
-    if kernel is not None:
-        resolved = Path(kernel)
-        if resolved == root or resolved.is_relative_to(root):
-            return resolved
+    text = os.fspath(path)
+    root_text = str(root)
+    joined_text = text if os.path.isabs(text) else os.path.join(root_text, text)
+    kernel = _kernel_path(joined_text)
+    # the kernel's answer is absolute and normal: inside the root is a prefix test (no Path built to compare)
+    if kernel is not None and (kernel == root_text or kernel.startswith(root_text.rstrip("/") + "/")):
+        return Path(kernel)
+    joined = Path(joined_text)
     try:
         resolved = joined.resolve()
     except RuntimeError:  # Python 3.11 raises it for a symlink loop
@@ -31,7 +32,7 @@ def resolve_inside(root: Path, path: str | os.PathLike[str], root_resolved: bool
 _O_PATH = getattr(os, "O_PATH", None)
 
 
-def _kernel_path(path: Path) -> str | None:
+def _kernel_path(path: str) -> str | None:
     """An existing path resolved by the kernel (Linux: open it with O_PATH and read /proc/self/fd), three system
     calls instead of one lstat per component; None where that is unavailable or the path does not exist (the
     caller resolves it the portable way, which also names a symlink loop)."""
