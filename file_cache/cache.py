@@ -183,15 +183,16 @@ class FileCache:
                 self._parse_bytes -= len(evicted.data)
         return parsed
 
-    def _derived(self, resolved: Path, kind: str, make: Callable[[ParsedSource], str], count: bool = True
+    def _derived(self, resolved: Path, kind: str, make: Callable[[ParsedSource, str], str], count: bool = True
                  ) -> tuple[str, int]:
         """A text made from the file's parse (a view, its symbols, its imports) with its token count: from
-        memory, else from disk, else made once and kept in both."""
+        memory, else from disk, else made once and kept in both. ``make`` gets the parse and the content's hash
+        (under which it may keep what it made on the way)."""
         sha, data = self._identify(resolved)
         found = self._lookup(sha, kind)
         if found is not None:
             return found
-        text = make(self._parse(sha, data, resolved))
+        text = make(self._parse(sha, data, resolved), sha)
         made = (text, estimate_tokens(text) if count else 0)
         self._keep(sha, kind, made, to_disk=True)
         return made
@@ -208,7 +209,7 @@ class FileCache:
             return View(rel, kind, text, estimate_tokens(text))
         if resolved.suffix not in (".py", ".pyi"):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text, tokens = self._derived(resolved, kind, lambda parsed: self._render(parsed, kind, resolved))
+        text, tokens = self._derived(resolved, kind, lambda parsed, sha: self._render(parsed, kind, sha))
         return View(rel, kind, text, tokens)
 
     def view_numbers(self, path: str | os.PathLike[str], kind: Literal["skeleton", "curated"]) -> list[int | None]:
@@ -217,16 +218,16 @@ class FileCache:
         resolved = self.resolve(path)
         if resolved.suffix not in (".py", ".pyi"):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text, _ = self._derived(resolved, f"{kind}-rows", lambda parsed: _numbers_text(
+        text, _ = self._derived(resolved, f"{kind}-rows", lambda parsed, _: _numbers_text(
             self._parser.get_view_lines(parsed, kind == "curated")), count=False)
         numbers: list[int | None] = json.loads(text)
         return numbers
 
-    def _render(self, parsed: ParsedSource, kind: ViewKind, resolved: Path) -> str:
+    def _render(self, parsed: ParsedSource, kind: ViewKind, sha: str) -> str:
         if kind in ("skeleton", "curated"):
             lines, text = self._parser.get_view(parsed, kind == "curated")
-            # its line numbers are kept with it: numbering the view later builds nothing again
-            self._keep(self._identify(resolved)[0], f"{kind}-rows", (_numbers_text(lines), 0), to_disk=True)
+            # its line numbers are kept with it, under the same content: numbering the view builds nothing again
+            self._keep(sha, f"{kind}-rows", (_numbers_text(lines), 0), to_disk=True)
             return text
         return render_outline(self._parser.get_outline(parsed))
 
@@ -241,7 +242,7 @@ class FileCache:
         return View(self.relative(resolved), f"lines:{start_line}-{end_line}", text, estimate_tokens(text))
 
     def outline(self, path: str | os.PathLike[str]) -> list[Symbol]:
-        text, _ = self._derived(self.resolve(path), "symbols", lambda parsed: json.dumps(
+        text, _ = self._derived(self.resolve(path), "symbols", lambda parsed, _: json.dumps(
             [[s.kind, s.name, s.start_line, s.end_line, s.is_async] for s in self._parser.get_outline(parsed)]),
             count=False)
         return [Symbol(*fields) for fields in json.loads(text)]
@@ -249,13 +250,13 @@ class FileCache:
     def imports(self, path: str | os.PathLike[str]) -> list[tuple[int, str]]:
         """(relative level, dotted name) of every module the file may import (`ASTParser.get_imports`)."""
         text, _ = self._derived(self.resolve(path), "imports",
-                                lambda parsed: json.dumps(self._parser.get_imports(parsed)), count=False)
+                                lambda parsed, _: json.dumps(self._parser.get_imports(parsed)), count=False)
         return [(int(level), str(name)) for level, name in json.loads(text)]
 
     def references(self, path: str | os.PathLike[str]) -> dict[str, int]:
         """How often the file uses each name (identifiers and attribute names, `ASTParser.get_references`)."""
         text, _ = self._derived(self.resolve(path), "references",
-                                lambda parsed: json.dumps(self._parser.get_references(parsed)), count=False)
+                                lambda parsed, _: json.dumps(self._parser.get_references(parsed)), count=False)
         found: dict[str, int] = json.loads(text)
         return found
 
