@@ -14,6 +14,7 @@ import difflib
 import io
 import keyword
 import re
+import symtable
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,6 +85,14 @@ def normalize_newlines(text: str) -> str:
 
 
 def is_valid_python(text: str) -> bool:
+    """Whether `ast.parse` accepts ``text``. Asked first of `symtable`, which runs the same parser without building
+    Python objects for the tree (faster); only text it refuses (a scope error `ast` lets through, such as a
+    misplaced `__future__` import) is parsed again by `ast` to decide."""
+    try:
+        symtable.symtable(text, "<view>", "exec")
+        return True
+    except (SyntaxError, ValueError):
+        pass
     try:
         ast.parse(text)
     except (SyntaxError, ValueError):
