@@ -136,7 +136,7 @@ def _median_time(run, repeats: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--limit", type=int, default=None, help="only the first N files")
-    options.add_argument("--repeats", type=int, default=3)
+    options.add_argument("--repeats", type=int, default=5)
     options.add_argument("--third-party", action="store_true", help="the installed third-party packages instead "
                          "(pydantic, the SDKs, mcp, ...)")
     args = options.parse_args(argv)
@@ -167,11 +167,17 @@ def main(argv: list[str] | None = None) -> int:
             for text in texts:
                 ast.parse(text)
 
-    ast_time = _median_time(ast_parse, args.repeats)
-    view_time = _median_time(views, args.repeats)
+    # alternated rounds: the machine's drift (and the garbage ast.parse leaves) weighs on both sides alike
+    ast_times, view_times = [], []
+    for _ in range(args.repeats):
+        ast_times.append(_median_time(ast_parse, 1))
+        view_times.append(_median_time(views, 1))
+    ast_time, view_time = statistics.median(ast_times), statistics.median(view_times)
+    ratios = sorted(v / a for v, a in zip(view_times, ast_times, strict=True))
     lines = sum(text.count("\n") for text in texts)
     print(f"ast.parse: {ast_time:.2f} s; skeleton+curated (tree-sitter): {view_time:.2f} s "
-          f"({lines / view_time:,.0f} lines/s); ratio views/ast.parse = {view_time / ast_time:.2f}")
+          f"({lines / view_time:,.0f} lines/s); ratio views/ast.parse = {view_time / ast_time:.2f} "
+          f"(per round {', '.join(f'{r:.2f}' for r in ratios)})")
 
     paths = [path for path, _ in files]
     root = Path(sysconfig.get_paths()["purelib" if args.third_party else "stdlib"])
