@@ -14,7 +14,7 @@ from conductor.guards import PathGuard
 from conductor.messages import Message, Usage, request_tokens
 from conductor.models import Track
 from conductor.store import TrackStore
-from conductor.tools import tool_specs
+from conductor.tools import TOOLS, specs_of
 from file_cache import FileCache
 
 
@@ -67,7 +67,7 @@ def dry_run(config: ProjectConfig, store: TrackStore, track_id: str) -> DryRun:
     guard = PathGuard.for_project(config)
     cache = FileCache(config.root)
     prices = with_overrides(config.prices)
-    specs = tool_specs()
+    specs = specs_of(TOOLS)
     saved = store.saved_workers(track)
     ready = run_order(track, saved)
     previews = []

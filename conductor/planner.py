@@ -21,13 +21,13 @@ from conductor.config import READ_ONLY_TOOLS, ProjectConfig
 from conductor.errors import ConductorError
 from conductor.events import Actor, EventLog, ModelCalled, PlanAccepted, PlanProposed, PlanRejected, PlanRevised
 from conductor.gate import Decision
-from conductor.messages import AssistantTurn, Message, ToolSpec
+from conductor.messages import AssistantTurn, Message
 from conductor.models import Track
 from conductor.proposals import Proposal, ProposedTicket
 from conductor.protocols import Model
 from conductor.store import Ledger, TrackStore
 from conductor.tickets import TicketService
-from conductor.tools import TOOLS, ProjectTools, ToolDefinition, ToolOutcome, tool_specs
+from conductor.tools import TOOLS, ProjectTools, ToolDefinition, ToolOutcome
 from conductor.worker import Finished, GaveUp, LimitReached, Worker, WorkerHooks, WorkerState
 from file_cache import FileCache
 from file_cache.repomap import repository_map
@@ -65,9 +65,6 @@ class PlannerTools(ProjectTools):
     @property
     def tools(self) -> dict[str, ToolDefinition]:
         return PLANNER_TOOLS
-
-    def specs(self) -> list[ToolSpec]:
-        return [spec for spec in tool_specs() if spec.name in READ_ONLY_TOOLS] + [PLANNER_TOOLS["propose_track"].spec()]
 
     def propose_track(self, proposal: Proposal) -> ToolOutcome:
         self.attempts += 1

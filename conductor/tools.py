@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,9 @@ class ToolDefinition:
     implementation: Callable[[Any, Any], ToolOutcome]
     """Runs a validated call: ``implementation(toolbox, arguments)``; raises on a call that cannot run."""
 
+    @cached_property
     def spec(self) -> ToolSpec:
+        """What the model is offered (made once: schema generation is not free)."""
         schema = self.arguments.model_json_schema()
         schema.pop("title", None)
         for prop in schema.get("properties", {}).values():
@@ -212,7 +214,7 @@ class ProjectTools:
         return TOOLS
 
     def specs(self) -> list[ToolSpec]:
-        return tool_specs()
+        return specs_of(self.tools)
 
     def validate(self, call: ToolCall) -> ToolRequest:
         """The call validated against this executor's tools; ToolArgumentError when it does not fit."""
@@ -421,7 +423,6 @@ MUTATING_TOOLS = frozenset(name for name in TOOLS if name not in READ_ONLY_TOOLS
 assert set(READ_ONLY_TOOLS) <= set(TOOLS), "READ_ONLY_TOOLS names a tool that does not exist"
 
 
-@cache
-def tool_specs() -> list[ToolSpec]:
-    """The specs sent with every request (built once: schema generation is not free)."""
-    return [tool.spec() for tool in TOOLS.values()]
+def specs_of(tools: Mapping[str, ToolDefinition]) -> list[ToolSpec]:
+    """The specs sent with every request for these tools."""
+    return [tool.spec for tool in tools.values()]
