@@ -8,7 +8,6 @@ the QueueGate. No background thread touches the view state.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -30,8 +29,6 @@ from gui.approvals import ApprovalController
 from gui.browser import FileBrowser
 from gui.planning import PlanController
 from gui.state import TrackRow, ViewState
-
-logger = logging.getLogger(__name__)
 
 
 class Controller:
@@ -209,8 +206,7 @@ class Controller:
     def _run_engine(self, engine: ConductorEngine) -> None:
         try:
             engine.run()
-        except Exception as error:  # any failure ends up on the status line and in the log, not in a dead thread
-            logger.exception("the engine stopped on an error (track %s)", engine.track_id)
+        except Exception as error:  # on the status line, not in a dead thread (the engine logged its traceback)
             self.events.notify(RunPaused(track=engine.track_id, ticket=engine.active_ticket_id,
                                          reason=f"error: {type(error).__name__}: {error} (traceback in the log)"))
 
