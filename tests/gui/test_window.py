@@ -120,10 +120,16 @@ def test_without_a_display_the_gui_says_so(tmp_path):
                                                      "`xvfb-run -a conductor gui ...`\n")
 
 
-def test_an_untrusted_project_toml_asks_in_a_dialog_and_a_real_click_trusts_it(display, tmp_path):
+def untrusted_demo(tmp_path):
+    """The demo with an allow-rule its user has not trusted (as a cloned project.toml would bring it)."""
     project = prepare_demo(tmp_path / "demo")
     with (project / "project.toml").open("a") as toml:
         toml.write('allow = ["python3 -m unittest tests.test_stats"]\n')
+    return project
+
+
+def test_an_untrusted_project_toml_asks_in_a_dialog_and_a_real_click_trusts_it(display, tmp_path):
+    project = untrusted_demo(tmp_path)
     status_file = tmp_path / "status.json"
     gui = start_window(display, project, tmp_path)
     try:
@@ -143,9 +149,7 @@ def test_an_untrusted_project_toml_asks_in_a_dialog_and_a_real_click_trusts_it(d
 
 
 def test_keep_them_ignored_by_a_real_click_closes_the_dialog_and_leaves_the_rule_withheld(display, tmp_path):
-    project = prepare_demo(tmp_path / "demo")
-    with (project / "project.toml").open("a") as toml:
-        toml.write('allow = ["python3 -m unittest tests.test_stats"]\n')
+    project = untrusted_demo(tmp_path)
     status_file = tmp_path / "status.json"
     gui = start_window(display, project, tmp_path)
     try:
