@@ -13,7 +13,6 @@ from conductor.errors import ConductorError
 from conductor.models import next_ticket_id
 from conductor.planner import PlanResult, PlanSession
 from conductor.proposals import Proposal
-from conductor.tickets import TicketService
 from gui.state import PlanState
 
 if TYPE_CHECKING:
@@ -183,8 +182,7 @@ class PlanController:
             plan.problems = [str(error).splitlines()[0]]
             return
         session = self._session
-        plan.problems = session.problems(proposal) if session else TicketService(
-            self.owner.config, self.owner.store, by="gui").proposal_problems(proposal)
+        plan.problems = session.problems(proposal) if session else self.owner.tickets.proposal_problems(proposal)
 
     def accept(self) -> str | None:
         plan, session = self.state, self._session
