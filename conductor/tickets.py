@@ -184,10 +184,9 @@ class TicketService:
     def replace_unstarted(self, track_id: str, proposal: Proposal) -> Track:
         """A revision: the track's tickets that have not started are replaced by the proposal's (which may depend
         on the kept ones); ConductorError (changing nothing) when it has problems."""
-        kept = {t.id for t in self.store.load(track_id).tickets if t.started}
-        self._refuse_problems(proposal, kept)
-        with self.editing(track_id) as track:
+        with self.editing(track_id) as track:  # checked against the track as it is under the lock
             kept_tickets = [t for t in track.tickets if t.started]
+            self._refuse_problems(proposal, {t.id for t in kept_tickets})
             try:  # validated as a whole: the statuses of the new tickets follow from the kept ones
                 revised = Track(id=track.id, title=track.title, description=track.description,
                                 created_at=track.created_at,
