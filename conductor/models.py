@@ -11,7 +11,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field, model_validator
 
 from conductor.errors import ConductorError
-from conductor.messages import Message
 
 
 def utc_now() -> datetime:
@@ -429,24 +428,3 @@ class Track(BaseModel):
         for ticket in self.tickets:
             counts[ticket.status.value] += 1
         return counts
-
-
-class WorkerContext(BaseModel):
-    """What one Tier 3 worker holds while on one ticket; its messages are archived then flushed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ticket_id: str
-    provider: str
-    """Short provider name (`anthropic`, `gemini`, `scripted`)."""
-    model: str
-    """The model assigned to the worker."""
-    config: dict[str, Any] = Field(default_factory=dict)
-    """Configuration injected for this worker (archetype, limits, trust)."""
-    messages: list[Message] = Field(default_factory=list)
-    """The ephemeral conversation; gone after the ticket ends (context amnesia)."""
-
-    def flush(self) -> list[Message]:
-        """Hand back the history (for archiving) and forget it."""
-        history, self.messages = self.messages, []
-        return history

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -31,10 +31,12 @@ from conductor.files import (
     state_bytes,
     state_mode,
 )
-from conductor.messages import Message
 from conductor.models import Ticket, Track, utc_now
 from conductor.providers.base import redact
 from file_cache import resolve_inside
+
+if TYPE_CHECKING:
+    from conductor.messages import Message
 
 TRACK_FILE = "track.json"
 LEDGER_FILE = "ledger.jsonl"
@@ -226,6 +228,8 @@ class TrackStore:
         return sorted((self.folder(track_id) / "histories").glob(f"{ticket_id}-*.json"))
 
     def load_history(self, path: Path) -> list[Message]:
+        from conductor.messages import Message  # histories are read by the window and `ticket show`, not listings
+
         return [Message.model_validate(item) for item in json.loads(path.read_text(encoding="utf-8"))]
 
     def save_output(self, track_id: str, text: str) -> str:

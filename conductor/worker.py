@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from conductor.config import LimitsConfig
 from conductor.gate import Decision
 from conductor.messages import AssistantTurn, Message, ToolCall, ToolResult, clean_turn
-from conductor.models import WorkerContext
 from conductor.protocols import Model, ToolExecutor
 from conductor.tools import MUTATING_TOOLS, ToolArgumentError, ToolOutcome, ToolRequest
 
@@ -45,6 +45,27 @@ CONTINUE_REASONS = {"max_tokens": "Your answer was cut off at the output limit. 
                     "pause_turn": "Continue.",
                     "no_tool_call": "Answer with a tool call: a plain-text answer does not finish this work."}
 MAX_CONTINUATIONS = 2
+
+
+class WorkerContext(BaseModel):
+    """What one Tier 3 worker holds while on one ticket; its messages are archived then flushed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: str
+    provider: str
+    """Short provider name (`anthropic`, `gemini`, `scripted`)."""
+    model: str
+    """The model assigned to the worker."""
+    config: dict[str, Any] = Field(default_factory=dict)
+    """Configuration injected for this worker (archetype, limits, trust)."""
+    messages: list[Message] = Field(default_factory=list)
+    """The ephemeral conversation; gone after the ticket ends (context amnesia)."""
+
+    def flush(self) -> list[Message]:
+        """Hand back the history (for archiving) and forget it."""
+        history, self.messages = self.messages, []
+        return history
 
 
 class WorkerState(WorkerContext):

@@ -3,7 +3,6 @@ import itertools
 import pytest
 
 from conductor.errors import ConductorError
-from conductor.messages import Message
 from conductor.models import (
     ALLOWED_TRANSITIONS,
     DependencyError,
@@ -13,7 +12,6 @@ from conductor.models import (
     Track,
     TrackStatus,
     UnknownTicketError,
-    WorkerContext,
     find_cycle,
 )
 
@@ -178,10 +176,3 @@ def test_lookup_errors_and_ids():
     assert track.next_ticket_id() == "T4"
     assert track.dependents("T1") == ["T2"]
     assert track.topological_order() == ["T1", "T2", "T3"]
-
-
-def test_worker_context_flush_hands_back_and_forgets():
-    context = WorkerContext(ticket_id="T1", provider="scripted", model="m", config={"trust": "step"})
-    context.messages.append(Message(role="user", text="hi"))
-    assert context.flush() == [Message(role="user", text="hi")]
-    assert context.messages == []
