@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from file_cache import ASTParser, FileCache, estimate_tokens, is_valid_python
-from file_cache.parser import ViewLines, decode_source, join_lines
+from file_cache.parser import ViewLines, decode_source
 from file_cache.verify import lost_fields, lost_signatures
 
 TEST_FOLDERS = {"test", "tests", "idle_test"}
@@ -93,7 +93,7 @@ def check_views(files: list[tuple[Path, str]]) -> StdlibReport:
             report.files += 1
             parsed = parser.parse(text)
             skeleton_lines, curated_lines = parser.get_view_lines(parsed, False), parser.get_view_lines(parsed, True)
-            skeleton, curated = join_lines(skeleton_lines), join_lines(curated_lines)
+            skeleton, curated = parser.get_skeleton_view(parsed), parser.get_curated_view(parsed)
             for lines in (skeleton_lines, curated_lines):
                 report.misnumbered += [f"{path}:{n}" for n in misnumbered(parsed.lines, lines)]
             for view, bad in ((skeleton, report.invalid_skeletons), (curated, report.invalid_curated)):

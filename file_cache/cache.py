@@ -15,7 +15,7 @@ from typing import Literal
 
 from file_cache.disk import DiskCache, default_path
 from file_cache.errors import ViewError
-from file_cache.parser import ASTParser, ParsedSource, Symbol, ViewLines, decode_source
+from file_cache.parser import ASTParser, ParsedSource, Symbol, ViewRows, decode_source
 from file_cache.paths import resolve_inside
 from file_cache.tokens import estimate_tokens
 
@@ -219,15 +219,15 @@ class FileCache:
         if resolved.suffix not in (".py", ".pyi"):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
         text, _ = self._derived(resolved, f"{kind}-rows", lambda parsed, _: _numbers_text(
-            self._parser.get_view_lines(parsed, kind == "curated")), count=False)
+            self._parser.get_view(parsed, kind == "curated")[0]), count=False)
         numbers: list[int | None] = json.loads(text)
         return numbers
 
     def _render(self, parsed: ParsedSource, kind: ViewKind, sha: str) -> str:
         if kind in ("skeleton", "curated"):
-            lines, text = self._parser.get_view(parsed, kind == "curated")
+            rows, text = self._parser.get_view(parsed, kind == "curated")
             # its line numbers are kept with it, under the same content: numbering the view builds nothing again
-            self._keep(sha, f"{kind}-rows", (_numbers_text(lines), 0), to_disk=True)
+            self._keep(sha, f"{kind}-rows", (_numbers_text(rows), 0), to_disk=True)
             return text
         return render_outline(self._parser.get_outline(parsed))
 
@@ -265,9 +265,9 @@ class FileCache:
         return directory_map(self.resolve(path), self.root, max_entries, include)
 
 
-def _numbers_text(lines: ViewLines) -> str:
+def _numbers_text(rows: ViewRows) -> str:
     """A view's line numbers in the file (1-based; null for a made-up line), as kept: JSON."""
-    return json.dumps([None if row is None else row + 1 for row, _ in lines])
+    return json.dumps([None if row is None else row + 1 for row in rows])
 
 
 def render_outline(symbols: list[Symbol]) -> str:

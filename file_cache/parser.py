@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import tree_sitter as ts
 import tree_sitter_python as tsp
@@ -45,6 +46,7 @@ ENUM_BASE = re.compile(r"\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag|ReprEnum)\b")
 _FIELD_CALL = re.compile(r"^(?:[\w.]+\.)?(?:ib|attrib|field|Field)\s*\(")
 _DEFINED = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)", re.MULTILINE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+_LINE_BREAK = re.compile(r"[ \t]*\\?\n\s*")
 _CORE_LOGIC = re.compile(r"^@\s*(?:[\w.]+\.)?core_logic\b")
 
 
@@ -54,9 +56,13 @@ def load_query(name: str) -> ts.Query:
     return ts.Query(LANGUAGE, (QUERY_DIR / f"{name}.scm").read_text(encoding="utf-8"))
 
 
-def captures(query_name: str, node: ts.Node) -> dict[str, list[ts.Node]]:
-    """The one wrapper around the tree-sitter captures API: capture name -> nodes, in source order."""
-    found = ts.QueryCursor(load_query(query_name)).captures(node)
+def captures(query_name: str, node: ts.Node, byte_range: tuple[int, int] | None = None) -> dict[str, list[ts.Node]]:
+    """The one wrapper around the tree-sitter captures API: capture name -> nodes, in source order (only the nodes
+    that overlap ``byte_range``, when given)."""
+    cursor = ts.QueryCursor(load_query(query_name))
+    if byte_range is not None:
+        cursor.set_byte_range(*byte_range)
+    found = cursor.captures(node)
     # The binding does not promise source order within a capture name.
     return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
 
@@ -81,7 +87,7 @@ def decode_source(data: bytes) -> str:
 
 def normalize_newlines(text: str) -> str:
     """CRLF and lone CR become LF, as Python's own reader does."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def is_valid_python(text: str) -> bool:
@@ -144,11 +150,6 @@ class ParsedSource:
         return self.text.split("\n")
 
     @cached_property
-    def headers(self) -> dict[int, str]:
-        """Headers as the views show them, by their start byte (the skeleton and the curated view share them)."""
-        return {}
-
-    @cached_property
     def reachable_names(self) -> list[str]:
         """The defs and classes a skeleton shows, found once per parse (both views compare against them)."""
         return list(dict.fromkeys(_reachable_names(self.text)))
@@ -179,52 +180,35 @@ class ASTParser:
     def get_view_lines(self, source: str | bytes | ParsedSource, curated: bool) -> ViewLines:
         """The view (``curated``, else the skeleton) line by line, each with the source row it came from (None
         for a line the view made up, such as `... # Hidden`): what numbers a view by the file's lines."""
-        return self.get_view(source, curated)[0]
+        rows, text = self.get_view(source, curated)
+        return list(zip(rows, text.split("\n")[:-1], strict=True))
 
-    def get_view(self, source: str | bytes | ParsedSource, curated: bool) -> tuple[ViewLines, str]:
-        """The view's lines with their rows, and its text (made once: the file cache keeps both)."""
+    def get_view(self, source: str | bytes | ParsedSource, curated: bool) -> tuple[ViewRows, str]:
+        """The view's text and the source row of each of its lines (made once: the file cache keeps both)."""
         original = self.parse(source)
         parsed = self._view_source(original)
-        broken = parsed.tree.root_node.has_error
-        builder = _ViewBuilder(parsed, curated)
-        lines = builder.build() if not broken else []
-        text = join_lines(lines)
-        # tree-sitter's grammar is looser than CPython's (`def f(a=1, b)` parses), so views are checked with `ast`.
-        # A curated view's headers are the skeleton's, verbatim, and the rest (docstrings, comments, imports) is
-        # the source's own text: it is checked when the skeleton of the same content failed its check, or when
-        # it keeps whole bodies. The file cache keeps checked views, on disk, for every later process.
-        if curated:
-            valid = not broken and ((not builder.kept_bodies and self._skeleton_valid(parsed))
-                                    or is_valid_python(text))
-        else:
-            valid = not broken and is_valid_python(text)
-            parsed.__dict__["_skeleton_valid"] = valid
+        built = _built_views(parsed)
+        view = built.curated if curated else built.skeleton
+        valid = built.curated_valid if curated else built.skeleton_valid
+        if valid and parsed is original:
+            return view.rows, view.text  # a clean, valid view: every reachable definition was emitted, none dropped
+        rows, text = view.rows, view.text
         if not valid:
-            # Broken source (an unclosed bracket swallows everything after it), or a view CPython rejects
-            # (tree-sitter accepted something it does not): each top-level definition is viewed on its own
-            # and only the views that are valid Python are kept.
-            lines, offset = [], 0
+            # Broken source (an unclosed bracket swallows everything after it), or a view CPython rejects: each
+            # top-level definition is viewed on its own and only the views that are valid Python are kept.
+            rows, pieces, offset = [], [], 0
             for chunk in split_top_level(parsed.text):
-                chunk_lines = _ViewBuilder(self.parse(chunk), curated).build()
-                if is_valid_python(join_lines(chunk_lines)):
-                    lines += [(None if row is None else row + offset, line) for row, line in chunk_lines]
+                skeleton, curated_view = _ViewBuilder(self.parse(chunk)).build()
+                piece = curated_view if curated else skeleton
+                if is_valid_python(piece.text):
+                    rows += [None if row is None else row + offset for row in piece.rows]
+                    pieces.append(piece.text)
                 offset += chunk.count("\n")
-            text = join_lines(lines)
+            text = "".join(pieces)
             if not is_valid_python(text):
-                lines, text = [], ""
-        elif parsed is original:
-            return lines, text  # a clean, valid view: every reachable definition was emitted, none dropped
+                rows, text = [], ""
         note = _dropped_note(original, text)
-        return ([*lines, (None, note.rstrip("\n"))], text + note) if note else (lines, text)
-
-    def _skeleton_valid(self, parsed: ParsedSource) -> bool:
-        """Whether this content's skeleton, as built from the tree, is valid Python (found once per parse)."""
-        valid = parsed.__dict__.get("_skeleton_valid")
-        if valid is None:
-            valid = not parsed.tree.root_node.has_error and is_valid_python(
-                join_lines(_ViewBuilder(parsed, False).build()))
-            parsed.__dict__["_skeleton_valid"] = valid
-        return bool(valid)
+        return ([*rows, None], text + note) if note else (rows, text)
 
     def _view_source(self, parsed: ParsedSource) -> ParsedSource:
         """The tree to build views from.
@@ -395,32 +379,50 @@ def _first_block(node: ts.Node) -> ts.Node | None:
     return None
 
 
-class _ViewBuilder:
-    """Walks module and class level (never into function bodies) and emits one view as lines."""
+class _Lines:
+    """One view being built: its lines and the source row of each (None for a line the view made up)."""
 
-    def __init__(self, parsed: ParsedSource, curated: bool) -> None:
-        self.parsed = parsed
-        self.data = parsed.data
-        self.curated = curated
+    __slots__ = ("lines", "rows")
+
+    def __init__(self) -> None:
         self.lines: list[str] = []
         self.rows: list[int | None] = []
-        """The source row (0-based) of each line, None for a line the view made up."""
-        self.kept_bodies = False
-        """A `@core_logic` or `# [HOT]` body was kept whole (its code is checked with the view)."""
 
-    def build(self) -> ViewLines:
-        self.block(self.parsed.tree.root_node, docstring=True)
-        return list(zip(self.rows, self.lines, strict=True))
-
-    def add(self, text: str, row: int | None) -> None:
-        """Lines of the view, the first from source row ``row`` (None: made up), the rest from the rows after."""
+    def add(self, text: str, row: int | None) -> int:
+        """Lines of the view, the first from source row ``row`` (None: made up), the rest from the rows after;
+        returns the index of the last (where a header's `...` goes)."""
         if "\n" not in text:  # most lines: one header, one field
             self.lines.append(text)
             self.rows.append(row)
-            return
+            return len(self.lines) - 1
         parts = text.split("\n")
         self.lines.extend(parts)
         self.rows.extend(range(row, row + len(parts)) if row is not None else [None] * len(parts))
+        return len(self.lines) - 1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n" if self.lines else ""
+
+
+class _ViewBuilder:
+    """Walks module and class level once (never into function bodies) and emits both views as lines: the
+    skeleton and the curated view share the walk and every header."""
+
+    def __init__(self, parsed: ParsedSource) -> None:
+        self.parsed = parsed
+        self.data = parsed.data
+        self.skeleton = _Lines()
+        self.curated = _Lines()
+        self.kept_bodies = False
+        """A `@core_logic` or `# [HOT]` body was kept whole in the curated view."""
+        self.rewritten = False
+        """Some tokens were not copied as the source has them (a continuation dropped, a field's annotation put on
+        one line, a statement moved off its header's line): such views are checked."""
+
+    def build(self) -> tuple[_Lines, _Lines]:
+        self.block(self.parsed.tree.root_node, docstring=True)
+        return self.skeleton, self.curated
 
     # -- text helpers ------------------------------------------------------------------------------
     def starts_line(self, node: ts.Node) -> bool:
@@ -433,10 +435,12 @@ class _ViewBuilder:
         A statement sharing its line with its block's header (`class A: x = 1`) gets the header's indentation
         plus four spaces; one after a `;` gets the indentation of its line.
         """
-        line_start = node.start_byte - node.start_point.column  # the column counts bytes
-        prefix = self.data[line_start : node.start_byte]
+        start = node.start_byte
+        line_start = self.data.rfind(b"\n", 0, start) + 1
+        prefix = self.data[line_start:start]
         if not prefix.strip():  # the node starts its line (nearly always): its indentation is the prefix
             return prefix.decode("utf-8", errors="replace")
+        self.rewritten = True
         indent = prefix[: len(prefix) - len(prefix.lstrip())]
         block = node.parent
         if block is None or block.type != "block" or line_start + len(indent) >= block.start_byte:
@@ -445,9 +449,10 @@ class _ViewBuilder:
         return (self.indent_for(owner) if owner is not None else "") + "    "
 
     def without_comments(self, node: ts.Node, end: int) -> str:
-        """Source bytes from ``node``'s start to ``end`` with comments (and the blanks before them) removed."""
+        """Source bytes from ``node``'s start to ``end`` with comments (and the blanks before them) removed: the
+        tokens that remain are the source's, so this is no rewrite (Python's tokenizer drops comments too)."""
         start = node.start_byte
-        if b"#" not in self.data[start:end]:  # most headers: no comment to look for
+        if self.data.find(b"#", start, end) < 0:  # most headers: no comment to look for
             return self.data[start:end].decode("utf-8", errors="replace")
         pieces, position = [], start
         for c_start, c_end in _comments_before(node, end):
@@ -459,25 +464,21 @@ class _ViewBuilder:
         pieces.append(self.data[position:end])
         return b"".join(pieces).decode("utf-8", errors="replace")
 
-    def emit(self, node: ts.Node, end_byte: int | None = None, suffix: str = "") -> None:
+    def source(self, node: ts.Node, end_byte: int | None = None, suffix: str = "") -> str:
         """The node's source from its start (at its line's indentation) to ``end_byte``, verbatim."""
         text = self.data[node.start_byte : node.end_byte if end_byte is None else end_byte].decode(
             "utf-8", errors="replace"
         )
-        self.add(self.indent_for(node) + text + suffix, node.start_point.row)
+        return self.indent_for(node) + text + suffix
 
-    def emit_header(self, node: ts.Node, body: ts.Node) -> int:
-        """The header of a def/class/compound statement without comments; returns its last line's index. Both
-        views show the same headers: each is made once per parse."""
-        headers = self.parsed.headers
-        text = headers.get(node.start_byte)
-        if text is None:
-            text = self.without_comments(node, body.start_byte).rstrip()
-            while text.endswith("\\"):  # `def f(): \` with the body on the next line: the continuation goes too
+    def header(self, node: ts.Node, body: ts.Node) -> str:
+        """The header of a def/class/compound statement without comments (both views show it)."""
+        text = self.without_comments(node, body.start_byte).rstrip()
+        if text.endswith("\\"):  # `def f(): \` with the body on the next line: the continuation goes too
+            self.rewritten = True
+            while text.endswith("\\"):
                 text = text[:-1].rstrip()
-            text = headers[node.start_byte] = self.indent_for(node) + text
-        self.add(text, node.start_point.row)
-        return len(self.lines) - 1
+        return self.indent_for(node) + text
 
     # -- structure ---------------------------------------------------------------------------------
     def contains_definition(self, node: ts.Node) -> bool:
@@ -490,22 +491,31 @@ class _ViewBuilder:
                 return True
         return False
 
-    def block(self, node: ts.Node, docstring: bool = False,
-              class_kind: str | None = None) -> bool:
-        """Emit what the view keeps of a block; True when a statement (not only comments) was emitted.
-        ``class_kind`` (`class` or `enum`) says the block is a class body, whose fields the skeleton keeps."""
-        emitted = False
+    def block(self, node: ts.Node, docstring: bool = False, class_kind: str | None = None) -> tuple[bool, bool]:
+        """Emit what each view keeps of a block; whether the skeleton, and the curated view, got a statement (not
+        only comments). ``class_kind`` (`class` or `enum`) says the block is a class body, whose fields the
+        skeleton keeps."""
+        in_skeleton = in_curated = False
         children = node.named_children
-        first_statement = next((c for c in children if c.type != "comment"), None)
+        first_statement = next((c for c in children if c.type != "comment"), None) if docstring else None
         for child in children:
-            if docstring and child is first_statement and self.curated and _is_docstring(child):
-                self.emit(child)
-                emitted = True
-            elif class_kind and not self.curated and self.field(child, class_kind):
-                emitted = True
-            elif self.statement(child):
-                emitted = True
-        return emitted
+            kind = child.type
+            if kind in DEFINITION_TYPES:
+                if self.definition(child):
+                    in_skeleton = in_curated = True
+            elif kind in COMPOUND_TYPES:
+                if self.contains_definition(child):
+                    self.compound(child)
+                    in_skeleton = in_curated = True
+            elif child is first_statement and _is_docstring(child):
+                self.curated.add(self.source(child), child.start_point.row)
+                in_curated = True
+            else:
+                if class_kind and self.field(child, class_kind):
+                    in_skeleton = True
+                if self.curated_statement(child):
+                    in_curated = True
+        return in_skeleton, in_curated
 
     def field(self, node: ts.Node, class_kind: str) -> bool:
         """Skeleton of a class body: annotated fields (dataclasses, pydantic, NamedTuple, TypedDict, attrs),
@@ -515,39 +525,38 @@ class _ViewBuilder:
         assignment = node.named_children[0]
         if assignment.type != "assignment":
             return False
-        left, kind, right = (assignment.child_by_field_name(n) for n in ("left", "type", "right"))
+        left = assignment.child_by_field_name("left")
         if left is None or left.type != "identifier":
             return False
+        kind, right = assignment.child_by_field_name("type"), assignment.child_by_field_name("right")
         name = _text(left)
         value = _text(right) if right is not None else None
         keep = kind is not None or name == "__slots__" or (class_kind == "enum" and not name.startswith("_")) or (
             value is not None and _FIELD_CALL.match(value) is not None)
         if not keep:
             return False
-        line = name + (f": {_one_line(_text(kind))}" if kind is not None else "")
+        line = name
+        if kind is not None:
+            annotation = self.without_comments(kind, kind.end_byte)
+            if "\n" in annotation:
+                self.rewritten = True
+                annotation = _one_line(annotation)
+            line += f": {annotation}"
         if value is not None:
             short = value if "\n" not in value and len(value) <= MAX_FIELD_DEFAULT else "..."
             line += f" = {short}"
-        self.add(self.indent_for(node) + line, node.start_point.row)
+        self.skeleton.add(self.indent_for(node) + line, node.start_point.row)
         return True
 
-    def statement(self, node: ts.Node) -> bool:
+    def curated_statement(self, node: ts.Node) -> bool:
+        """A statement only the curated view shows: comments on their own line, imports, assignments."""
         kind = node.type
-        if kind in DEFINITION_TYPES:
-            return self.definition(node)
-        if kind in COMPOUND_TYPES:
-            if self.contains_definition(node):
-                self.compound(node)
-                return True
-            return False
-        if not self.curated:
-            return False
         if kind == "comment":
             if self.starts_line(node):
-                self.emit(node)
+                self.curated.add(self.source(node), node.start_point.row)
             return False
         if kind in IMPORT_TYPES or kind == "type_alias_statement":
-            self.emit(node)
+            self.curated.add(self.source(node), node.start_point.row)
             return True
         if kind == "expression_statement" and node.named_children and node.named_children[0].type == "assignment":
             self.assignment(node, node.named_children[0])
@@ -558,21 +567,29 @@ class _ViewBuilder:
         value = assignment.child_by_field_name("right")
         lines = statement.end_point.row - statement.start_point.row + 1
         if value is None or lines <= MAX_ASSIGNMENT_LINES or statement.has_error:
-            self.emit(statement)
+            self.curated.add(self.source(statement), statement.start_point.row)
         else:
-            self.emit(statement, end_byte=value.start_byte, suffix=HIDDEN)
+            self.curated.add(self.source(statement, end_byte=value.start_byte, suffix=HIDDEN),
+                             statement.start_point.row)
+
+    def both(self, text: str, row: int) -> tuple[int, int]:
+        """A line both views show; its index in each."""
+        return self.skeleton.add(text, row), self.curated.add(text, row)
 
     def compound(self, node: ts.Node) -> None:
         body = _first_block(node)
         if body is None:
             return
-        header = self.emit_header(node, body)
+        in_skeleton, in_curated = self.both(self.header(node, body), node.start_point.row)
         if node.type == "match_statement":
             for case in body.named_children:
                 if case.type == "case_clause":
                     self.compound(case)
-        elif not self.block(body):
-            self.lines[header] += " ..."
+        else:
+            shown = self.block(body)
+            for view, header, emitted in ((self.skeleton, in_skeleton, shown[0]), (self.curated, in_curated, shown[1])):
+                if not emitted:
+                    view.lines[header] += " ..."
         for child in node.children:
             if child.type in CLAUSE_TYPES and child.start_byte >= body.end_byte:
                 self.compound(child)
@@ -584,36 +601,39 @@ class _ViewBuilder:
         body = inner.child_by_field_name("body")
         if body is None or _header_has_error(node, body):
             return False
+        header = self.header(node, body)
+        row = node.start_point.row
         if inner.type == "class_definition":
-            header = self.emit_header(node, body)
-            if self.curated:
-                self.comments_before_body(inner, body)
+            in_skeleton = self.skeleton.add(header, row)
+            in_curated = self.curated.add(header, row)
+            self.comments_before_body(inner, body)
             bases = inner.child_by_field_name("superclasses")
             kind = "enum" if bases is not None and ENUM_BASE.search(_text(bases)) else "class"
-            if not self.block(body, docstring=True, class_kind=kind):
-                self.lines[header] += " ..."
+            shown = self.block(body, docstring=True, class_kind=kind)
+            for view, line, emitted in ((self.skeleton, in_skeleton, shown[0]), (self.curated, in_curated, shown[1])):
+                if not emitted:
+                    view.lines[line] += " ..."
             return True
-        if not self.curated:
-            self.lines[self.emit_header(node, body)] += " ..."
-        elif self.keeps_body(node, inner):
+        self.skeleton.add(header + " ...", row)
+        if self.keeps_body(node, inner):
             self.kept_bodies = True
-            self.emit(node)
+            self.curated.add(self.source(node), row)
+            return True
+        doc = body.named_children[0] if body.named_children else None
+        if doc is not None and _is_docstring(doc):
+            self.curated.add(header, row)
+            indent = self.indent_for(doc)
+            self.curated.add(indent + self.without_comments(doc, doc.end_byte), doc.start_point.row)
+            self.curated.add(indent + HIDDEN, None)
         else:
-            doc = body.named_children[0] if body.named_children else None
-            header = self.emit_header(node, body)
-            if doc is not None and _is_docstring(doc):
-                indent = self.indent_for(doc)
-                self.add(indent + self.without_comments(doc, doc.end_byte), doc.start_point.row)
-                self.add(indent + HIDDEN, None)
-            else:
-                self.lines[header] += " " + HIDDEN
+            self.curated.add(header + " " + HIDDEN, row)
         return True
 
     def comments_before_body(self, definition: ts.Node, body: ts.Node) -> None:
         """Comments between `class X:` and its first statement belong to the class node, not its block."""
         for child in definition.children:
             if child.type == "comment" and child.start_byte < body.start_byte and self.starts_line(child):
-                self.emit(child)
+                self.curated.add(self.source(child), child.start_point.row)
 
     def keeps_body(self, node: ts.Node, inner: ts.Node) -> bool:
         """`@core_logic` or a `# [HOT]` comment inside: the curated view keeps the whole function."""
@@ -626,6 +646,67 @@ class _ViewBuilder:
         hot = self.parsed.hot_positions
         index = bisect.bisect_left(hot, node.start_byte)
         return index < len(hot) and hot[index] < inner.end_byte
+
+
+
+class _ViewText(NamedTuple):
+    rows: ViewRows
+    text: str
+
+
+@dataclass
+class _BuiltViews:
+    """Both views of one tree, built in one walk, with what decides whether they are shown as built.
+
+    A view copies the source's own tokens (comments aside), so it is valid Python wherever the source is: it is not
+    parsed again. That holds where this Python rejects the source too: a 3.12 `def f[T]()` keeps its type
+    parameters when this Python is 3.11, and `def f(a=1, b)` is shown as written. Two kinds of view are checked
+    with Python's own parser: those built from a tree with errors (never shown as built: each top-level definition
+    is viewed on its own), and those whose text the builder changed (a continuation dropped, an annotation put on
+    one line, a statement moved off its header's line) or that keep whole function bodies. A checked view Python
+    rejects is kept only when Python rejects the source as well (the change is not to blame).
+    """
+
+    skeleton: _ViewText
+    curated: _ViewText
+    source: str
+    """The text the views were built from."""
+    broken: bool
+    """The tree has errors."""
+    kept_bodies: bool
+    rewritten: bool
+
+    @cached_property
+    def source_valid(self) -> bool:
+        return is_valid_python(self.source)
+
+    @cached_property
+    def skeleton_valid(self) -> bool:
+        if self.broken:
+            return False
+        return not self.rewritten or is_valid_python(self.skeleton.text) or not self.source_valid
+
+    @cached_property
+    def curated_valid(self) -> bool:
+        if self.broken:
+            return False
+        if not self.kept_bodies and (not self.rewritten or self.skeleton_valid):
+            return True  # the curated view's headers are the skeleton's; the rest is source text
+        return is_valid_python(self.curated.text) or not self.source_valid
+
+
+def _built_views(parsed: ParsedSource) -> _BuiltViews:
+    """The views of ``parsed``, built once per parse (and kept with it: they hold no reference back, so a parse
+    is freed as soon as it is dropped, not at the next garbage collection)."""
+    built: _BuiltViews | None = parsed.__dict__.get("_built_views")
+    if built is None:
+        broken = parsed.tree.root_node.has_error
+        builder = _ViewBuilder(parsed)
+        skeleton, curated = builder.build() if not broken else (_Lines(), _Lines())
+        built = _BuiltViews(_ViewText(skeleton.rows, skeleton.text), _ViewText(curated.rows, curated.text),
+                            parsed.text, broken, builder.kept_bodies, builder.rewritten)
+        parsed.__dict__["_built_views"] = built
+    return built
 
 
 def _reachable_names(source: str) -> list[str]:
@@ -644,8 +725,10 @@ def _reachable_names(source: str) -> list[str]:
 
 
 def _one_line(text: str) -> str:
-    """An annotation written over several lines, on one: `dict[\n str, int\n]` -> `dict[str, int]`."""
-    return re.sub(r"\s+([\])])", r"\1", re.sub(r"([\[(])\s+", r"\1", " ".join(text.split())))
+    """An annotation written over several lines (its comments cut), on one: `dict[\n str, int\n]` ->
+    `dict[str, int]`; a backslash continuation goes with its line break."""
+    joined = _LINE_BREAK.sub(" ", text)
+    return re.sub(r"\s+([\])])", r"\1", re.sub(r"([\[(])\s+", r"\1", joined))
 
 
 def _dropped_note(source: ParsedSource, view: str) -> str:
@@ -670,18 +753,10 @@ def _is_docstring(node: ts.Node) -> bool:
 
 
 def _comments_before(node: ts.Node, end: int) -> list[tuple[int, int]]:
-    """Byte ranges of the comments in ``node``'s subtree that start before ``end`` (a header's), in order: found
-    in the header's own nodes, never by a query over the whole file."""
-    found, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        if current.start_byte >= end:
-            continue
-        if current.type == "comment":
-            found.append((current.start_byte, current.end_byte))
-        else:
-            stack.extend(current.children)
-    return sorted(found)
+    """Byte ranges of the comments in ``node``'s subtree that start before ``end`` (a header's), in order: asked of
+    the comments query over the header's bytes alone, never over the whole file."""
+    found = captures("comments", node, (node.start_byte, end)).get("comment", [])
+    return [(n.start_byte, n.end_byte) for n in found if n.start_byte < end]
 
 
 def _header_has_error(node: ts.Node, body: ts.Node) -> bool:
@@ -701,10 +776,8 @@ def _header_has_error(node: ts.Node, body: ts.Node) -> bool:
 
 ViewLines = list[tuple[int | None, str]]
 """A view line by line: (the source row it came from, 0-based, or None for a made-up line; its text)."""
-
-
-def join_lines(lines: ViewLines) -> str:
-    return "\n".join([line for _, line in lines]) + "\n" if lines else ""
+ViewRows = list[int | None]
+"""The source row (0-based) of each line of a view; None for a line the view made up."""
 
 
 def number_lines(text: str, numbers: list[int | None], total_lines: int) -> str:
