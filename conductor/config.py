@@ -32,7 +32,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from conductor.cli_args import PROJECT_FILE
+from conductor.cli_args import DEFAULT_TRACKS_DIR, PROJECT_FILE
 from conductor.errors import ConductorError
 from conductor.files import atomic_write
 from conductor.names import ProviderName
@@ -276,7 +276,7 @@ class ProjectConfig(_Strict):
     withheld: list[Grant] = Field(default_factory=list, exclude=True)
     """Settings of project.toml withheld because the user has not trusted them (not read from the file; see
     `conductor.project_trust`): what the notice names and what trusting records."""
-    tracks_dir: str = "tracks"
+    tracks_dir: str = DEFAULT_TRACKS_DIR
     """Where tracks live, relative to the root."""
     credentials_file: str | None = None
     """Where API keys are read from (default: `credentials.toml` in the root, then ~/.config/conductor/)."""

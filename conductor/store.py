@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -33,12 +33,13 @@ from conductor.files import (
 )
 from conductor.models import Ticket, Track, utc_now
 from conductor.providers.base import redact
+from conductor.track_index import TRACK_FILE, TrackSummary, track_ids
+from conductor.track_index import summaries as track_summaries
 from file_cache import resolve_inside
 
 if TYPE_CHECKING:
     from conductor.messages import Message
 
-TRACK_FILE = "track.json"
 LEDGER_FILE = "ledger.jsonl"
 LOCK_FILE = ".lock"
 CHANGES_FILE = "changes.jsonl"
@@ -54,18 +55,6 @@ class UnknownTrackError(ConductorError):
 
 class TrackLockedError(ConductorError):
     """Another process holds the track (a run in progress)."""
-
-
-class TrackSummary(NamedTuple):
-    """What a list of tracks shows of one."""
-
-    id: str
-    title: str
-    status: str
-    """The track's status, or `error` when its file cannot be read."""
-    completed: int
-    tickets: int
-    error: str | None = None
 
 
 def slugify(text: str, limit: int = 32) -> str:
@@ -170,22 +159,19 @@ class TrackStore:
         return Ledger(self.folder(track_id) / LEDGER_FILE)
 
     def ids(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.parent.name for p in self.root.glob(f"*/{TRACK_FILE}"))
+        return track_ids(self.root)
 
     def summaries(self) -> list[TrackSummary]:
-        """One line's worth of every track, by id; an unreadable track is listed with its error, never skipped."""
-        rows = []
-        for track_id in self.ids():
-            try:
-                track = self.load(track_id)
-            except ConductorError as error:
-                rows.append(TrackSummary(track_id, "", "error", 0, 0, str(error)))
-                continue
-            rows.append(TrackSummary(track.id, track.title, str(track.status), track.counts()["completed"],
-                                     len(track.tickets)))
-        return rows
+        """One line's worth of every track, by id; an unreadable track is listed with its error, never skipped.
+        Tracks unchanged since the last listing are not read again (`track_index`)."""
+        return track_summaries(self.root, self.summary)
+
+    def summary(self, track_id: str) -> TrackSummary:
+        try:
+            track = self.load(track_id)
+        except ConductorError as error:
+            return TrackSummary(track_id, "", "error", 0, 0, str(error))
+        return TrackSummary(track.id, track.title, str(track.status), track.counts()["completed"], len(track.tickets))
 
     def create(self, title: str, description: str = "", tickets: list[Ticket] | None = None) -> Track:
         """A new track under a fresh id; ConductorError when its tickets do not make a valid graph."""

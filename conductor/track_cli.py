@@ -1,25 +1,40 @@
 """`conductor track ...`: create, list and show tracks. Reading needs only the configuration and the store (the
-ticket service is loaded for `track new` alone), so listing starts at once."""
+ticket service is loaded for `track new` alone); listing reads only `tracks_dir` and validates only the tracks
+changed since the last listing (`track_index`), so it imports no model when nothing changed."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conductor.cli_args import add_project_option
+from conductor.cli_args import add_project_option, project_of, tracks_folder
 from conductor.errors import ConductorError
-from conductor.models import TicketStatus, Track
-from conductor.store import TrackStore
-from conductor.trust_cli import load_for_command
+from conductor.track_index import TrackSummary, summaries
 
 if TYPE_CHECKING:
+    from conductor.models import Track
+    from conductor.store import TrackStore
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def track_store(args: argparse.Namespace) -> TrackStore:
+    from conductor.store import TrackStore
+    from conductor.trust_cli import load_for_command
+
     return TrackStore(load_for_command(args).tracks_path)
+
+
+def _listed_folder(args: argparse.Namespace) -> Path:
+    """The tracks folder, from `tracks_dir` alone when project.toml reads cleanly (listing uses no other setting),
+    else from the validated configuration, which says what is wrong."""
+    folder = tracks_folder(project_of(args).resolve())
+    if folder is None:
+        return track_store(args).root
+    return folder
 
 
 def _track_new(args: argparse.Namespace) -> int:
@@ -30,11 +45,17 @@ def _track_new(args: argparse.Namespace) -> int:
 
 
 def _track_list(args: argparse.Namespace) -> int:
-    store = track_store(args)
-    summaries = store.summaries()
-    if not summaries:
-        print(f"no tracks in {store.root}")
-    for row in summaries:
+    folder = _listed_folder(args)
+
+    def summarize(track_id: str) -> TrackSummary:  # a track not listed before, or changed since: validated
+        from conductor.store import TrackStore
+
+        return TrackStore(folder).summary(track_id)
+
+    rows = summaries(folder, summarize)
+    if not rows:
+        print(f"no tracks in {folder}")
+    for row in rows:
         if row.error is not None:
             print(f"{row.id}  UNREADABLE  {row.error}")
         else:
@@ -43,6 +64,8 @@ def _track_list(args: argparse.Namespace) -> int:
 
 
 def _track_show(args: argparse.Namespace) -> int:
+    from conductor.models import TicketStatus
+
     track = track_store(args).load(args.track)
     if args.json:
         print(track.model_dump_json(indent=2))

@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+from file_cache.paths import user_cache_dir
+
 log = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -43,8 +45,7 @@ def code_version() -> str:
 
 
 def default_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "conductor" / "views.sqlite3"
+    return user_cache_dir() / "views.sqlite3"
 
 
 class DiskCache:

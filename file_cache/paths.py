@@ -29,6 +29,11 @@ def resolve_inside(root: Path, path: str | os.PathLike[str], root_resolved: bool
     return resolved
 
 
+def user_cache_dir() -> Path:
+    """Conductor's folder in the user's cache (`$XDG_CACHE_HOME/conductor`): derived data every process shares."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conductor"
+
+
 _O_PATH = getattr(os, "O_PATH", None)
 
 

@@ -69,7 +69,8 @@ def test_odd_files_and_missing_setup_are_one_line(demo, tmp_path, setup, argv, s
 
 
 def test_a_wrong_variable_is_named(demo):
-    result = conductor("track", "list", "--project", str(demo), env={**os.environ, "CONDUCTOR_SHELL_TIMEOUT": "abc"})
+    result = conductor("track", "show", DEMO_TRACK, "--project", str(demo),
+                       env={**os.environ, "CONDUCTOR_SHELL_TIMEOUT": "abc"})
     one_line_error(result, "conductor: CONDUCTOR_SHELL_TIMEOUT: Input should be a valid number")
 
 

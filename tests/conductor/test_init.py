@@ -94,7 +94,7 @@ def test_init_by_flags_per_tier_and_typos_answered_at_the_terminal(repository):
         ("anthropic", "claude-sonnet-4-5"), ("gemini", "gemini-2.5-flash"), ("gemini", "gemini-2.5-flash-lite")]
     toml = (repository / "project.toml").read_text()
     (repository / "project.toml").write_text(toml.replace("timeout_seconds", "timout_seconds"))
-    typo = conductor("track", "list", cwd=repository / "src")
+    typo = conductor("track", "new", "Typo", cwd=repository / "src")
     assert typo.returncode == 2
     assert typo.stderr.endswith("unknown key `timout_seconds` in [shell]; did you mean `timeout_seconds`?\n")
     (repository / "project.toml").write_text(toml)

@@ -127,16 +127,16 @@ def test_the_prompt_of_a_command_at_a_terminal(tmp_path, capsys):
 
 def test_conductor_trust_and_the_notice_without_a_terminal(tmp_path):
     (tmp_path / "project.toml").write_text('[shell]\nallow = ["make \\u001b[31mtest"]\n')
-    listed = conductor("track", "list", cwd=tmp_path)
-    assert listed.returncode == 0
-    assert listed.stderr == (f"conductor: project.toml: 1 setting ignored until you trust them (shell.allow): "
-                             f"conductor trust --project {tmp_path}\n")
+    made = conductor("track", "new", "First", cwd=tmp_path)
+    assert made.returncode == 0
+    assert made.stderr == (f"conductor: project.toml: 1 setting ignored until you trust them (shell.allow): "
+                           f"conductor trust --project {tmp_path}\n")
     refused = conductor("trust", cwd=tmp_path)
     assert refused.returncode == 2 and "not at a terminal: pass --yes" in refused.stderr
     assert "\x1b" not in refused.stdout and "shell.allow = " in refused.stdout  # the file's escapes are shown inert
     done = conductor("trust", "--yes", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.endswith("trusted; a change to these settings will ask again\n")
-    assert conductor("track", "list", cwd=tmp_path).stderr == ""
+    assert conductor("track", "new", "Second", cwd=tmp_path).stderr == ""
     assert conductor("trust", cwd=tmp_path).stdout.endswith("trusted already\n")
     (tmp_path / "project.toml").write_text("[tier3]\nprovider = 'scripted'\n")
     assert "nothing in it needs trust" in conductor("trust", cwd=tmp_path).stdout
