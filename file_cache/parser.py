@@ -573,23 +573,26 @@ class _ViewBuilder:
                              statement.start_point.row)
 
     def both(self, text: str, row: int) -> tuple[int, int]:
-        """A line both views show; its index in each."""
+        """A header both views show; its last line's index in each."""
         return self.skeleton.add(text, row), self.curated.add(text, row)
+
+    def close_empty(self, headers: tuple[int, int], shown: tuple[bool, bool]) -> None:
+        """`...` after a header whose block showed no statement in that view."""
+        for view, header, emitted in zip((self.skeleton, self.curated), headers, shown, strict=True):
+            if not emitted:
+                view.lines[header] += " ..."
 
     def compound(self, node: ts.Node) -> None:
         body = _first_block(node)
         if body is None:
             return
-        in_skeleton, in_curated = self.both(self.header(node, body), node.start_point.row)
+        headers = self.both(self.header(node, body), node.start_point.row)
         if node.type == "match_statement":
             for case in body.named_children:
                 if case.type == "case_clause":
                     self.compound(case)
         else:
-            shown = self.block(body)
-            for view, header, emitted in ((self.skeleton, in_skeleton, shown[0]), (self.curated, in_curated, shown[1])):
-                if not emitted:
-                    view.lines[header] += " ..."
+            self.close_empty(headers, self.block(body))
         for child in node.children:
             if child.type in CLAUSE_TYPES and child.start_byte >= body.end_byte:
                 self.compound(child)
@@ -604,15 +607,11 @@ class _ViewBuilder:
         header = self.header(node, body)
         row = node.start_point.row
         if inner.type == "class_definition":
-            in_skeleton = self.skeleton.add(header, row)
-            in_curated = self.curated.add(header, row)
+            headers = self.both(header, row)
             self.comments_before_body(inner, body)
             bases = inner.child_by_field_name("superclasses")
             kind = "enum" if bases is not None and ENUM_BASE.search(_text(bases)) else "class"
-            shown = self.block(body, docstring=True, class_kind=kind)
-            for view, line, emitted in ((self.skeleton, in_skeleton, shown[0]), (self.curated, in_curated, shown[1])):
-                if not emitted:
-                    view.lines[line] += " ..."
+            self.close_empty(headers, self.block(body, docstring=True, class_kind=kind))
             return True
         self.skeleton.add(header + " ...", row)
         if self.keeps_body(node, inner):
@@ -648,8 +647,9 @@ class _ViewBuilder:
         return index < len(hot) and hot[index] < inner.end_byte
 
 
-
 class _ViewText(NamedTuple):
+    """One view as kept: the source row of each line, and the text."""
+
     rows: ViewRows
     text: str
 
@@ -674,7 +674,9 @@ class _BuiltViews:
     broken: bool
     """The tree has errors."""
     kept_bodies: bool
+    """The curated view keeps a whole function body (`@core_logic`, `# [HOT]`)."""
     rewritten: bool
+    """The builder changed some of the text (`_ViewBuilder.rewritten`)."""
 
     @cached_property
     def source_valid(self) -> bool:
