@@ -182,11 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = [path for path, _ in files]
     root = Path(sysconfig.get_paths()["purelib" if args.third_party else "stdlib"])
 
-    def read_and_parse() -> None:  # what a cache's first pass must at least do: read each file and parse it
+    def read_and_parse() -> None:  # what a cache's first pass must at least do: read, decode and parse each file
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for path in paths:
-                ast.parse(path.read_bytes())
+                ast.parse(decode_source(path.read_bytes()))
 
     read_times, cold_times, warm_times = [], [], []
     for _ in range(args.repeats):

@@ -167,11 +167,12 @@ class TrackStore:
         return track_summaries(self.root, self.summary)
 
     def summary(self, track_id: str) -> TrackSummary:
+        """The track in its folder ``track_id`` summarized (under that id: the one every command takes)."""
         try:
             track = self.load(track_id)
         except ConductorError as error:
             return TrackSummary(track_id, "", "error", 0, 0, str(error))
-        return TrackSummary(track.id, track.title, str(track.status), track.counts()["completed"], len(track.tickets))
+        return TrackSummary(track_id, track.title, str(track.status), track.counts()["completed"], len(track.tickets))
 
     def create(self, title: str, description: str = "", tickets: list[Ticket] | None = None) -> Track:
         """A new track under a fresh id; ConductorError when its tickets do not make a valid graph."""
