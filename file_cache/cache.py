@@ -9,14 +9,15 @@ import stat
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Literal
 
 from file_cache.disk import DiskCache, default_path
 from file_cache.errors import ViewError
 from file_cache.parser import ASTParser, ParsedSource, Symbol, ViewRows, decode_source
-from file_cache.paths import resolve_inside
+from file_cache.paths import resolve_inside, resolve_inside_text
 from file_cache.tokens import estimate_tokens
 
 ViewKind = Literal["skeleton", "curated", "raw", "outline"]
@@ -26,14 +27,31 @@ IGNORED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv",
                           ".pytest_cache", ".ruff_cache", ".tox", "build", "dist", ".conductor", "site-packages"})
 
 
+UNCOUNTED = -1
+"""The token count kept with a view whose tokens no one has asked for yet."""
+
+
 @dataclass(frozen=True)
 class View:
-    """One rendered view of a file and its estimated token count."""
+    """One rendered view of a file. Its estimated token count is made when first asked (a pass over a whole tree,
+    such as the map's, asks for none) and kept with the view from then on."""
 
     path: str
     kind: str
     text: str
-    tokens: int
+    counted: int | None = field(default=None, compare=False, repr=False)
+    """The count kept with the view, when there is one."""
+    keep_count: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
+    """Where a count made now is kept (the cache's entry for this view)."""
+
+    @cached_property
+    def tokens(self) -> int:
+        if self.counted is not None:
+            return self.counted
+        tokens = estimate_tokens(self.text)
+        if self.keep_count is not None:
+            self.keep_count(tokens)
+        return tokens
 
 
 _SHARED_DISKS: dict[Path, DiskCache] = {}
@@ -78,8 +96,9 @@ class FileCache:
         self.misses = 0
         """Parses done."""
         self._parser = ASTParser()
-        self._known: dict[Path, tuple[str, str]] = {}
+        self._known: dict[str, tuple[str, str]] = {}
         """Resolved path -> (its stat key, its content's SHA-256)."""
+        self._prefix = str(self.root).rstrip("/") + "/"
         self._views: OrderedDict[tuple[str, str], tuple[str, int]] = OrderedDict()
         self._view_bytes = 0
         self._parses: OrderedDict[str, ParsedSource] = OrderedDict()
@@ -89,28 +108,34 @@ class FileCache:
     def resolve(self, path: str | os.PathLike[str]) -> Path:
         return resolve_inside(self.root, path, root_resolved=True)
 
-    def relative(self, path: Path) -> str:
-        text, prefix = str(path), str(self.root).rstrip("/") + "/"
-        if text.startswith(prefix) and os.sep == "/":  # a resolved path under the root: no Path built to compare
-            return text[len(prefix):] or "."
-        return path.relative_to(self.root).as_posix() or "."
+    def _locate(self, path: str | os.PathLike[str]) -> str:
+        """``path`` resolved inside the root, as text: every view call resolves (a symlink may have changed), and
+        builds no `Path` to do it."""
+        return resolve_inside_text(self.root, path, root_resolved=True)
+
+    def relative(self, path: str | os.PathLike[str]) -> str:
+        text = os.fspath(path)
+        if text.startswith(self._prefix) and os.sep == "/":  # a resolved path under the root: no Path to compare
+            return text[len(self._prefix):] or "."
+        return Path(text).relative_to(self.root).as_posix() or "."
 
     def read_bytes(self, path: str | os.PathLike[str]) -> bytes:
-        return self._read(self.resolve(path))
+        return self._read(self._locate(path))
 
-    def _read(self, resolved: Path) -> bytes:
-        """The bytes of a path resolved inside the root (not resolved again)."""
-        if not resolved.is_file():
+    def _read(self, resolved: str, regular: bool = False) -> bytes:
+        """The bytes of a path resolved inside the root (not resolved again; ``regular``: known to be a file)."""
+        if not regular and not os.path.isfile(resolved):
             raise ViewError(f"{self.relative(resolved)}: no such file")
-        data = resolved.read_bytes()
+        with open(resolved, "rb") as handle:
+            data = handle.read()
         if b"\0" in data[:8192]:
             raise ViewError(f"{self.relative(resolved)}: binary file")
         return data
 
-    def _identify(self, resolved: Path) -> tuple[str, bytes | None]:
+    def _identify(self, resolved: str) -> tuple[str, bytes | None]:
         """The content hash of ``resolved``, and its bytes when they had to be read to know it."""
         try:
-            info = resolved.stat()
+            info = os.stat(resolved)
         except FileNotFoundError:
             raise ViewError(f"{self.relative(resolved)}: no such file") from None
         if not stat.S_ISREG(info.st_mode):
@@ -122,7 +147,7 @@ class FileCache:
         sha = self.disk.sha_for(key) if self.disk is not None else None
         data = None
         if sha is None:
-            data = self._read(resolved)
+            data = self._read(resolved, regular=True)
             sha = hashlib.sha256(data).hexdigest()
             if self.disk is not None:
                 self.disk.remember(key, sha)
@@ -131,7 +156,7 @@ class FileCache:
 
     def content_hash(self, path: str | os.PathLike[str]) -> str:
         """The SHA-256 of the file's content (known from its stat when unchanged: not read again)."""
-        return self._identify(self.resolve(path))[0]
+        return self._identify(self._locate(path))[0]
 
     def remembered(self, key: str, kind: str) -> str | None:
         """A text kept for ``key`` (a hash of what it was made from), in memory or on disk."""
@@ -161,6 +186,8 @@ class FileCache:
         if to_disk and self.disk is not None:
             self.disk.put(key, kind, *value)
         with self._lock:
+            replaced = self._views.pop((key, kind), None)
+            self._view_bytes -= len(replaced[0]) if replaced is not None else 0
             self._views[(key, kind)] = value
             self._view_bytes += len(value[0])
             while len(self._views) > 1 and self._view_bytes > self.max_view_bytes:
@@ -168,11 +195,11 @@ class FileCache:
                 self._view_bytes -= len(evicted[0])
 
     def parsed(self, path: str | os.PathLike[str]) -> ParsedSource:
-        resolved = self.resolve(path)
+        resolved = self._locate(path)
         sha, data = self._identify(resolved)
         return self._parse(sha, data, resolved)
 
-    def _parse(self, sha: str, data: bytes | None, resolved: Path) -> ParsedSource:
+    def _parse(self, sha: str, data: bytes | None, resolved: str) -> ParsedSource:
         with self._lock:
             parsed = self._parses.get(sha)
             if parsed is not None:
@@ -189,43 +216,46 @@ class FileCache:
                 self._parse_bytes -= len(evicted.data)
         return parsed
 
-    def _derived(self, resolved: Path, kind: str, make: Callable[[ParsedSource, str], str], count: bool = True
-                 ) -> tuple[str, int]:
-        """A text made from the file's parse (a view, its symbols, its imports) with its token count: from
-        memory, else from disk, else made once and kept in both. ``make`` gets the parse and the content's hash
-        (under which it may keep what it made on the way)."""
+    def _derived(self, resolved: str, kind: str, make: Callable[[ParsedSource, str], str]) -> tuple[str, int, str]:
+        """A text made from the file's parse (a view, its symbols, its imports), the token count kept with it
+        (`UNCOUNTED` until asked) and the content's hash: from memory, else from disk, else made once and kept in
+        both. ``make`` gets the parse and the content's hash (under which it may keep what it made on the way)."""
         sha, data = self._identify(resolved)
         found = self._lookup(sha, kind)
         if found is not None:
-            return found
+            return found[0], found[1], sha
         text = make(self._parse(sha, data, resolved), sha)
-        made = (text, estimate_tokens(text) if count else 0)
-        self._keep(sha, kind, made, to_disk=True)
-        return made
+        self._keep(sha, kind, (text, UNCOUNTED), to_disk=True)
+        return text, UNCOUNTED, sha
+
+    def _keep_count(self, sha: str, kind: str, text: str, tokens: int) -> None:
+        self._keep(sha, kind, (text, tokens), to_disk=True)
 
     def view(self, path: str | os.PathLike[str], kind: ViewKind) -> View:
         """The ``kind`` view of ``path`` with its token estimate."""
         if kind not in VIEW_KINDS:
             raise ViewError(f"unknown view {kind!r}; choose one of {', '.join(VIEW_KINDS)}")
-        resolved = self.resolve(path)
+        resolved = self._locate(path)
         rel = self.relative(resolved)
         if kind == "raw":
             data = self._read(resolved)
-            text = decode_source(data) if resolved.suffix == ".py" else data.decode("utf-8", errors="replace")
-            return View(rel, kind, text, estimate_tokens(text))
-        if resolved.suffix not in (".py", ".pyi"):
+            text = decode_source(data) if resolved.endswith(".py") else data.decode("utf-8", errors="replace")
+            return View(rel, kind, text)
+        if not resolved.endswith((".py", ".pyi")):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text, tokens = self._derived(resolved, kind, lambda parsed, sha: self._render(parsed, kind, sha))
-        return View(rel, kind, text, tokens)
+        text, tokens, sha = self._derived(resolved, kind, lambda parsed, sha: self._render(parsed, kind, sha))
+        if tokens != UNCOUNTED:
+            return View(rel, kind, text, tokens)
+        return View(rel, kind, text, keep_count=partial(self._keep_count, sha, kind, text))
 
     def view_numbers(self, path: str | os.PathLike[str], kind: Literal["skeleton", "curated"]) -> list[int | None]:
         """The line number in the file (1-based) of each line of the ``kind`` view; None for a line the view made
         up (`... # Hidden`, a note)."""
-        resolved = self.resolve(path)
-        if resolved.suffix not in (".py", ".pyi"):
+        resolved = self._locate(path)
+        if not resolved.endswith((".py", ".pyi")):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text, _ = self._derived(resolved, f"{kind}-rows", lambda parsed, _: _numbers_text(
-            self._parser.get_view(parsed, kind == "curated")[0]), count=False)
+        text = self._derived(resolved, f"{kind}-rows", lambda parsed, _: _numbers_text(
+            self._parser.get_view(parsed, kind == "curated")[0]))[0]
         numbers: list[int | None] = json.loads(text)
         return numbers
 
@@ -238,31 +268,30 @@ class FileCache:
         return render_outline(self._parser.get_outline(parsed))
 
     def definition(self, path: str | os.PathLike[str], symbol: str) -> View:
-        resolved = self.resolve(path)
+        resolved = self._locate(path)
         text = self._parser.get_definition(self.parsed(resolved), symbol)
-        return View(self.relative(resolved), f"definition:{symbol}", text, estimate_tokens(text))
+        return View(self.relative(resolved), f"definition:{symbol}", text)
 
     def slice(self, path: str | os.PathLike[str], start_line: int, end_line: int) -> View:
-        resolved = self.resolve(path)
+        resolved = self._locate(path)
         text = self._parser.get_slice(self.parsed(resolved), start_line, end_line)
-        return View(self.relative(resolved), f"lines:{start_line}-{end_line}", text, estimate_tokens(text))
+        return View(self.relative(resolved), f"lines:{start_line}-{end_line}", text)
 
     def outline(self, path: str | os.PathLike[str]) -> list[Symbol]:
-        text, _ = self._derived(self.resolve(path), "symbols", lambda parsed, _: json.dumps(
-            [[s.kind, s.name, s.start_line, s.end_line, s.is_async] for s in self._parser.get_outline(parsed)]),
-            count=False)
+        text = self._derived(self._locate(path), "symbols", lambda parsed, _: json.dumps(
+            [[s.kind, s.name, s.start_line, s.end_line, s.is_async] for s in self._parser.get_outline(parsed)]))[0]
         return [Symbol(*fields) for fields in json.loads(text)]
 
     def imports(self, path: str | os.PathLike[str]) -> list[tuple[int, str]]:
         """(relative level, dotted name) of every module the file may import (`ASTParser.get_imports`)."""
-        text, _ = self._derived(self.resolve(path), "imports",
-                                lambda parsed, _: json.dumps(self._parser.get_imports(parsed)), count=False)
+        text = self._derived(self._locate(path), "imports",
+                             lambda parsed, _: json.dumps(self._parser.get_imports(parsed)))[0]
         return [(int(level), str(name)) for level, name in json.loads(text)]
 
     def references(self, path: str | os.PathLike[str]) -> dict[str, int]:
         """How often the file uses each name (identifiers and attribute names, `ASTParser.get_references`)."""
-        text, _ = self._derived(self.resolve(path), "references",
-                                lambda parsed, _: json.dumps(self._parser.get_references(parsed)), count=False)
+        text = self._derived(self._locate(path), "references",
+                             lambda parsed, _: json.dumps(self._parser.get_references(parsed)))[0]
         found: dict[str, int] = json.loads(text)
         return found
 

@@ -105,7 +105,7 @@ class DiskCache:
                 return []
 
     @staticmethod
-    def stat_key(path: Path, info: os.stat_result) -> str:
+    def stat_key(path: str | os.PathLike[str], info: os.stat_result) -> str:
         return f"{path}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_size}\0{info.st_ino}"
 
     def sha_for(self, stat_key: str) -> str | None:

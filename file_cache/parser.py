@@ -436,6 +436,8 @@ class _ViewBuilder:
         plus four spaces; one after a `;` gets the indentation of its line.
         """
         start = node.start_byte
+        if start == 0 or self.data[start - 1] == 10:  # at column 0 (module level): no indentation
+            return ""
         line_start = self.data.rfind(b"\n", 0, start) + 1
         prefix = self.data[line_start:start]
         if not prefix.strip():  # the node starts its line (nearly always): its indentation is the prefix

@@ -11,6 +11,11 @@ from file_cache.errors import PathOutsideRootError
 def resolve_inside(root: Path, path: str | os.PathLike[str], root_resolved: bool = False) -> Path:
     """``path`` (relative to ``root`` or absolute) resolved with symlinks; refuses anything outside ``root``
     (``root_resolved``: the caller resolved ``root`` already, as `FileCache` does once)."""
+    return Path(resolve_inside_text(root, path, root_resolved))
+
+
+def resolve_inside_text(root: Path, path: str | os.PathLike[str], root_resolved: bool = False) -> str:
+    """`resolve_inside`, as text: no `Path` is built on the common way (the file cache resolves at every call)."""
     root = root if root_resolved else root.resolve()
     text = os.fspath(path)
     root_text = str(root)
@@ -18,7 +23,7 @@ def resolve_inside(root: Path, path: str | os.PathLike[str], root_resolved: bool
     kernel = _kernel_path(joined_text)
     # the kernel's answer is absolute and normal: inside the root is a prefix test (no Path built to compare)
     if kernel is not None and (kernel == root_text or kernel.startswith(root_text.rstrip("/") + "/")):
-        return Path(kernel)
+        return kernel
     joined = Path(joined_text)
     try:
         resolved = joined.resolve()
@@ -26,7 +31,7 @@ def resolve_inside(root: Path, path: str | os.PathLike[str], root_resolved: bool
         raise PathOutsideRootError(f"{path}: a symlink loop (the link leads back to itself)") from None
     if resolved != root and not resolved.is_relative_to(root):
         raise PathOutsideRootError(f"{path}: outside the project root {root}")
-    return resolved
+    return str(resolved)
 
 
 def user_cache_dir() -> Path:

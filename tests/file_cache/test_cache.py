@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from file_cache import FileCache, PathOutsideRootError, ViewError, estimate_tokens
+from file_cache import cache as cache_module
 from file_cache.disk import DiskCache
 
 
@@ -56,15 +57,31 @@ def test_memory_is_bounded_by_what_is_held(project):
     assert cache._view_bytes <= 60 and cache.remembered("key", "map") == "x" * 50
 
 
+def test_a_token_count_is_made_when_first_asked_then_kept_for_every_process(project, tmp_path):
+    disk = tmp_path / "views.sqlite3"
+    cache = FileCache(project, disk=DiskCache(disk))
+    first = cache.view("pkg/mod.py", "curated")
+    assert first.counted is None  # a pass over a whole tree (the map's) counts nothing
+    assert cache.view("pkg/mod.py", "curated").counted is None
+    assert first.tokens == estimate_tokens(first.text)
+    assert cache.view("pkg/mod.py", "curated").counted == first.tokens
+    assert FileCache(project, disk=DiskCache(disk)).view("pkg/mod.py", "curated").counted == first.tokens
+
+
 def test_an_unchanged_file_is_known_without_reading_it(project, monkeypatch):
     cache = FileCache(project, disk=False)
     first = cache.view("pkg/mod.py", "skeleton")
-    reads: list[Path] = []
-    real = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    reads: list[str] = []
+
+    def spied_open(path, *args, **kwargs):
+        reads.append(os.fspath(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "open", spied_open, raising=False)  # what the cache module reads with
     assert cache.view("pkg/mod.py", "skeleton") == first and reads == []
     (project / "pkg" / "mod.py").write_text("def g(): pass\n")  # a new stat: read, hashed, parsed again
-    assert cache.view("pkg/mod.py", "skeleton").text == "def g(): ...\n" and len(reads) == 1
+    assert cache.view("pkg/mod.py", "skeleton").text == "def g(): ...\n"
+    assert reads == [str(project.resolve() / "pkg" / "mod.py")]
 
 
 def test_views_are_shared_with_the_next_process_and_a_damaged_file_is_set_aside(project, tmp_path):
