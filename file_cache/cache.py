@@ -99,6 +99,8 @@ class FileCache:
         self._known: dict[str, tuple[str, str]] = {}
         """Resolved path -> (its stat key, its content's SHA-256)."""
         self._prefix = str(self.root).rstrip("/") + "/"
+        self._located: dict[str, tuple[tuple[int, ...], str]] = {}
+        """A path as asked (joined with the root) -> (the identity of the file it named, where it resolved)."""
         self._views: OrderedDict[tuple[str, str], tuple[str, int]] = OrderedDict()
         self._view_bytes = 0
         self._parses: OrderedDict[str, ParsedSource] = OrderedDict()
@@ -109,9 +111,22 @@ class FileCache:
         return resolve_inside(self.root, path, root_resolved=True)
 
     def _locate(self, path: str | os.PathLike[str]) -> str:
-        """``path`` resolved inside the root, as text: every view call resolves (a symlink may have changed), and
-        builds no `Path` to do it."""
-        return resolve_inside_text(self.root, path, root_resolved=True)
+        """``path`` resolved inside the root, as text, with no `Path` built. A path asked again that names the same
+        file as before (same device and inode, unchanged: one `stat`) is where it was; anything else (a link
+        changed, a file replaced) is resolved again, so nothing outside the root is ever served."""
+        text = os.fspath(path)
+        asked = text if os.path.isabs(text) else os.path.join(self._prefix, text)
+        try:
+            info = os.stat(asked)
+        except (OSError, ValueError):
+            return resolve_inside_text(self.root, path, root_resolved=True)  # which says what is wrong
+        identity = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size)
+        located = self._located.get(asked)
+        if located is not None and located[0] == identity:
+            return located[1]
+        resolved = resolve_inside_text(self.root, path, root_resolved=True)
+        self._located[asked] = (identity, resolved)
+        return resolved
 
     def relative(self, path: str | os.PathLike[str]) -> str:
         text = os.fspath(path)

@@ -121,6 +121,31 @@ def test_paths_are_confined_to_the_root(project, tmp_path_factory):
             cache.view(path, "raw")
 
 
+def test_a_path_served_before_is_refused_once_it_leads_outside_the_root(project, tmp_path_factory, monkeypatch):
+    cache = FileCache(project, disk=False)
+    (project / "pkg" / "same.py").write_text("SECRET = 1\n")  # the same bytes as the file outside
+    os.symlink(project / "pkg" / "same.py", project / "link.py")
+    first = cache.view("pkg/mod.py", "skeleton")
+    cache.view("link.py", "skeleton")
+    outside = tmp_path_factory.mktemp("outside") / "secret.py"
+    outside.write_text("SECRET = 1\n")
+    (project / "link.py").unlink()
+    os.symlink(outside, project / "link.py")  # another file: resolved again, and refused
+    with pytest.raises(PathOutsideRootError):
+        cache.view("link.py", "skeleton")
+    moved = tmp_path_factory.mktemp("moved")
+    (project / "pkg").rename(moved / "pkg")  # the folder leaves the root and a link brings it back
+    os.symlink(moved / "pkg", project / "pkg")
+    reads: list[str] = []
+    monkeypatch.setattr(cache_module, "open", lambda path, *a: reads.append(path) or open(path, *a), raising=False)
+    # the same file, unchanged: what was read from inside the root is served, nothing is read
+    assert cache.view("pkg/mod.py", "skeleton") == first and reads == []
+    (moved / "pkg" / "mod.py").write_text("def g(): pass\n")
+    with pytest.raises(PathOutsideRootError):
+        cache.view("pkg/mod.py", "skeleton")
+    assert reads == []
+
+
 def test_clear_errors(project):
     cache = FileCache(project)
     with pytest.raises(ViewError, match="no such file"):
