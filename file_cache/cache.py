@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from file_cache.disk import DiskCache, default_path
 from file_cache.errors import ViewError
@@ -96,8 +96,8 @@ class FileCache:
         self.misses = 0
         """Parses done."""
         self._parser = ASTParser()
-        self._known: dict[str, tuple[str, str]] = {}
-        """Resolved path -> (its stat key, its content's SHA-256)."""
+        self._known: dict[str, tuple[tuple[int, ...], str]] = {}
+        """Resolved path -> (the identity of the file hashed there, its content's SHA-256)."""
         self._prefix = str(self.root).rstrip("/") + "/"
         self._located: dict[str, tuple[tuple[int, ...], str]] = {}
         """A path as asked (joined with the root) -> (the identity of the file it named, where it resolved)."""
@@ -110,23 +110,28 @@ class FileCache:
     def resolve(self, path: str | os.PathLike[str]) -> Path:
         return resolve_inside(self.root, path, root_resolved=True)
 
-    def _locate(self, path: str | os.PathLike[str]) -> str:
-        """``path`` resolved inside the root, as text, with no `Path` built. A path asked again that names the same
-        file as before (same device and inode, unchanged: one `stat`) is where it was; anything else (a link
-        changed, a file replaced) is resolved again, so nothing outside the root is ever served."""
+    def _locate(self, path: str | os.PathLike[str]) -> _Located:
+        """``path`` resolved inside the root, as text (no `Path` built), with the file's `stat` when taken on the
+        way. A path asked again that names the same file as before (same device and inode, unchanged: one `stat`)
+        is where it was; anything else (a link changed, a file replaced) is resolved again, so no byte outside the
+        root is ever read."""
         text = os.fspath(path)
         asked = text if os.path.isabs(text) else os.path.join(self._prefix, text)
-        try:
-            info = os.stat(asked)
-        except (OSError, ValueError):
-            return resolve_inside_text(self.root, path, root_resolved=True)  # which says what is wrong
-        identity = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size)
         located = self._located.get(asked)
-        if located is not None and located[0] == identity:
-            return located[1]
+        if located is not None:
+            try:
+                info = os.stat(asked)
+            except (OSError, ValueError):
+                info = None
+            if info is not None and _identity(info) == located[0]:
+                return _Located(located[1], info)
         resolved = resolve_inside_text(self.root, path, root_resolved=True)
-        self._located[asked] = (identity, resolved)
-        return resolved
+        try:
+            info = os.stat(resolved)
+        except OSError:
+            return _Located(resolved, None)  # `_identify` says what is wrong
+        self._located[asked] = (_identity(info), resolved)
+        return _Located(resolved, info)
 
     def relative(self, path: str | os.PathLike[str]) -> str:
         text = os.fspath(path)
@@ -135,7 +140,7 @@ class FileCache:
         return Path(text).relative_to(self.root).as_posix() or "."
 
     def read_bytes(self, path: str | os.PathLike[str]) -> bytes:
-        return self._read(self._locate(path))
+        return self._read(self._locate(path).path)
 
     def _read(self, resolved: str, regular: bool = False) -> bytes:
         """The bytes of a path resolved inside the root (not resolved again; ``regular``: known to be a file)."""
@@ -147,18 +152,20 @@ class FileCache:
             raise ViewError(f"{self.relative(resolved)}: binary file")
         return data
 
-    def _identify(self, resolved: str) -> tuple[str, bytes | None]:
-        """The content hash of ``resolved``, and its bytes when they had to be read to know it."""
+    def _identify(self, located: _Located) -> tuple[str, bytes | None]:
+        """The content hash of the located file, and its bytes when they had to be read to know it."""
+        resolved, info = located
         try:
-            info = os.stat(resolved)
+            info = info or os.stat(resolved)
         except FileNotFoundError:
             raise ViewError(f"{self.relative(resolved)}: no such file") from None
         if not stat.S_ISREG(info.st_mode):
             raise ViewError(f"{self.relative(resolved)}: no such file")
-        key = DiskCache.stat_key(resolved, info)
+        identity = _identity(info)
         known = self._known.get(resolved)
-        if known is not None and known[0] == key:
+        if known is not None and known[0] == identity:
             return known[1], None
+        key = DiskCache.stat_key(resolved, info)
         sha = self.disk.sha_for(key) if self.disk is not None else None
         data = None
         if sha is None:
@@ -166,7 +173,7 @@ class FileCache:
             sha = hashlib.sha256(data).hexdigest()
             if self.disk is not None:
                 self.disk.remember(key, sha)
-        self._known[resolved] = (key, sha)
+        self._known[resolved] = (identity, sha)
         return sha, data
 
     def content_hash(self, path: str | os.PathLike[str]) -> str:
@@ -210,9 +217,9 @@ class FileCache:
                 self._view_bytes -= len(evicted[0])
 
     def parsed(self, path: str | os.PathLike[str]) -> ParsedSource:
-        resolved = self._locate(path)
-        sha, data = self._identify(resolved)
-        return self._parse(sha, data, resolved)
+        located = self._locate(path)
+        sha, data = self._identify(located)
+        return self._parse(sha, data, located.path)
 
     def _parse(self, sha: str, data: bytes | None, resolved: str) -> ParsedSource:
         with self._lock:
@@ -231,15 +238,16 @@ class FileCache:
                 self._parse_bytes -= len(evicted.data)
         return parsed
 
-    def _derived(self, resolved: str, kind: str, make: Callable[[ParsedSource, str], str]) -> tuple[str, int, str]:
+    def _derived(self, located: _Located, kind: str, make: Callable[[ParsedSource, str], str]
+                 ) -> tuple[str, int, str]:
         """A text made from the file's parse (a view, its symbols, its imports), the token count kept with it
         (`UNCOUNTED` until asked) and the content's hash: from memory, else from disk, else made once and kept in
         both. ``make`` gets the parse and the content's hash (under which it may keep what it made on the way)."""
-        sha, data = self._identify(resolved)
+        sha, data = self._identify(located)
         found = self._lookup(sha, kind)
         if found is not None:
             return found[0], found[1], sha
-        text = make(self._parse(sha, data, resolved), sha)
+        text = make(self._parse(sha, data, located.path), sha)
         self._keep(sha, kind, (text, UNCOUNTED), to_disk=True)
         return text, UNCOUNTED, sha
 
@@ -250,7 +258,8 @@ class FileCache:
         """The ``kind`` view of ``path`` with its token estimate."""
         if kind not in VIEW_KINDS:
             raise ViewError(f"unknown view {kind!r}; choose one of {', '.join(VIEW_KINDS)}")
-        resolved = self._locate(path)
+        located = self._locate(path)
+        resolved = located.path
         rel = self.relative(resolved)
         if kind == "raw":
             data = self._read(resolved)
@@ -258,7 +267,7 @@ class FileCache:
             return View(rel, kind, text)
         if not resolved.endswith((".py", ".pyi")):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text, tokens, sha = self._derived(resolved, kind, lambda parsed, sha: self._render(parsed, kind, sha))
+        text, tokens, sha = self._derived(located, kind, lambda parsed, sha: self._render(parsed, kind, sha))
         if tokens != UNCOUNTED:
             return View(rel, kind, text, tokens)
         return View(rel, kind, text, keep_count=partial(self._keep_count, sha, kind, text))
@@ -266,10 +275,10 @@ class FileCache:
     def view_numbers(self, path: str | os.PathLike[str], kind: Literal["skeleton", "curated"]) -> list[int | None]:
         """The line number in the file (1-based) of each line of the ``kind`` view; None for a line the view made
         up (`... # Hidden`, a note)."""
-        resolved = self._locate(path)
-        if not resolved.endswith((".py", ".pyi")):
+        located = self._locate(path)
+        if not located.path.endswith((".py", ".pyi")):
             raise ViewError(f"{path}: the {kind} view needs a Python file; use the raw view")
-        text = self._derived(resolved, f"{kind}-rows", lambda parsed, _: _numbers_text(
+        text = self._derived(located, f"{kind}-rows", lambda parsed, _: _numbers_text(
             self._parser.get_view(parsed, kind == "curated")[0]))[0]
         numbers: list[int | None] = json.loads(text)
         return numbers
@@ -283,12 +292,12 @@ class FileCache:
         return render_outline(self._parser.get_outline(parsed))
 
     def definition(self, path: str | os.PathLike[str], symbol: str) -> View:
-        resolved = self._locate(path)
+        resolved = self._locate(path).path
         text = self._parser.get_definition(self.parsed(resolved), symbol)
         return View(self.relative(resolved), f"definition:{symbol}", text)
 
     def slice(self, path: str | os.PathLike[str], start_line: int, end_line: int) -> View:
-        resolved = self._locate(path)
+        resolved = self._locate(path).path
         text = self._parser.get_slice(self.parsed(resolved), start_line, end_line)
         return View(self.relative(resolved), f"lines:{start_line}-{end_line}", text)
 
@@ -313,6 +322,18 @@ class FileCache:
     def directory_map(self, path: str | os.PathLike[str] = ".", max_entries: int = 2000,
                       include: Callable[[Path], bool] | None = None) -> str:
         return directory_map(self.resolve(path), self.root, max_entries, include)
+
+
+class _Located(NamedTuple):
+    """A path resolved inside the root, and the file's `stat` when it was taken on the way."""
+
+    path: str
+    info: os.stat_result | None
+
+
+def _identity(info: os.stat_result) -> tuple[int, ...]:
+    """What tells one unchanged file from any other: its device, inode, times and size."""
+    return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size
 
 
 def _numbers_text(rows: ViewRows) -> str:
