@@ -2,7 +2,7 @@
 
 The views are built by slicing the original bytes between tree-sitter node boundaries, so every
 signature is the developer's own text (minus comments) at its original indentation; nothing is
-re-printed from a parse tree, which is why the output stays valid Python.
+re-printed from a parse tree, which is why a view is valid Python wherever its source is.
 """
 
 from __future__ import annotations
