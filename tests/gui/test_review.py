@@ -12,7 +12,7 @@ import pytest
 from conductor.demo import prepare_demo
 from conductor.store import TrackStore
 from tests.conductor.engine_helpers import make_project, ticket, trust_project
-from tests.gui.xvfb import click, key, start_window, type_text, wait_for_settled, wait_for_status, xvfb_display
+from tests.gui.xvfb import click, ended, key, start_window, type_text, wait_for_settled, wait_for_status, xvfb_display
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # the real window under Xvfb: `scripts/test --quick` leaves it out
@@ -78,7 +78,7 @@ def test_outline_jump_tree_expand_maximise_and_restore_by_real_clicks(display, t
     project = prepare_demo(tmp_path / "demo")
     status_file = tmp_path / "status.json"
     gui = start_window(display, project, tmp_path, "--open", "calc/stats.py")
-    try:
+    with ended(gui):
         status = wait_for_settled(status_file, lambda s: "mean" in s["outline"], gui)
         click(display, *status["maximise"]["files_window"])  # the code browser over the whole window
         status = wait_for_settled(status_file, lambda s: s["maximised"] == "files_window", gui)
@@ -98,9 +98,6 @@ def test_outline_jump_tree_expand_maximise_and_restore_by_real_clicks(display, t
         wait_for_settled(status_file, lambda s: s["maximised"] == "approval_window", gui)
         key(display, "F11")  # the key restores too
         status = wait_for_settled(status_file, lambda s: s["maximised"] is None, gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     width, height = status["viewport"]
     for x, y, w, h in status["windows"].values():
         assert 0 <= x and 0 <= y and x + w <= width and y + h <= height
@@ -119,12 +116,9 @@ def test_a_provider_that_refuses_connections_stops_the_run_with_the_reason_in_re
     status_file = tmp_path / "status.json"
     env = {**display, "ANTHROPIC_API_KEY": "sk-ant-test-not-a-real-key-0123"}
     gui = start_window(env, project, tmp_path, "--run")
-    try:
+    with ended(gui):
         status = wait_for_settled(status_file, lambda s: s["engine"] == "finished", gui)
         shot = screenshot(tmp_path, gui, "refused")
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert status["alert"] and status["message"].startswith(
         "run stopped: cannot reach anthropic: the connection failed")
     assert status["tickets"] == {"T1": "pending"}  # nothing lost: it resumes on the next run
@@ -154,12 +148,9 @@ def test_the_layout_matches_its_reference_screenshot(tmp_path, size):
     with xvfb_display(width, height) as env:
         gui = start_window(env, project, tmp_path, "--run", "--size", size, "--open", "calc/stats.py", "--view", "raw",
                     "--no-vsync")
-        try:
+        with ended(gui):
             status = wait_for_settled(status_file, lambda s: s["pending"] is not None, gui, frames=30)
             shot = screenshot(tmp_path, gui, f"review-{size}")
-        finally:
-            gui.terminate()
-            gui.wait(timeout=60)
     assert status["viewport"] == [width, height]
     for x, y, w, h in status["windows"].values():  # nothing is cut off
         assert 0 <= x and 0 <= y and x + w <= width and y + h <= height
@@ -175,7 +166,7 @@ def test_side_by_side_cancel_a_rule_and_step_through_matches_by_real_clicks(disp
     project = prepare_demo(tmp_path / "demo")
     status_file = tmp_path / "status.json"
     gui = start_window(display, project, tmp_path, "--run", "--open", "calc/stats.py", "--view", "raw")
-    try:
+    with ended(gui):
         status = wait_for_settled(status_file, lambda s: s["pending"] is not None and s["diff_rows"] > 0, gui)
         unified_rows = status["diff_rows"]
         left, top, right, bottom = status["diff_mode"]["box"]
@@ -203,7 +194,4 @@ def test_side_by_side_cancel_a_rule_and_step_through_matches_by_real_clicks(disp
         status = wait_for_settled(status_file, lambda s: s["match"] == 1, gui)
         click(display, *status["buttons"]["search_previous"])
         wait_for_settled(status_file, lambda s: s["match"] == 0, gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert "allow" not in (project / "project.toml").read_text().split("[shell]")[-1]

@@ -12,7 +12,7 @@ from conductor.demo import DEMO_TRACK, prepare_demo
 from conductor.store import TrackStore
 from gui.views.app import tiled_layout
 from gui.views.tags import TAGS
-from tests.gui.xvfb import click, key, select_all, start_window, type_text, wait_for_settled, wait_for_status
+from tests.gui.xvfb import click, ended, key, select_all, start_window, type_text, wait_for_settled, wait_for_status
 
 pytestmark = pytest.mark.slow  # the real window under Xvfb: `scripts/test --quick` leaves it out
 
@@ -64,7 +64,7 @@ def test_the_approve_button_runs_the_command_as_edited_in_its_field(display, tmp
     status_file = tmp_path / "status.json"
     gui = start_gui(display, project, tmp_path)
     ledger = TrackStore(project / "tracks").ledger(DEMO_TRACK)
-    try:
+    with ended(gui):
         first = wait_for_settled(status_file, lambda s: s["pending"] is not None, gui)
         click(display, *first["buttons"]["approve"])
         shell = wait_for_settled(status_file, lambda s: s["pending"] is not None
@@ -78,9 +78,6 @@ def test_the_approve_button_runs_the_command_as_edited_in_its_field(display, tmp
         click(display, *shell["buttons"]["approve"])
         wait_for_status(status_file, lambda s: s["pending"] is not None
                         and s["pending"]["id"] != shell["pending"]["id"], gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     decisions = [e for e in ledger.read() if e["event"] == "decision" and e["tool"] == "run_shell"]
     assert [(d["action"], d["by"], d["edited_arguments"]) for d in decisions] == [
         ("edit", "gui", {"command": edited})]
@@ -91,7 +88,7 @@ def test_reject_in_the_demo_with_a_real_click_and_the_demo_carries_on(display, t
     project = prepare_demo(tmp_path / "demo")
     status_file = tmp_path / "status.json"
     gui = start_gui(display, project, tmp_path)
-    try:
+    with ended(gui):
         status = wait_for_settled(status_file, lambda s: s["pending"] is not None, gui)
         first = status["pending"]["id"]
         click(display, *status["buttons"]["reject_reason"])
@@ -104,9 +101,6 @@ def test_reject_in_the_demo_with_a_real_click_and_the_demo_carries_on(display, t
         click(display, *status["buttons"]["approve"])
         wait_for_status(status_file, lambda s: s["pending"] is not None
                         and s["pending"]["call"]["name"] == "run_shell", gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert "def median" in (project / "calc" / "stats.py").read_text()
     decisions = [e for e in TrackStore(project / "tracks").ledger(DEMO_TRACK).read() if e["event"] == "decision"]
     assert [(d["action"], d["reason"]) for d in decisions] == [("reject", "not yet"), ("approve", "")]
@@ -132,7 +126,7 @@ def test_an_untrusted_project_toml_asks_in_a_dialog_and_a_real_click_trusts_it(d
     project = untrusted_demo(tmp_path)
     status_file = tmp_path / "status.json"
     gui = start_window(display, project, tmp_path)
-    try:
+    with ended(gui):
         status = wait_for_settled(status_file, lambda s: s["trust_dialog"] and s["buttons"]["trust"], gui)
         assert status["ignored"] == ["shell.allow"]
         assert status["untrusted"] == [
@@ -141,9 +135,6 @@ def test_an_untrusted_project_toml_asks_in_a_dialog_and_a_real_click_trusts_it(d
         wait_for_status(status_file, lambda s: "trust" in s["screenshots"], gui)
         click(display, *status["buttons"]["trust"])
         status = wait_for_status(status_file, lambda s: not s["trust_dialog"], gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert (status["ignored"], status["message"]) == ([], "project settings trusted")
     assert load_project_config(project, environ={}).shell.allow == ["python3 -m unittest tests.test_stats"]
 
@@ -152,13 +143,10 @@ def test_keep_them_ignored_by_a_real_click_closes_the_dialog_and_leaves_the_rule
     project = untrusted_demo(tmp_path)
     status_file = tmp_path / "status.json"
     gui = start_window(display, project, tmp_path)
-    try:
+    with ended(gui):
         status = wait_for_settled(status_file, lambda s: s["trust_dialog"] and s["buttons"]["keep_untrusted"], gui)
         click(display, *status["buttons"]["keep_untrusted"])
         status = wait_for_status(status_file, lambda s: not s["trust_dialog"], gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert status["ignored"] == ["shell.allow"] and "1 setting ignored until you trust them" in status["message"]
     assert load_project_config(project, environ={}).shell.allow == []
 
@@ -196,13 +184,10 @@ def test_the_window_fits_the_screen_and_idle_buttons_look_disabled(display, tmp_
          "--screenshot-dir", str(tmp_path / "shots"), "--open", "calc/names.py", "--view", "raw",
          "--requests", str(tmp_path / "requests.jsonl")],
         env=display, cwd=Path(__file__).resolve().parents[2])
-    try:
+    with ended(gui):
         status = wait_for_status(status_file, lambda s: s["frame"] > 20, gui)
         (tmp_path / "requests.jsonl").write_text(json.dumps({"do": "screenshot", "name": "idle"}) + "\n")
         wait_for_status(status_file, lambda s: "idle" in s["screenshots"], gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     width, height = status["viewport"]
     assert width <= 1600 and height <= 1000  # the Xvfb screen
     for tag, (x, y, w, h) in status["windows"].items():
@@ -222,14 +207,11 @@ def test_mark_done_with_a_real_click_unlocks_the_dependent(display, tmp_path):
     status_file = tmp_path / "status.json"
     gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
                             str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
-    try:
+    with ended(gui):
         status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
         assert status["tracks"] == ["Add median to the calc package  (0/2 done, planned)  [add-median]"]
         click(display, *status["buttons"]["mark_done"])
         status = wait_for_status(status_file, lambda s: s["tickets"].get("T1") == "completed", gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert status["tickets"] == {"T1": "completed", "T2": "pending"}
     assert status["tracks"] == ["Add median to the calc package  (1/2 done, active)  [add-median]"]
     event = TrackStore(project / "tracks").ledger(DEMO_TRACK).read()[-1]
@@ -242,7 +224,7 @@ def test_the_changes_view_and_undo_by_real_clicks(display, tmp_path):
     status_file = tmp_path / "status.json"
     gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--auto", "--run",
                             "--status-file", str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
-    try:
+    with ended(gui):
         status = wait_for_settled(status_file, lambda s: s["engine"] == "finished", gui)
         assert status["selected"] == "T2" and original != (project / "calc" / "report.py").read_text()
         click(display, *status["buttons"]["changes_tab"])
@@ -257,9 +239,6 @@ def test_the_changes_view_and_undo_by_real_clicks(display, tmp_path):
         assert middle not in (original, after) and "from calc.stats import mean, median" in middle
         click(display, *status["buttons"]["undo"])
         wait_for_status(status_file, lambda s: s["changes"]["calls"] == [] and "restored" in s["message"], gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert (project / "calc" / "report.py").read_text() == original
 
 
@@ -270,15 +249,12 @@ def test_a_failure_place_opens_the_file_at_its_line_by_a_real_click(display, tmp
                             "--status-file", str(status_file), "--screenshot-dir", str(tmp_path / "shots"),
                             "--requests", str(tmp_path / "requests.jsonl")],
                            env=display, cwd=Path(__file__).resolve().parents[2])
-    try:
+    with ended(gui):
         status = wait_for_status(status_file, lambda s: s["engine"] == "finished" and s["record_buttons"], gui)
         click(display, *status["record_buttons"][0])
         status = wait_for_status(status_file, lambda s: s["file"]["line"] is not None, gui)
         (tmp_path / "requests.jsonl").write_text(json.dumps({"do": "screenshot", "name": "at-line"}) + "\n")
         wait_for_status(status_file, lambda s: "at-line" in s["screenshots"], gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert {k: status["file"][k] for k in ("selected", "kind", "line")} == {
         "selected": "tests/test_stats.py", "kind": "raw", "line": 14}
 
@@ -292,15 +268,12 @@ def test_a_claim_is_shown_with_its_agent_and_released_by_a_real_click(display, t
     status_file = tmp_path / "status.json"
     gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
                             str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
-    try:
+    with ended(gui):
         status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
         assert status["rows"][0].startswith("T1 [in_progress] Add median() to calc/stats.py  (claimed by claude-code "
                                             "until ")
         click(display, *status["buttons"]["release"])
         status = wait_for_status(status_file, lambda s: s["tickets"].get("T1") == "pending", gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     assert status["rows"][0] == "T1 [pending] Add median() to calc/stats.py"
     event = TrackStore(project / "tracks").ledger(DEMO_TRACK).read()[-1]
     assert (event["event"], event["agent"], event["by"]) == ("ticket_released", "claude-code", "gui")
@@ -312,7 +285,7 @@ def test_plan_edit_a_cell_and_accept_by_real_clicks(display, tmp_path):
     gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
                             str(status_file), "--screenshot-dir", str(tmp_path / "shots"), "--requests",
                             str(tmp_path / "requests.jsonl")], env=display, cwd=Path(__file__).resolve().parents[2])
-    try:
+    with ended(gui):
         status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
         click(display, *status["buttons"]["plan_open"])
         status = wait_for_status(status_file, lambda s: s["plan"]["visible"], gui)
@@ -330,9 +303,6 @@ def test_plan_edit_a_cell_and_accept_by_real_clicks(display, tmp_path):
         wait_for_status(status_file, lambda s: "plan" in s["screenshots"], gui)
         click(display, *status["buttons"]["plan_accept"])
         status = wait_for_status(status_file, lambda s: not s["plan"]["visible"] and len(s["tracks"]) == 2, gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     store = TrackStore(project / "tracks")
     new = next(t for t in store.ids() if t != DEMO_TRACK)
     track = store.load(new)
@@ -378,7 +348,7 @@ def test_revise_the_remaining_tickets_of_a_running_track_by_real_clicks(display,
     status_file = tmp_path / "status.json"
     gui = subprocess.Popen([sys.executable, "-m", "tests.gui.driver", "--project", str(project), "--status-file",
                             str(status_file)], env=display, cwd=Path(__file__).resolve().parents[2])
-    try:
+    with ended(gui):
         status = wait_for_status(status_file, lambda s: s["frame"] > 10, gui)
         click(display, *status["buttons"]["plan_open"])
         status = wait_for_status(status_file, lambda s: s["plan"]["visible"], gui)
@@ -387,9 +357,6 @@ def test_revise_the_remaining_tickets_of_a_running_track_by_real_clicks(display,
         assert "-  T2  Add describe() to calc/report.py" in status["plan"]["diff"]
         click(display, *status["buttons"]["plan_accept"])
         status = wait_for_status(status_file, lambda s: not s["plan"]["visible"], gui)
-    finally:
-        gui.terminate()
-        gui.wait(timeout=60)
     track = TrackStore(project / "tracks").load(DEMO_TRACK)
     assert [(t.id, t.status) for t in track.tickets] == [("T1", "completed"), ("M1", "pending"), ("M2", "locked"),
                                                          ("M3", "locked")]

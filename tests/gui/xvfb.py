@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -76,6 +77,17 @@ def select_all(env: dict[str, str]) -> None:
     for action in (["keydown", "ctrl"], ["key", "a"], ["keyup", "ctrl"]):
         subprocess.run(["xdotool", *action], env=env, check=True, timeout=30)
         time.sleep(0.15)
+
+
+@contextlib.contextmanager
+def ended(window: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
+    """The window's process, terminated and waited for however the test leaves the block (a failed assertion
+    must not leave a window running)."""
+    try:
+        yield window
+    finally:
+        window.terminate()
+        window.wait(timeout=60)
 
 
 def start_window(env: dict[str, str], project: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
